@@ -1,0 +1,1 @@
+//! Compiled expressions: evaluated against anything that can look up fields.

@@ -1,0 +1,6 @@
+//! streamctl: a stream processor for Unix pipes. The binary is a thin shell
+//! over this library so integration tests and tools share one definition.
+
+pub mod expr;
+pub mod lang;
+pub mod value;
