@@ -3,4 +3,5 @@
 
 pub mod expr;
 pub mod lang;
+pub mod timefmt;
 pub mod value;
