@@ -274,11 +274,14 @@ pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
 /// [`arith`] on numbers already taken out of their values.
 pub fn arith_num(op: ArithOp, x: Num, y: Num) -> Value {
     if let (Num::Int(p), Num::Int(q)) = (x, y) {
-        // |p|, |q| < 2^64, so + - * cannot overflow i128.
+        // |p|, |q| < 2^64, so + and - cannot overflow i128; * can (u64 × u64).
         return match op {
             ArithOp::Add => int_value(p + q),
             ArithOp::Sub => int_value(p - q),
-            ArithOp::Mul => int_value(p * q),
+            ArithOp::Mul => match p.checked_mul(q) {
+                Some(r) => int_value(r),
+                None => number_from_f64(p as f64 * q as f64),
+            },
             ArithOp::Div if q == 0 => Value::Null,
             ArithOp::Div => number_from_f64(p as f64 / q as f64),
             ArithOp::Rem if q == 0 => Value::Null,
@@ -413,6 +416,7 @@ mod tests {
     #[test] fn sub_underflow() { assert_eq!(ar(ArithOp::Sub, json!(i64::MIN), json!(i64::MAX)), json!(-1.8446744073709552e19)); }
     #[test] fn mul_ints() { assert_eq!(ar(ArithOp::Mul, json!(4), json!(-3)), json!(-12)); }
     #[test] fn mul_overflow() { assert_eq!(ar(ArithOp::Mul, json!(i64::MAX), json!(4)), json!(3.6893488147419103e19)); }
+    #[test] fn mul_u64_overflow() { assert_eq!(ar(ArithOp::Mul, json!(u64::MAX), json!(u64::MAX)), json!(3.402823669209385e38)); }
     #[test] fn mul_floats() { assert_eq!(ar(ArithOp::Mul, json!(1.5), json!(2)), json!(3.0)); }
     #[test] fn div_ints_float() { assert_eq!(ar(ArithOp::Div, json!(6), json!(3)), json!(2.0)); }
     #[test] fn div_fraction() { assert_eq!(ar(ArithOp::Div, json!(1), json!(4)), json!(0.25)); }
@@ -451,6 +455,14 @@ mod tests {
         #[test]
         fn compare_is_antisymmetric(a in scalar(), b in scalar()) {
             prop_assert_eq!(compare(&a, &b), compare(&b, &a).map(Ordering::reverse));
+        }
+
+        #[test]
+        fn arith_is_total(a in scalar(), b in scalar()) {
+            for op in [ArithOp::Add, ArithOp::Sub, ArithOp::Mul, ArithOp::Div, ArithOp::Rem] {
+                let _ = arith(op, &a, &b);
+            }
+            let _ = negate(&a);
         }
 
         #[test]

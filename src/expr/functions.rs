@@ -353,7 +353,10 @@ fn bucket(t: &Value, d: &Value) -> Value {
         _ => None,
     };
     match (t, int_arg(d)) {
-        (Some(t), Some(d)) if d > 0 => Value::from(t.div_euclid(d) * d),
+        (Some(t), Some(d)) if d > 0 => t
+            .div_euclid(d)
+            .checked_mul(d)
+            .map_or(Value::Null, Value::from),
         _ => Value::Null,
     }
 }

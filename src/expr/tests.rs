@@ -253,6 +253,7 @@ use BinaryOp::*;
 #[test] fn bucket_negative_time() { assert_eq!(ev(call("bucket", vec![int(-1), dur(1000)])), json!(-1000)); }
 #[test] fn bucket_string_time() { assert_eq!(ev(call("bucket", vec![fld("ts"), dur(3_600_000)])), json!(1_767_322_800_000i64)); }
 #[test] fn bucket_of_time() { assert_eq!(ev(call("bucket", vec![call("time", vec![fld("ts")]), dur(60_000)])), json!(1_767_323_040_000i64)); }
+#[test] fn bucket_overflow_null() { assert_eq!(ev(call("bucket", vec![int(i64::MIN + 1), int(3)])), json!(null)); }
 #[test] fn bucket_zero() { assert_eq!(ev(call("bucket", vec![int(5), int(0)])), json!(null)); }
 #[test] fn bucket_null() { assert_eq!(ev(call("bucket", vec![fld("n"), dur(1000)])), json!(null)); }
 
