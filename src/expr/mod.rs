@@ -19,7 +19,7 @@ use regex::Regex;
 
 use crate::lang::ast::{BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 use crate::lang::LangError;
-use crate::value::{self, ArithOp, Value};
+use crate::value::{self, ArithOp, Num, Value};
 use functions::Func;
 
 /// Where an expression reads its inputs from: usually an event.
@@ -64,6 +64,19 @@ enum Cmp {
     Ge,
 }
 
+impl Cmp {
+    /// The same test with the operands swapped (`5 < x` is `x > 5`).
+    fn flip(self) -> Cmp {
+        match self {
+            Cmp::Lt => Cmp::Gt,
+            Cmp::Le => Cmp::Ge,
+            Cmp::Gt => Cmp::Lt,
+            Cmp::Ge => Cmp::Le,
+            c => c,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StrOp {
     Contains,
@@ -80,6 +93,9 @@ enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Cmp(Cmp, Box<Node>, Box<Node>),
+    /// A comparison with a number literal (`status >= 500`), the hot case:
+    /// the literal is decoded once.
+    CmpNum(Cmp, Box<Node>, Num),
     /// `e == null` (false) / `e != null` (true) written with a literal null.
     IsNull(Box<Node>, bool),
     /// `=~` / `!~` (true) with a pattern known at compile time.
@@ -137,6 +153,21 @@ fn literal(l: &Literal) -> Value {
     }
 }
 
+/// The number of a number or duration literal (after folding `-`).
+fn num_lit(e: &Expr) -> Option<Num> {
+    match &e.kind {
+        ExprKind::Literal(Literal::Int(i)) | ExprKind::Literal(Literal::Duration(i)) => {
+            Some(Num::Int(*i as i128))
+        }
+        ExprKind::Literal(Literal::Float(f)) if f.is_finite() => Some(Num::Float(*f)),
+        ExprKind::Unary(UnaryOp::Neg, x) => match num_lit(x)? {
+            Num::Int(i) => Some(Num::Int(-i)),
+            Num::Float(f) => Some(Num::Float(-f)),
+        },
+        _ => None,
+    }
+}
+
 fn is_null_lit(e: &Expr) -> bool {
     matches!(e.kind, ExprKind::Literal(Literal::Null))
 }
@@ -174,6 +205,12 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr) -> Result<Node, LangError> {
             if is_null_lit(l) {
                 return Ok(Node::IsNull(bx(r)?, c == Cmp::Ne));
             }
+        }
+        if let Some(n) = num_lit(r) {
+            return Ok(Node::CmpNum(c, bx(l)?, n));
+        }
+        if let Some(n) = num_lit(l) {
+            return Ok(Node::CmpNum(c.flip(), bx(r)?, n));
         }
         Ok(Node::Cmp(c, bx(l)?, bx(r)?))
     };
@@ -252,6 +289,7 @@ impl Node {
             | Node::And(..)
             | Node::Or(..)
             | Node::Cmp(..)
+            | Node::CmpNum(..)
             | Node::IsNull(..)
             | Node::Match(..)
             | Node::MatchDyn(..)
@@ -269,6 +307,7 @@ impl Node {
                 let (a, b) = (l.ev(f), r.ev(f));
                 cmp(*c, &a, &b)
             }
+            Node::CmpNum(c, l, n) => cmp_with_num(*c, &l.ev(f), *n),
             Node::IsNull(x, negate) => x.ev(f).is_null() != *negate,
             Node::Match(x, re, negate) => match text(&x.ev(f)) {
                 Some(t) => re.is_match(&t) != *negate,
@@ -308,6 +347,25 @@ fn cmp(c: Cmp, a: &Value, b: &Value) -> bool {
             value::compare(a, b),
             Some(Ordering::Greater | Ordering::Equal)
         ),
+    }
+}
+
+/// [`cmp`] with a number on the right, without building a value for it.
+fn cmp_with_num(c: Cmp, a: &Value, n: Num) -> bool {
+    let ord = match a {
+        Value::Number(x) => value::cmp_num(Num::of(x), n),
+        Value::String(s) => value::parse_json_number(s.trim()).and_then(|m| value::cmp_num(m, n)),
+        // Null: every comparison false, `!=` included (as in `cmp`).
+        Value::Null => return false,
+        _ => None,
+    };
+    match c {
+        Cmp::Eq => ord == Some(Ordering::Equal),
+        Cmp::Ne => ord != Some(Ordering::Equal),
+        Cmp::Lt => ord == Some(Ordering::Less),
+        Cmp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+        Cmp::Gt => ord == Some(Ordering::Greater),
+        Cmp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
     }
 }
 

@@ -91,6 +91,12 @@ use BinaryOp::*;
 #[test] fn lt_incomparable_false() { assert!(!t(bin(Lt, fld("path"), int(5)))); }
 #[test] fn gt_incomparable_false() { assert!(!t(bin(Gt, fld("path"), int(5)))); }
 #[test] fn lt_arrays_false() { assert!(!t(bin(Le, fld("tags"), fld("tags")))); }
+#[test] fn lit_left_flipped() { assert!(t(bin(Lt, int(500), fld("status")))); }
+#[test] fn lit_left_flipped_false() { assert!(!t(bin(Ge, int(500), fld("status")))); }
+#[test] fn neg_lit_cmp() { assert!(t(bin(Gt, fld("z"), neg(int(1))))); }
+#[test] fn duration_cmp() { assert!(t(bin(Lt, fld("status"), dur(1000)))); }
+#[test] fn cmp_num_null_ne_false() { assert!(!t(bin(Ne, fld("n"), flt(1.5)))); }
+#[test] fn cmp_num_array_ne_true() { assert!(t(bin(Ne, fld("tags"), int(1)))); }
 #[test] fn cmp_result_is_bool() { assert_eq!(ev(bin(Gt, fld("status"), int(1))), json!(true)); }
 
 // logic
@@ -304,7 +310,38 @@ mod props {
         })
     }
 
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e20f64..1e20).prop_map(value::number_from_f64),
+            any::<i32>().prop_map(|i| Value::from(i.to_string())),
+            "[a-z0-9.]{0,3}".prop_map(Value::from),
+            Just(json!([1])),
+        ]
+    }
+
+    fn num() -> impl Strategy<Value = Num> {
+        prop_oneof![
+            any::<i64>().prop_map(|i| Num::Int(i as i128)),
+            any::<u64>().prop_map(|i| Num::Int(i as i128)),
+            (-1e20f64..1e20).prop_map(Num::Float),
+            (-3i32..3).prop_map(|i| Num::Int(i as i128)),
+        ]
+    }
+
     proptest! {
+        /// The number-literal fast path gives what the general rule gives.
+        #[test]
+        fn cmp_num_fast_path_agrees(a in scalar(), n in num()) {
+            for c in [Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge] {
+                prop_assert_eq!(cmp_with_num(c, &a, n), cmp(c, &a, &n.into_value()), "{:?} {:?} {:?}", c, a, n);
+                prop_assert_eq!(cmp_with_num(c.flip(), &a, n), cmp(c, &n.into_value(), &a), "flip {:?} {:?} {:?}", c, a, n);
+            }
+        }
+
         /// Any well-formed expression evaluates without panicking, and
         /// `is_true` agrees with `truthy(eval)`.
         #[test]
