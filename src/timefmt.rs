@@ -327,12 +327,12 @@ fn parse_iso(b: &[u8]) -> Option<i64> {
     to_ms(y, mo, d, h, mi, s, ms, off)
 }
 
-/// Offset minutes east of UTC: empty, `Z`, `±HH:MM`, `±HHMM`, `±HH`, each
-/// optionally after one space.
+/// Offset minutes east of UTC: empty, `Z`, `UTC`, `GMT`, `±HH:MM`, `±HHMM`,
+/// `±HH`, each optionally after one space.
 fn parse_offset(b: &[u8]) -> Option<i64> {
     let b = b.strip_prefix(b" ").unwrap_or(b);
     match b {
-        [] | [b'Z'] | [b'z'] => Some(0),
+        [] | [b'Z'] | [b'z'] | b"UTC" | b"GMT" => Some(0),
         [sign @ (b'+' | b'-'), rest @ ..] => {
             let (h, m) = match rest.len() {
                 2 => (num(rest, 0, 2)?, 0),
@@ -441,6 +441,9 @@ mod tests {
     #[test] fn rfc3339_negative_offset() { assert_eq!(auto(json!("2026-01-01T22:04:05-05:00")), Some(T)); }
     #[test] fn iso_offset_no_colon() { assert_eq!(auto(json!("2026-01-02T05:04:05+0200")), Some(T)); }
     #[test] fn iso_offset_hours() { assert_eq!(auto(json!("2026-01-02T05:04:05+02")), Some(T)); }
+    #[test] fn iso_space_utc() { assert_eq!(auto(json!("2026-01-02 03:04:05 UTC")), Some(T)); }
+    #[test] fn iso_space_offset() { assert_eq!(auto(json!("2026-01-02 05:04:05.000 +0200")), Some(T)); }
+    #[test] fn iso_python_logging() { assert_eq!(auto(json!("2026-01-02 03:04:05,123")), Some(T + 123)); }
     #[test] fn iso_space_no_offset() { assert_eq!(auto(json!("2026-01-02 03:04:05")), Some(T)); }
     #[test] fn iso_fraction_one_digit() { assert_eq!(auto(json!("2026-01-02T03:04:05.5Z")), Some(T + 500)); }
     #[test] fn iso_fraction_nanos_truncated() { assert_eq!(auto(json!("2026-01-02T03:04:05.123999999Z")), Some(T + 123)); }

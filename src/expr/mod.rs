@@ -383,6 +383,11 @@ fn str_op(op: StrOp, a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The names of every expression function, for help texts and did-you-mean.
+pub fn function_names() -> impl Iterator<Item = &'static str> {
+    functions::names()
+}
+
 /// Every field path an expression reads (for --explain and lazy decoding),
 /// each once, in order of first appearance.
 pub fn fields_read(e: &Expr, out: &mut Vec<Vec<String>>) {
