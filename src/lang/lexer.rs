@@ -16,8 +16,8 @@ pub enum TokenKind {
     Backtick(String),
     /// `"text"` or `'text'`, escapes already applied.
     Str(String),
-    /// The magnitude of an integer literal: up to 2^63 so that
-    /// `-9223372036854775808` can be folded by the parser.
+    /// An unsigned integer: counts (`head N`) take any u64, and expressions
+    /// check the i64 range themselves (so `-9223372036854775808` fits).
     Int(u64),
     Float(f64),
     /// `250ms`, `30s`, `1m30s`, in milliseconds.
@@ -347,8 +347,8 @@ impl<'a> Lexer<'a> {
                 .map_err(|_| LangError::new(format!("invalid number `{text}`"), span))
         } else {
             match text.parse::<u64>() {
-                Ok(n) if n <= 1 << 63 => Ok(TokenKind::Int(n)),
-                _ => Err(
+                Ok(n) => Ok(TokenKind::Int(n)),
+                Err(_) => Err(
                     LangError::new(format!("integer `{text}` is too large"), span)
                         .with_help("integers must fit in 64 bits; write a float like 1e20"),
                 ),
@@ -427,6 +427,7 @@ mod tests {
             vec![Float(2000.0), Float(1.5e-7), Float(100.0)]
         );
         assert_eq!(kinds("9223372036854775808"), vec![Int(1 << 63)]);
+        assert_eq!(kinds("18446744073709551615"), vec![Int(u64::MAX)]);
         assert_eq!(kinds("1.x"), vec![Int(1), Dot, id("x")]);
     }
 

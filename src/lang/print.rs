@@ -409,3 +409,430 @@ fn literal(out: &mut String, l: &Literal) {
         Literal::Duration(d) => write!(out, "{}", duration(*d)),
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{parse, parser::strip, span::Span};
+    use proptest::prelude::*;
+
+    // ---- generated trees (all spans default, names as the parser would make them) ----
+
+    fn part() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => prop::sample::select(vec![
+                "a", "b", "status", "path", "count", "last", "by", "every", "as", "user_id",
+                "@timestamp", "é", "lower",
+            ])
+            .prop_map(String::from),
+            2 => "[a-z_][a-z0-9_]{0,6}",
+            1 => prop::sample::select(vec![
+                "user-agent", "a b", "and", "not", "in", "true", "null", "x.y", "1st", "`tick",
+                "back\\slash", "",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    fn path() -> impl Strategy<Value = FieldPath> {
+        prop::collection::vec(part(), 1..4).prop_map(|parts| FieldPath {
+            parts,
+            span: Span::default(),
+        })
+    }
+
+    fn any_name() -> impl Strategy<Value = String> {
+        prop_oneof![part(), "\\PC{0,6}"]
+    }
+
+    fn ex(kind: ExprKind) -> Expr {
+        Expr {
+            kind,
+            span: Span::default(),
+        }
+    }
+
+    fn literal() -> impl Strategy<Value = Literal> {
+        prop_oneof![
+            Just(Literal::Null),
+            any::<bool>().prop_map(Literal::Bool),
+            any::<i64>().prop_map(Literal::Int),
+            (-5i64..5).prop_map(Literal::Int),
+            (prop::num::f64::NORMAL | prop::num::f64::ZERO | prop::num::f64::SUBNORMAL)
+                .prop_map(Literal::Float),
+            "[a-z\"'\\\\ #|\\n]{0,6}".prop_map(Literal::Str),
+            (-(1i64 << 60)..(1i64 << 60)).prop_map(Literal::Duration),
+            prop::sample::select(vec![0i64, 250, 90_000, -300_000]).prop_map(Literal::Duration),
+        ]
+    }
+
+    fn expr() -> impl Strategy<Value = Expr> {
+        let leaf = prop_oneof![
+            path().prop_map(|p| ex(ExprKind::Field(p))),
+            literal().prop_map(|l| ex(ExprKind::Literal(l))),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            let op = prop::sample::select(vec![
+                BinaryOp::Or,
+                BinaryOp::And,
+                BinaryOp::Eq,
+                BinaryOp::Ne,
+                BinaryOp::Lt,
+                BinaryOp::Le,
+                BinaryOp::Gt,
+                BinaryOp::Ge,
+                BinaryOp::Match,
+                BinaryOp::NotMatch,
+                BinaryOp::Contains,
+                BinaryOp::StartsWith,
+                BinaryOp::EndsWith,
+                BinaryOp::Add,
+                BinaryOp::Sub,
+                BinaryOp::Mul,
+                BinaryOp::Div,
+                BinaryOp::Rem,
+            ]);
+            prop_oneof![
+                (
+                    prop::sample::select(vec![UnaryOp::Not, UnaryOp::Neg]),
+                    inner.clone()
+                )
+                    .prop_map(|(op, e)| ex(ExprKind::Unary(op, Box::new(e)))),
+                (op, inner.clone(), inner.clone()).prop_map(|(op, l, r)| ex(ExprKind::Binary(
+                    op,
+                    Box::new(l),
+                    Box::new(r)
+                ))),
+                (inner.clone(), prop::collection::vec(inner.clone(), 0..3))
+                    .prop_map(|(l, items)| ex(ExprKind::In(Box::new(l), items))),
+                (
+                    prop::sample::select(vec!["lower", "if", "count", "now", "f_2"]),
+                    prop::collection::vec(inner, 0..3)
+                )
+                    .prop_map(|(name, args)| ex(ExprKind::Call {
+                        name: name.into(),
+                        name_span: Span::default(),
+                        args
+                    })),
+            ]
+        })
+    }
+
+    fn positive() -> impl Strategy<Value = Millis> {
+        prop_oneof![
+            1i64..100_000_000_000,
+            prop::sample::select(vec![1i64, 1000, 60_000, 90_000])
+        ]
+    }
+
+    fn within() -> impl Strategy<Value = Duration> {
+        positive().prop_map(|millis| Duration {
+            millis,
+            span: Span::default(),
+        })
+    }
+
+    fn window() -> impl Strategy<Value = Window> {
+        prop_oneof![
+            positive().prop_map(|size| WindowKind::Tumbling { size }),
+            (positive(), positive()).prop_map(|(size, slide)| WindowKind::Hopping { size, slide }),
+            positive().prop_map(|gap| WindowKind::Session { gap }),
+        ]
+        .prop_map(|kind| Window {
+            kind,
+            span: Span::default(),
+        })
+    }
+
+    fn agg_call(running: bool) -> impl Strategy<Value = AggCall> {
+        let mut funcs = vec![
+            Just(AggFunc::Sum).boxed(),
+            Just(AggFunc::Avg).boxed(),
+            Just(AggFunc::Min).boxed(),
+            Just(AggFunc::Max).boxed(),
+            Just(AggFunc::Distinct).boxed(),
+            Just(AggFunc::Stddev).boxed(),
+            Just(AggFunc::First).boxed(),
+            Just(AggFunc::Last).boxed(),
+            prop::sample::select(vec![50.0, 90.0, 95.0, 99.0])
+                .prop_map(AggFunc::Percentile)
+                .boxed(),
+            (0u32..=1000)
+                .prop_map(|q| AggFunc::Percentile(f64::from(q) / 10.0))
+                .boxed(),
+            (0.0..=100.0f64).prop_map(AggFunc::Percentile).boxed(),
+        ];
+        if running {
+            funcs.push(
+                (1u32..=100)
+                    .prop_map(|a| AggFunc::Ewma(f64::from(a) / 100.0))
+                    .boxed(),
+            );
+        }
+        prop_oneof![
+            1 => (Just(AggFunc::Count), Just(None)),
+            4 => (prop::strategy::Union::new(funcs), expr().prop_map(Some)),
+        ]
+        .prop_flat_map(|(func, arg)| {
+            let default = default_agg_name(
+                func,
+                arg.as_ref(),
+                &arg.as_ref().map(print_expr).unwrap_or_default(),
+            );
+            (
+                Just(func),
+                Just(arg),
+                prop_oneof![Just(default), any_name()],
+            )
+        })
+        .prop_map(|(func, arg, name)| AggCall {
+            func,
+            arg,
+            name,
+            span: Span::default(),
+        })
+    }
+
+    fn key() -> impl Strategy<Value = KeyItem> {
+        prop_oneof![
+            path().prop_map(|p| KeyItem {
+                name: p.display_name(),
+                expr: ex(ExprKind::Field(p))
+            }),
+            (expr(), any_name()).prop_map(|(expr, name)| KeyItem { expr, name }),
+        ]
+    }
+
+    fn keys(min: usize) -> impl Strategy<Value = Vec<KeyItem>> {
+        prop::collection::vec(key(), min..3)
+    }
+
+    fn stage_kind() -> impl Strategy<Value = StageKind> {
+        prop_oneof![
+            expr().prop_map(StageKind::Where),
+            prop::collection::vec(
+                prop_oneof![
+                    path().prop_map(|p| SelectItem {
+                        expr: ex(ExprKind::Field(p.clone())),
+                        name: p
+                    }),
+                    (expr(), path()).prop_map(|(expr, name)| SelectItem { expr, name }),
+                ],
+                1..3
+            )
+            .prop_map(StageKind::Select),
+            prop::collection::vec(
+                (path(), expr()).prop_map(|(name, expr)| Assignment { name, expr }),
+                1..3
+            )
+            .prop_map(StageKind::Eval),
+            prop::collection::vec(path(), 1..3).prop_map(StageKind::Drop),
+            prop::collection::vec((path(), path()), 1..3).prop_map(StageKind::Rename),
+            (
+                prop_oneof![
+                    prop::sample::select(vec![
+                        r"(?P<ms>\d+)ms",
+                        r#"^(?P<ip>\S+) "(?P<req>[^"]*)""#,
+                        r"(?P<a>\\)",
+                        r"(?P<q>')\\",
+                    ])
+                    .prop_map(|p| ParseKind::Regex {
+                        pattern: p.into(),
+                        span: Span::default()
+                    }),
+                    Just(ParseKind::Logfmt),
+                    Just(ParseKind::Json),
+                ],
+                prop::option::of(path())
+            )
+                .prop_map(|(kind, from)| StageKind::Parse { kind, from }),
+            (
+                prop::collection::vec(agg_call(false), 1..4),
+                any::<bool>(),
+                keys(0),
+                prop::option::of(window()),
+                prop_oneof![
+                    Just(Emit::OnClose),
+                    Just(Emit::OnUpdate),
+                    positive().prop_map(Emit::Every)
+                ],
+            )
+                .prop_map(|(aggs, stats, by, window, emit)| {
+                    let stats_form = stats || aggs.len() > 1;
+                    StageKind::Aggregate(Aggregation {
+                        aggs,
+                        by,
+                        window,
+                        emit,
+                        stats_form,
+                    })
+                }),
+            (
+                prop::collection::vec(agg_call(true), 1..3),
+                keys(0),
+                prop_oneof![
+                    Just(RunningScope::Cumulative),
+                    positive().prop_map(RunningScope::Over),
+                    any::<u64>().prop_map(RunningScope::Last),
+                ]
+            )
+                .prop_map(|(aggs, by, scope)| StageKind::Running { aggs, by, scope }),
+            (
+                any::<bool>(),
+                prop_oneof![
+                    prop::sample::select(vec![
+                        "users.csv",
+                        "./data/u.jsonl",
+                        "a b.csv",
+                        "#x",
+                        "'q'",
+                        "a|b",
+                        "x\"y",
+                        ""
+                    ])
+                    .prop_map(String::from),
+                    "\\PC{1,8}",
+                ],
+                path(),
+                prop::option::of(any_name()),
+                prop::option::of(any_name()),
+            )
+                .prop_map(|(left, file, key, lookup_key, prefix)| {
+                    StageKind::Join(Join {
+                        left,
+                        file,
+                        file_span: Span::default(),
+                        key,
+                        lookup_key,
+                        prefix,
+                    })
+                }),
+            (keys(1), prop::option::of(within()))
+                .prop_map(|(keys, within)| StageKind::Dedup { keys, within }),
+            any::<u64>().prop_map(StageKind::Head),
+            (
+                any::<u64>(),
+                keys(1),
+                prop::option::of(agg_call(false)),
+                prop::option::of(window())
+            )
+                .prop_map(|(n, keys, by, window)| StageKind::Top {
+                    n,
+                    keys,
+                    by,
+                    window
+                }),
+        ]
+    }
+
+    fn pipeline() -> impl Strategy<Value = Pipeline> {
+        prop::collection::vec(stage_kind(), 0..4).prop_map(|kinds| Pipeline {
+            stages: kinds
+                .into_iter()
+                .map(|kind| Stage {
+                    kind,
+                    span: Span::default(),
+                })
+                .collect(),
+        })
+    }
+
+    fn reparse(text: &str) -> Pipeline {
+        match parse(text) {
+            Ok(p) => strip::pipeline(p),
+            Err(e) => panic!("{}", e.render(text)),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Printing then parsing gives the same tree, and printing again the same text.
+        #[test]
+        fn generated_trees_survive_the_round_trip(p in pipeline()) {
+            let text = print(&p);
+            let back = reparse(&text);
+            prop_assert_eq!(print(&back), text.clone());
+            prop_assert_eq!(back, p, "{}", text);
+        }
+    }
+
+    #[test]
+    fn hand_written_pipelines_survive_the_round_trip() {
+        for src in [
+            "where status >= 500 | count by path every 1m",
+            "join users.csv on user_id | avg latency_ms by country",
+            "where level == \"error\" | count by service every 5m | where count > 10",
+            "filter a and not b or c",
+            "select a, b.c, a + 1 as x, y = lower(z)",
+            "eval x = 1, y.z = \"a\", w = -(5), v = - -5, u = --x",
+            "drop a, `b-c` | rename a as b, c.d as e",
+            "parse regex \"(?P<ms>\\d+)ms\" from msg | parse logfmt | parse json from p",
+            "count() emit on close | count by a, b every 1m slide 10s emit every 10s",
+            "count session 30s emit on update",
+            "stats count, avg(x) as a, p95(lat), percentile(lat, 99.9) by path",
+            "sum(bytes * 8) by len(path) as plen",
+            "sum(x * 1.50) | avg((a + b)) as `avg a+b`",
+            "running count, ewma(x, 0.3) by k over 5m | running sum x last 100",
+            "left join ./data/u.jsonl on uid = id prefix u_ | join \"a b.csv\" on `user-id`",
+            "dedup a, b within 10m | head 10 | top 5 path by avg(latency) every 1m",
+            "top 3 a, b | where x in [1, 'two', null, true] && y !~ 'z\\'q'",
+            "where @timestamp > 1m30s and `user-agent` contains \"curl\" || d < -250ms",
+            "where -9223372036854775808 < a and 1e300 > b and 2.5e-8 != c and 7.0 == d",
+            "where (a - (b - c)) * -(d % e) / f",
+            "where \"a\\\\\" == 'b\\\\' and \"\\d\\\"\" == x",
+        ] {
+            let once = reparse(src);
+            let text = print(&once);
+            assert_eq!(reparse(&text), once, "{src}\n{text}");
+            assert_eq!(print(&reparse(&text)), text);
+        }
+    }
+
+    #[test]
+    fn canonical_text() {
+        let cases = [
+            ("where a==1&&b", "where a == 1 and b"),
+            ("sum(x * 1.50)", "sum(x * 1.5) as sum_x_1_50"),
+            ("eval w = -(5), v = - -5", "eval w = -(5), v = -(-5)"),
+            ("where (a - (b - c)) * 2", "where (a - (b - c)) * 2"),
+            ("where (not a) == b", "where (not a) == b"),
+            ("where (a == b) == c", "where (a == b) == c"),
+            ("where a in [b == c]", "where a in [b == c]"),
+            ("where x =~ \"\\d+\\\\\"", "where x =~ \"\\d+\\\\\""),
+            ("count by `by`, `every`", "count by by, every"),
+            ("count every 90000ms", "count every 1m30s"),
+            ("count every 1d1ms", "count every 1d1ms"),
+            ("select `a.b`, `true`", "select `a.b`, `true`"),
+            ("join \"#x.csv\" on id", "join \"#x.csv\" on id"),
+            ("stats count", "stats count"),
+            ("running count last 5", "running count last 5"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(print(&reparse(src)), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn durations_print_in_compound_form() {
+        assert_eq!(duration(0), "0ms");
+        assert_eq!(duration(250), "250ms");
+        assert_eq!(duration(90_000), "1m30s");
+        assert_eq!(duration(3_723_004), "1h2m3s4ms");
+        assert_eq!(duration(86_400_000), "1d");
+        assert_eq!(duration(-300_000), "-5m");
+    }
+
+    #[test]
+    fn strings_escape_only_what_would_be_misread() {
+        assert_eq!(quoted(r"\d+", '"'), r#""\d+""#);
+        assert_eq!(quoted(r"a\", '"'), r#""a\\""#);
+        assert_eq!(quoted("a\"b", '"'), r#""a\"b""#);
+        assert_eq!(quoted(r"\\", '"'), r#""\\\\""#);
+        assert_eq!(quoted(r#"\""#, '"'), r#""\\\"""#);
+        assert_eq!(name("user-agent"), "`user-agent`");
+        assert_eq!(name("and"), "`and`");
+        assert_eq!(name("count"), "count");
+        assert_eq!(name("@timestamp"), "@timestamp");
+    }
+}
