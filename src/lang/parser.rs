@@ -324,15 +324,25 @@ impl<'a> Parser<'a> {
                 let mut list: Vec<&str> = expected.to_vec();
                 list.push("`|`");
                 let what = format!("{} or end of pipeline", list.join(", "));
-                let mut err = self.expected(&what);
-                if let TokenKind::Ident(w) = kind {
-                    if let Some(help) = did_you_mean(w, words) {
-                        err = err.with_help(help);
-                    } else if STAGES.contains(&w.as_str()) {
-                        err = err.with_help(format!("a new stage starts with `|`: `| {w} …`"));
+                let err = self.expected(&what);
+                let help = match kind {
+                    TokenKind::Ident(w) if w == "not" && self.peek2() == Some(ident("in")) => {
+                        Some("write `not (x in […])`".to_string())
                     }
-                }
-                Err(err)
+                    TokenKind::Ident(w) => did_you_mean(w, words).or_else(|| {
+                        STAGES
+                            .contains(&w.as_str())
+                            .then(|| format!("a new stage starts with `|`: `| {w} …`"))
+                    }),
+                    TokenKind::Assign if words == OPERATOR_WORDS => {
+                        Some("compare with `==`".to_string())
+                    }
+                    _ => None,
+                };
+                Err(match help {
+                    Some(help) => err.with_help(help),
+                    None => err,
+                })
             }
         }
     }
@@ -987,7 +997,12 @@ impl<'a> Parser<'a> {
                         }),
                     )
                 } else {
-                    return Err(self.expected(&format!("`(` or a field after `{word}`")));
+                    let err = self.expected(&format!("`(` or a field after `{word}`"));
+                    return Err(if self.is(&TokenKind::Dot) && word.starts_with('p') {
+                        err.with_help("other percentiles are written `percentile(x, 99.9)`")
+                    } else {
+                        err
+                    });
                 }
             }
         };
@@ -1265,6 +1280,9 @@ impl<'a> Parser<'a> {
                 e.span = span.to(self.prev);
                 Ok(e)
             }
+            TokenKind::Dot if matches!(self.peek2(), Some(TokenKind::Int(_))) => Err(self
+                .expected_expr()
+                .with_help("write a leading zero: `0.5`")),
             TokenKind::LBracket => Err(LangError::new(
                 "a list `[…]` is only allowed after `in`",
                 span,
@@ -1295,6 +1313,10 @@ impl<'a> Parser<'a> {
             },
         })
     }
+}
+
+fn ident(word: &str) -> TokenKind {
+    TokenKind::Ident(word.to_string())
 }
 
 fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {

@@ -1408,3 +1408,61 @@ fn more_errors() {
         ],
     );
 }
+
+#[test]
+fn errors_with_hints() {
+    check_err(
+        "where status = 500",
+        &[
+            "error: expected an operator, `|` or end of pipeline, found `=`",
+            "  |",
+            "1 | where status = 500",
+            "  |              ^ compare with `==`",
+        ],
+    );
+    check_err(
+        "where x not in [1]",
+        &[
+            "error: expected an operator, `|` or end of pipeline, found `not`",
+            "  |",
+            "1 | where x not in [1]",
+            "  |         ^^^ write `not (x in […])`",
+        ],
+    );
+    check_err(
+        "where x > .5",
+        &[
+            "error: expected an expression after `>`, found `.`",
+            "  |",
+            "1 | where x > .5",
+            "  |           ^ write a leading zero: `0.5`",
+        ],
+    );
+    check_err(
+        "p99.9(x)",
+        &[
+            "error: expected `(` or a field after `p99`, found `.`",
+            "  |",
+            "1 | p99.9(x)",
+            "  |    ^ other percentiles are written `percentile(x, 99.9)`",
+        ],
+    );
+    check_err(
+        "head -5",
+        &[
+            "error: expected a count like 10, found `-`",
+            "  |",
+            "1 | head -5",
+            "  |      ^",
+        ],
+    );
+    check_err(
+        "stats count as",
+        &[
+            "error: expected a name after `as`",
+            "  |",
+            "1 | stats count as",
+            "  |               ^",
+        ],
+    );
+}
