@@ -19,6 +19,7 @@
 //! - expected an expression after `where`, found `|`: `where |`
 //! - expected `)`, found `|`: `where (a | head 1`
 //! - comparison operators cannot be chained: `where 1 < a < 3`
+//! - expression nested too deeply: `where ((((…a…))))` 33 deep, or `a + a + …` 257 long
 //! - a list `[…]` is only allowed after `in`: `where [1]`
 //! - integer `9223372036854775808` is too large: `where a == 9223372036854775808`
 //! - expected a duration like 30s or 5m, found `abc`: `count every abc`
@@ -196,7 +197,20 @@ struct Parser<'a> {
     tok: Token,
     /// The span of the last consumed token.
     prev: Span,
+    /// How deep the tree of the expression being read is (see [`MAX_DEPTH`]).
+    depth: usize,
+    /// How many parentheses, calls and lists are open (see [`MAX_NESTING`]).
+    nesting: usize,
 }
+
+/// Deeper expression trees are refused: every later pass over the tree
+/// (drop, print, compile) recurses, and a stack overflow would abort the
+/// process instead of reporting an error.
+const MAX_DEPTH: usize = 256;
+
+/// Parentheses, calls and lists cost the parser itself a few kilobytes of
+/// stack per level in a debug build, so they are limited more tightly.
+const MAX_NESTING: usize = 32;
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str) -> Result<Parser<'a>> {
@@ -207,6 +221,8 @@ impl<'a> Parser<'a> {
             lex,
             tok,
             prev: Span::new(0, 0),
+            depth: 0,
+            nesting: 0,
         })
     }
 
@@ -1058,33 +1074,66 @@ impl<'a> Parser<'a> {
     }
 
     fn expr(&mut self) -> Result<Expr> {
-        self.or_expr()
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(
+                LangError::new("expression nested too deeply", self.tok.span).with_help(format!(
+                    "at most {MAX_NESTING} levels of parentheses, calls and lists"
+                )),
+            );
+        }
+        self.nest()?;
+        let e = self.or_expr()?;
+        self.depth -= 1;
+        self.nesting -= 1;
+        Ok(e)
+    }
+
+    /// One level deeper: parentheses, `not`, `-`, and each operator of a
+    /// chain (`a + b + c` is a tree two deep).
+    fn nest(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(
+                LangError::new("expression nested too deeply", self.tok.span)
+                    .with_help(format!("at most {MAX_DEPTH} levels of operators")),
+            );
+        }
+        Ok(())
     }
 
     fn or_expr(&mut self) -> Result<Expr> {
+        let depth = self.depth;
         let mut left = self.and_expr()?;
         while self.is(&TokenKind::OrOr) || self.is_word("or") {
+            self.nest()?;
             self.bump()?;
             let right = self.and_expr()?;
             left = binary(BinaryOp::Or, left, right);
         }
+        self.depth = depth;
         Ok(left)
     }
 
     fn and_expr(&mut self) -> Result<Expr> {
+        let depth = self.depth;
         let mut left = self.not_expr()?;
         while self.is(&TokenKind::AndAnd) || self.is_word("and") {
+            self.nest()?;
             self.bump()?;
             let right = self.not_expr()?;
             left = binary(BinaryOp::And, left, right);
         }
+        self.depth = depth;
         Ok(left)
     }
 
     fn not_expr(&mut self) -> Result<Expr> {
         if self.is(&TokenKind::Bang) || self.is_word("not") {
             let op = self.bump()?;
+            self.nest()?;
             let e = self.not_expr()?;
+            self.depth -= 1;
             return Ok(Expr {
                 span: op.span.to(e.span),
                 kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)),
@@ -1153,13 +1202,18 @@ impl<'a> Parser<'a> {
     }
 
     fn add_expr(&mut self) -> Result<Expr> {
+        let depth = self.depth;
         let mut left = self.mul_expr()?;
         loop {
             let op = match self.tok.kind {
                 TokenKind::Plus => BinaryOp::Add,
                 TokenKind::Minus => BinaryOp::Sub,
-                _ => return Ok(left),
+                _ => {
+                    self.depth = depth;
+                    return Ok(left);
+                }
             };
+            self.nest()?;
             self.bump()?;
             let right = self.mul_expr()?;
             left = binary(op, left, right);
@@ -1167,14 +1221,19 @@ impl<'a> Parser<'a> {
     }
 
     fn mul_expr(&mut self) -> Result<Expr> {
+        let depth = self.depth;
         let mut left = self.unary_expr()?;
         loop {
             let op = match self.tok.kind {
                 TokenKind::Star => BinaryOp::Mul,
                 TokenKind::Slash => BinaryOp::Div,
                 TokenKind::Percent => BinaryOp::Rem,
-                _ => return Ok(left),
+                _ => {
+                    self.depth = depth;
+                    return Ok(left);
+                }
             };
+            self.nest()?;
             self.bump()?;
             let right = self.unary_expr()?;
             left = binary(op, left, right);
@@ -1207,7 +1266,9 @@ impl<'a> Parser<'a> {
                 span,
             });
         }
+        self.nest()?;
         let e = self.unary_expr()?;
+        self.depth -= 1;
         Ok(Expr {
             span: minus.to(e.span),
             kind: ExprKind::Unary(UnaryOp::Neg, Box::new(e)),

@@ -1466,3 +1466,32 @@ fn errors_with_hints() {
         ],
     );
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    for src in [
+        format!("where {}a{}", "(".repeat(10_000), ")".repeat(10_000)),
+        format!("where {}a", "not ".repeat(10_000)),
+        format!("where {}a", "-".repeat(10_000)),
+        format!("where a{}", " + a".repeat(10_000)),
+        format!("where a{}", " or a".repeat(10_000)),
+        format!("where {}", "f(".repeat(10_000)),
+        format!("where a in {}", "[a in ".repeat(10_000)),
+    ] {
+        let err = parse(&src).unwrap_err();
+        assert_eq!(
+            err.message,
+            "expression nested too deeply",
+            "{}",
+            &src[..20]
+        );
+    }
+    // As deep as allowed still parses, prints and parses back.
+    let src = format!("where {}a{}", "(".repeat(31), ")".repeat(31));
+    assert_eq!(print(&parse(&src).unwrap()), "where a");
+    let src = format!("where a{}", " + a".repeat(250));
+    assert_eq!(
+        parse(&print(&parse(&src).unwrap())).map(strip::pipeline),
+        parse(&src).map(strip::pipeline)
+    );
+}
