@@ -85,38 +85,16 @@ pub const RESERVED: [&str; 10] = [
     "null",
 ];
 
-/// Words that start a stage (aggregates included), for did-you-mean.
-pub const STAGES: [&str; 29] = [
-    "where",
-    "filter",
-    "select",
-    "eval",
-    "drop",
-    "rename",
-    "parse",
-    "stats",
-    "running",
-    "join",
-    "left",
-    "dedup",
-    "head",
-    "top",
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "distinct",
-    "p50",
-    "p90",
-    "p95",
-    "p99",
-    "percentile",
-    "stddev",
-    "first",
-    "last",
-    "ewma",
+/// Words that start a stage, besides the aggregates.
+pub const STAGES: [&str; 14] = [
+    "where", "filter", "select", "eval", "drop", "rename", "parse", "stats", "running", "join",
+    "left", "dedup", "head", "top",
 ];
+
+/// Every word that may start a stage, for did-you-mean.
+fn stage_words() -> Vec<&'static str> {
+    STAGES.iter().chain(&AGGREGATES).copied().collect()
+}
 
 /// Aggregate names, for did-you-mean.
 pub const AGGREGATES: [&str; 15] = [
@@ -346,7 +324,7 @@ impl<'a> Parser<'a> {
                         Some("write `not (x in […])`".to_string())
                     }
                     TokenKind::Ident(w) => did_you_mean(w, words).or_else(|| {
-                        STAGES
+                        stage_words()
                             .contains(&w.as_str())
                             .then(|| format!("a new stage starts with `|`: `| {w} …`"))
                     }),
@@ -465,7 +443,7 @@ impl<'a> Parser<'a> {
             w if AGGREGATES.contains(&w) => self.aggregate(false)?,
             _ => {
                 let mut err = LangError::new(format!("unknown stage `{word}`"), self.tok.span);
-                if let Some(help) = did_you_mean(&word, &STAGES) {
+                if let Some(help) = did_you_mean(&word, &stage_words()) {
                     err = err.with_help(help);
                 }
                 return Err(err);
