@@ -124,11 +124,6 @@ impl<'a> Lexer<'a> {
         Lexer { src, pos: 0 }
     }
 
-    /// Byte offset of the next character to read.
-    pub fn pos(&self) -> usize {
-        self.pos
-    }
-
     /// Move the cursor (to a char boundary the caller got from a span).
     pub fn set_pos(&mut self, pos: usize) {
         self.pos = pos.min(self.src.len());
