@@ -262,20 +262,14 @@ impl<'a> Parser<'a> {
         if self.is(&TokenKind::Eof) {
             return "end of pipeline".into();
         }
-        let text = self.text(self.tok.span);
-        if text.chars().count() > 40 {
-            let short: String = text.chars().take(40).collect();
-            format!("`{short}…`")
-        } else {
-            format!("`{text}`")
-        }
+        quote(self.text(self.tok.span))
     }
 
     /// `expected WHAT, found `x`` — or, at the end of the pipeline,
     /// `expected WHAT after `the last token``.
     fn expected(&self, what: &str) -> LangError {
         let message = if self.is(&TokenKind::Eof) {
-            format!("expected {what} after `{}`", self.text(self.prev))
+            format!("expected {what} after {}", quote(self.text(self.prev)))
         } else {
             format!("expected {what}, found {}", self.found())
         };
@@ -288,8 +282,8 @@ impl<'a> Parser<'a> {
         let mut err = self.expected("an expression");
         if !self.is(&TokenKind::Eof) {
             err.message = format!(
-                "expected an expression after `{}`, found {}",
-                self.text(self.prev),
+                "expected an expression after {}, found {}",
+                quote(self.text(self.prev)),
                 self.found()
             );
         }
@@ -1351,6 +1345,16 @@ impl<'a> Parser<'a> {
                 args,
             },
         })
+    }
+}
+
+/// Source text for a message: in backticks, long text cut short.
+fn quote(text: &str) -> String {
+    if text.chars().count() > 40 {
+        let short: String = text.chars().take(40).collect();
+        format!("`{short}…`")
+    } else {
+        format!("`{text}`")
     }
 }
 

@@ -1495,3 +1495,18 @@ fn deep_nesting_is_an_error_not_a_crash() {
         parse(&src).map(strip::pipeline)
     );
 }
+
+#[test]
+fn long_text_is_cut_short_in_messages() {
+    let long = "x".repeat(50);
+    let src = format!("where f(\"{long}\"");
+    assert_eq!(
+        parse(&src).unwrap_err().message,
+        format!("expected `,` or `)` after `\"{}…`", "x".repeat(39))
+    );
+    let src = format!("head `{long}`");
+    assert_eq!(
+        parse(&src).unwrap_err().message,
+        format!("expected a count like 10, found ``{}…`", "x".repeat(39))
+    );
+}
