@@ -1,7 +1,17 @@
 //! streamctl: a stream processor for Unix pipes. The binary is a thin shell
 //! over this library so integration tests and tools share one definition.
+//!
+//! Data flows one way: input → decode → operators → encode → output.
 
+pub mod cli;
+pub mod event;
+pub mod exec;
 pub mod expr;
+pub mod input;
 pub mod lang;
+pub mod output;
+pub mod plan;
+pub mod report;
+pub mod run;
 pub mod timefmt;
 pub mod value;

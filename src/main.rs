@@ -1,1 +1,24 @@
-fn main() {}
+//! Thin: parse the command line, run, map errors to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use streamctl::cli::{Cli, Config};
+use streamctl::run::{run, RunError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = Config::from_cli(cli).map_err(RunError::Usage).and_then(|cfg| run(&cfg));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            match &e {
+                // The pipeline's own rendering already starts with `error:`.
+                RunError::Usage(msg) if msg.starts_with("error:") => eprint!("{msg}"),
+                RunError::Usage(msg) | RunError::Runtime(msg) => eprintln!("streamctl: {msg}"),
+                RunError::BrokenPipe => {}
+            }
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The command line (clap derive). This is the one definition the man page
+//! and shell completions are generated from; nothing past `Config::from_cli`
+//! sees clap.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+use crate::input::Format;
+use crate::output::OutFormat;
+
+const EXAMPLES: &str = "\
+Examples:
+  tail -F /var/log/app.jsonl | streamctl 'where status >= 500'
+  streamctl 'count by path every 1m' access.jsonl
+  streamctl 'avg latency_ms by path' -O table access.jsonl
+  streamctl 'join users.csv on user_id | count by country' events.jsonl
+  streamctl -i lines 'parse regex \"(?P<ms>\\d+)ms\" | where ms > 250' app.log";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "streamctl",
+    version,
+    about = "Run a stream-processing pipeline over line-delimited events",
+    long_about = "Reads JSON lines, CSV, TSV, logfmt or raw lines from files or stdin, runs a \
+pipeline of stages written as one argument, and writes each result as soon as it exists.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    /// The pipeline, e.g. 'where status >= 500 | count by path every 1m'.
+    /// With -f, this is the first input file instead.
+    #[arg(value_name = "PIPELINE")]
+    pub pipeline: Option<String>,
+
+    /// Input files, read in order; none or `-` means stdin.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read the pipeline from a file (then every positional argument is a FILE).
+    #[arg(short = 'f', long, value_name = "F")]
+    pub pipeline_file: Option<PathBuf>,
+
+    /// Keep reading the files as they grow, like `tail -F`.
+    #[arg(short = 'F', long)]
+    pub follow: bool,
+
+    /// Input format; `auto` goes by extension, else by the first line.
+    #[arg(short = 'i', long, value_enum, default_value = "auto", value_name = "FORMAT")]
+    pub input_format: InFormatArg,
+
+    /// Output format.
+    #[arg(short = 'O', long, value_enum, default_value = "json", value_name = "FORMAT")]
+    pub output_format: OutFormat,
+
+    /// Write results to F (appends) instead of stdout.
+    #[arg(short = 'o', long, value_name = "F")]
+    pub output: Option<PathBuf>,
+
+    /// Field holding event time (default: the first of ts, timestamp, time, @timestamp).
+    #[arg(long, value_name = "F")]
+    pub time_field: Option<String>,
+
+    /// Timestamp format: `auto` (RFC 3339, epoch s/ms, common-log) or a strftime pattern.
+    #[arg(long, default_value = "auto", value_name = "FMT")]
+    pub time_format: String,
+
+    /// How far out of order event time may be.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "D")]
+    pub lateness: Duration,
+
+    /// With no input for D, event time moves on with the wall clock.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "D")]
+    pub idle_timeout: Duration,
+
+    /// Checkpoint file: record offsets and state, resume from it.
+    #[arg(long, value_name = "F")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// Delivery guarantee with --checkpoint.
+    #[arg(long, value_enum, value_name = "G")]
+    pub guarantee: Option<Guarantee>,
+
+    /// Commit a checkpoint every N events or every duration (`10000`, `1s`).
+    #[arg(long, default_value = "1s", value_name = "N|D")]
+    pub checkpoint_interval: String,
+
+    /// Start over, ignoring (and replacing) an existing checkpoint.
+    #[arg(long)]
+    pub reset: bool,
+
+    /// What to do with malformed input lines.
+    #[arg(long, value_enum, default_value = "warn", value_name = "MODE")]
+    pub on_error: OnError,
+
+    /// Write every rejected line, byte for byte, to F.
+    #[arg(long, value_name = "F")]
+    pub dead_letter: Option<PathBuf>,
+
+    /// Longest accepted line; longer lines are rejected without being held in memory.
+    #[arg(long, default_value = "16777216", value_name = "BYTES")]
+    pub max_line_bytes: usize,
+
+    /// Print the parsed plan and run nothing.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// At exit, print counts and throughput to stderr.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Show a progress bar on stderr (default: when stderr is a terminal).
+    #[arg(long, overrides_with = "no_progress")]
+    pub progress: bool,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Flush after every output line.
+    #[arg(long)]
+    pub line_buffered: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InFormatArg {
+    Auto,
+    Json,
+    Csv,
+    Tsv,
+    Logfmt,
+    Lines,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Guarantee {
+    AtMostOnce,
+    AtLeastOnce,
+    ExactlyOnce,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    Warn,
+    Skip,
+    Fail,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms, 5s or 1m: {e}"))
+}
+
+/// How often to commit a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Interval {
+    Events(u64),
+    Every(Duration),
+}
+
+/// Everything the engine needs, with clap left behind.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub pipeline: String,
+    /// `None` entries are stdin.
+    pub inputs: Vec<Option<PathBuf>>,
+    pub follow: bool,
+    pub input_format: Option<Format>,
+    pub output_format: OutFormat,
+    pub output: Option<PathBuf>,
+    pub time_field: Option<String>,
+    pub time_format: String,
+    pub lateness: Duration,
+    pub idle_timeout: Duration,
+    pub checkpoint: Option<PathBuf>,
+    pub guarantee: Guarantee,
+    pub checkpoint_interval: Interval,
+    pub reset: bool,
+    pub on_error: OnError,
+    pub dead_letter: Option<PathBuf>,
+    pub max_line_bytes: usize,
+    pub explain: bool,
+    pub stats: bool,
+    pub progress: Option<bool>,
+    pub line_buffered: bool,
+}
+
+impl Config {
+    /// Settle the command line into a Config; errors are usage errors (exit 2).
+    pub fn from_cli(cli: Cli) -> Result<Config, String> {
+        let mut positionals: Vec<PathBuf> = Vec::new();
+        let pipeline = match &cli.pipeline_file {
+            Some(path) => {
+                if let Some(p) = &cli.pipeline {
+                    positionals.push(PathBuf::from(p));
+                }
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read pipeline file {}: {e}", path.display()))?
+            }
+            None => cli.pipeline.clone().ok_or(
+                "no pipeline given: pass it as the first argument, e.g. streamctl 'where status >= 500' app.jsonl, or use -f FILE",
+            )?,
+        };
+        positionals.extend(cli.files.iter().cloned());
+        let inputs: Vec<Option<PathBuf>> = if positionals.is_empty() {
+            vec![None]
+        } else {
+            positionals.into_iter().map(|p| (p.as_os_str() != "-").then_some(p)).collect()
+        };
+        let input_format = match cli.input_format {
+            InFormatArg::Auto => None,
+            InFormatArg::Json => Some(Format::Json),
+            InFormatArg::Csv => Some(Format::Csv),
+            InFormatArg::Tsv => Some(Format::Tsv),
+            InFormatArg::Logfmt => Some(Format::Logfmt),
+            InFormatArg::Lines => Some(Format::Lines),
+        };
+        let checkpoint_interval = match cli.checkpoint_interval.parse::<u64>() {
+            Ok(0) => return Err("--checkpoint-interval must be at least 1 event".into()),
+            Ok(n) => Interval::Events(n),
+            Err(_) => Interval::Every(parse_duration(&cli.checkpoint_interval).map_err(|e| {
+                format!("--checkpoint-interval: {e} (or give a number of events such as 10000)")
+            })?),
+        };
+        if cli.max_line_bytes == 0 {
+            return Err("--max-line-bytes must be at least 1".into());
+        }
+        let progress = if cli.no_progress {
+            Some(false)
+        } else if cli.progress {
+            Some(true)
+        } else {
+            None
+        };
+        Ok(Config {
+            pipeline,
+            inputs,
+            follow: cli.follow,
+            input_format,
+            output_format: cli.output_format,
+            output: cli.output,
+            time_field: cli.time_field,
+            time_format: cli.time_format,
+            lateness: cli.lateness,
+            idle_timeout: cli.idle_timeout,
+            guarantee: cli.guarantee.unwrap_or(Guarantee::AtLeastOnce),
+            checkpoint: cli.checkpoint,
+            checkpoint_interval,
+            reset: cli.reset,
+            on_error: cli.on_error,
+            dead_letter: cli.dead_letter,
+            max_line_bytes: cli.max_line_bytes,
+            explain: cli.explain,
+            stats: cli.stats,
+            progress,
+            line_buffered: cli.line_buffered,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

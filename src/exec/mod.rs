@@ -1,0 +1,102 @@
+//! Operators: one per stage, all with the same shape (DESIGN §8).
+//!
+//! Events are pushed: an operator hands each output event to `Emit`, which
+//! runs the rest of the chain on it at once. Nothing is queued between stages,
+//! so an event read from the input is finished before the next line is looked
+//! at, and an event can borrow the reader's buffer (no copy per line).
+//!
+//! Lifecycle, as in Flink: `restore` (if resuming) before the first event;
+//! then any mix of `on_event`, `on_watermark`, `on_tick`; then `on_end` once.
+//! Never two calls at once.
+
+pub mod chain;
+pub mod drop;
+pub mod eval;
+pub mod event_time;
+pub mod head;
+pub mod parse;
+pub mod rename;
+pub mod select;
+pub mod stats;
+pub mod where_;
+
+use crate::event::Event;
+use crate::lang::ast::Millis;
+
+pub use chain::Chain;
+pub use stats::Stats;
+
+/// Whether the run should go on after this call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Nothing more is wanted (e.g. `head` has its N events): end the run cleanly.
+    Stop,
+}
+
+/// A runtime failure inside an operator (I/O on a lookup file, a write error
+/// downstream). Bad events are not errors: they are counted and skipped.
+#[derive(Debug)]
+pub enum ExecError {
+    /// Writing the output failed (broken pipe is reported separately by the sink).
+    Output(std::io::Error),
+    Other(String),
+}
+
+impl std::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExecError::Output(e) => write!(f, "cannot write output: {e}"),
+            ExecError::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+pub type ExecResult<T = Flow> = Result<T, ExecError>;
+
+/// What an operator hands its results to: the rest of the chain, and the
+/// run's counters and dead-letter file.
+pub trait Emit {
+    /// Pass an event downstream.
+    fn emit(&mut self, ev: Event<'_>) -> ExecResult;
+    /// An event arrived after all its windows closed: count it and copy its
+    /// line to the dead-letter file.
+    fn late(&mut self, ev: &Event<'_>);
+    /// Counters for `--stats`.
+    fn stats(&mut self) -> &mut Stats;
+}
+
+pub trait Operator: Send {
+    fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult;
+
+    /// The event-time watermark moved to `wm` (only ever forward).
+    fn on_watermark(&mut self, _wm: Millis, _out: &mut dyn Emit) -> ExecResult {
+        Ok(Flow::Continue)
+    }
+
+    /// The wall clock reached `now` (epoch ms): for `emit every`, processing-time
+    /// windows, lookup reloads. Called at least as often as `next_tick` asks.
+    fn on_tick(&mut self, _now: Millis, _out: &mut dyn Emit) -> ExecResult {
+        Ok(Flow::Continue)
+    }
+
+    /// The next wall-clock time this operator needs `on_tick`, if any.
+    fn next_tick(&self) -> Option<Millis> {
+        None
+    }
+
+    /// End of input: emit what is still open.
+    fn on_end(&mut self, _out: &mut dyn Emit) -> ExecResult {
+        Ok(Flow::Continue)
+    }
+
+    /// The operator's whole state, for a checkpoint.
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
+    /// Restore a state `snapshot` produced; called before the first event.
+    fn restore(&mut self, _state: serde_json::Value) -> Result<(), String> {
+        Ok(())
+    }
+}

@@ -1,0 +1,66 @@
+//! `parse regex "RE" [from f]`, `parse logfmt [from f]`, `parse json [from f]`:
+//! turn one text field into fields. An event whose field is missing or does
+//! not match passes on unchanged and is counted as unparsed (`--stats`).
+
+use regex::Regex;
+
+use super::{Emit, ExecResult, Operator};
+use crate::event::{set_path, Event};
+use crate::input::logfmt::parse_logfmt;
+use crate::value::{typed_cell, Value};
+
+pub enum Parser {
+    Regex(Regex),
+    Logfmt,
+    Json,
+}
+
+pub struct Parse {
+    pub parser: Parser,
+    pub from: Vec<String>,
+}
+
+impl Parse {
+    /// The fields to add, or `None` when the text does not parse.
+    fn extract(&self, text: &str) -> Option<Vec<(String, Value)>> {
+        match &self.parser {
+            Parser::Regex(re) => {
+                let caps = re.captures(text)?;
+                Some(
+                    re.capture_names()
+                        .enumerate()
+                        .filter_map(|(i, name)| {
+                            let name = name?;
+                            let value = caps.get(i).map_or(Value::Null, |m| typed_cell(m.as_str()));
+                            Some((name.to_owned(), value))
+                        })
+                        .collect(),
+                )
+            }
+            Parser::Logfmt => Some(parse_logfmt(text).ok()?.into_iter().collect()),
+            Parser::Json => match serde_json::from_str::<Value>(text).ok()? {
+                Value::Object(m) => Some(m.into_iter().collect()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl Operator for Parse {
+    fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        let fields = match ev.get_path(&self.from).as_deref() {
+            Some(Value::String(text)) => self.extract(text),
+            _ => None,
+        };
+        match fields {
+            Some(fields) => {
+                let map = ev.fields_mut();
+                for (k, v) in fields {
+                    set_path(map, std::slice::from_ref(&k), v);
+                }
+            }
+            None => out.stats().unparsed += 1,
+        }
+        out.emit(ev)
+    }
+}

@@ -1,0 +1,84 @@
+//! Writing results: an encoder per format over one buffered writer, and the
+//! flush policy of DESIGN §7 — the caller flushes whenever the input has
+//! nothing more ready, so a slow stream sees every result at once while a big
+//! file still goes out in large writes.
+
+mod encode;
+pub mod table;
+
+use std::io::{self, Write};
+
+use crate::event::Event;
+
+pub use encode::Encoder;
+
+/// Output formats (`-O`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutFormat {
+    Json,
+    Csv,
+    Tsv,
+    Logfmt,
+    Table,
+}
+
+/// Write the buffer out once it holds this much, flush or not.
+const HIGH_WATER: usize = 128 * 1024;
+
+pub struct Output {
+    w: Box<dyn Write + Send>,
+    buf: Vec<u8>,
+    enc: Encoder,
+    line_buffered: bool,
+    /// Bytes handed to the writer so far (the committed length for `-o`).
+    written: u64,
+}
+
+impl Output {
+    pub fn new(w: Box<dyn Write + Send>, format: OutFormat, line_buffered: bool, color: bool) -> Output {
+        Output {
+            w,
+            buf: Vec::with_capacity(HIGH_WATER + 4096),
+            enc: Encoder::new(format, color),
+            line_buffered,
+            written: 0,
+        }
+    }
+
+    pub fn write_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        self.enc.encode(ev, &mut self.buf);
+        if self.line_buffered {
+            self.flush()
+        } else if self.buf.len() >= HIGH_WATER {
+            self.drain()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.w.write_all(&self.buf)?;
+            self.written += self.buf.len() as u64;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Everything pending goes out now (a table closes its block).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.enc.end_block(&mut self.buf);
+        self.drain()?;
+        self.w.flush()
+    }
+
+    /// Bytes written so far, after `flush`.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Set the count of bytes already in an appended output file.
+    pub fn set_written(&mut self, n: u64) {
+        self.written = n;
+    }
+}

@@ -1,0 +1,109 @@
+//! Bad input is data: each rejected line is counted, the first ten are
+//! reported as `FILE:LINE: reason`, all are copied byte for byte to the
+//! dead-letter file, and a count is printed at exit.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use crate::cli::OnError;
+
+/// How many rejections are shown one by one before only counting.
+const SHOWN: u64 = 10;
+
+pub struct Reporter {
+    mode: OnError,
+    rejected: u64,
+    late: u64,
+    dead_letter: Option<BufWriter<File>>,
+}
+
+/// `--on-error fail` met a bad line: the message to print, exit 1.
+#[derive(Debug)]
+pub struct FailFast(pub String);
+
+impl Reporter {
+    pub fn new(mode: OnError, dead_letter: Option<File>) -> Reporter {
+        Reporter { mode, rejected: 0, late: 0, dead_letter: dead_letter.map(BufWriter::new) }
+    }
+
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    pub fn late(&self) -> u64 {
+        self.late
+    }
+
+    /// A malformed line. `bytes` is the whole line as read.
+    pub fn reject(&mut self, location: &str, reason: &str, bytes: &[u8]) -> Result<(), FailFast> {
+        self.rejected += 1;
+        self.dead_letter_line(bytes);
+        match self.mode {
+            OnError::Fail => Err(FailFast(format!(
+                "{location}: {reason}\nstreamctl: stopped at the first malformed line (--on-error fail); \
+use --on-error warn to skip such lines"
+            ))),
+            OnError::Warn if self.rejected <= SHOWN => {
+                eprintln!("{location}: {reason}");
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// An over-long line streams to the dead-letter file in parts (it is
+    /// never held whole); `reject_long_end` then counts it.
+    pub fn dead_letter_part(&mut self, bytes: &[u8]) {
+        if let Some(w) = self.dead_letter.as_mut() {
+            // A failing dead-letter write must not stop the run; it is reported at exit.
+            let _ = w.write_all(bytes);
+        }
+    }
+
+    pub fn reject_long_end(&mut self, location: &str, reason: &str) -> Result<(), FailFast> {
+        self.dead_letter_part(b"\n");
+        // The bytes went out already; count and report without copying again.
+        let saved = self.dead_letter.take();
+        let r = self.reject(location, reason, b"");
+        self.dead_letter = saved;
+        r
+    }
+
+    /// An event that came after its windows closed.
+    pub fn late_event(&mut self, bytes: &[u8]) {
+        self.late += 1;
+        if !bytes.is_empty() {
+            self.dead_letter_line(bytes);
+        }
+    }
+
+    fn dead_letter_line(&mut self, bytes: &[u8]) {
+        if let Some(w) = self.dead_letter.as_mut() {
+            let _ = w.write_all(bytes).and_then(|_| w.write_all(b"\n"));
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self.dead_letter.as_mut() {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// The line printed at exit, if anything was rejected or late.
+    pub fn summary(&self) -> Option<String> {
+        if self.mode == OnError::Skip {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if self.rejected > 0 {
+            let hidden = self.rejected.saturating_sub(SHOWN);
+            let more = if hidden > 0 { format!(" ({hidden} not shown)") } else { String::new() };
+            parts.push(format!("{} malformed line(s) skipped{more}", self.rejected));
+        }
+        if self.late > 0 {
+            parts.push(format!("{} late event(s) dropped (behind the watermark; see --lateness)", self.late));
+        }
+        (!parts.is_empty()).then(|| format!("streamctl: {}", parts.join("; ")))
+    }
+}
