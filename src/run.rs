@@ -158,6 +158,51 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
     }
 
     let reader = reader::spawn(inputs);
+    let result = drive(&reader, &mut sources, &mut chain, &mut sink, &mut event_time, needs_time, &stop);
+    if let Err(RunError::Runtime(_)) = &result {
+        // Results made before the failure are still the user's: write them out.
+        let _ = sink.out.flush();
+        let _ = sink.reporter.flush();
+    }
+    result?;
+    sink.out.flush().map_err(output_error)?;
+    sink.reporter.flush().ok();
+    if let Some(s) = sink.reporter.summary() {
+        eprintln!("{s}");
+    }
+    if cfg.stats {
+        print_stats(&sink, started);
+    }
+    Ok(())
+}
+
+fn print_stats(sink: &RunSink, started: Instant) {
+    let st = &sink.stats;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "streamctl: events in {}, out {}, rejected {}, late {}, unparsed {}, bytes {}, elapsed {:.3}s, {:.0} events/s",
+        st.events_in,
+        st.events_out,
+        sink.reporter.rejected(),
+        st.late,
+        st.unparsed,
+        st.bytes_in,
+        secs,
+        st.events_in as f64 / secs.max(1e-9)
+    );
+}
+
+/// Read every input to its end (or until a stage stops the run or a signal
+/// arrives), then end the chain.
+fn drive(
+    reader: &reader::Reader,
+    sources: &mut [SourceState],
+    chain: &mut Chain,
+    sink: &mut RunSink,
+    event_time: &mut EventTime,
+    needs_time: bool,
+    stop: &AtomicBool,
+) -> Result<(), RunError> {
     // How often the loop wakes on a quiet input to run timers and see signals.
     const TICK: Duration = Duration::from_millis(50);
     let mut finished = vec![false; sources.len()];
@@ -186,7 +231,7 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
             None => {
                 if needs_time {
                     if let Some(wm) = event_time.on_idle(now) {
-                        flow = chain.watermark(wm, &mut sink)?;
+                        flow = chain.watermark(wm, sink)?;
                     }
                 }
             }
@@ -195,9 +240,9 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
                 event_time.saw_input(now);
                 let src = &mut sources[source];
                 let mut engine = Engine {
-                    chain: &mut chain,
-                    sink: &mut sink,
-                    event_time: &mut event_time,
+                    chain,
+                    sink,
+                    event_time,
                     needs_time,
                     now,
                     source: source as u32,
@@ -213,9 +258,9 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
             Some(Msg::End { source }) => {
                 let src = &mut sources[source];
                 let mut engine = Engine {
-                    chain: &mut chain,
-                    sink: &mut sink,
-                    event_time: &mut event_time,
+                    chain,
+                    sink,
+                    event_time,
                     needs_time,
                     now,
                     source: source as u32,
@@ -236,30 +281,10 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
             }
         }
         if flow == Flow::Continue && chain.next_tick().is_some_and(|t| t <= now) {
-            flow = chain.tick(now, &mut sink)?;
+            flow = chain.tick(now, sink)?;
         }
     }
-    chain.end(&mut sink)?;
-    sink.out.flush().map_err(output_error)?;
-    sink.reporter.flush().ok();
-    if let Some(s) = sink.reporter.summary() {
-        eprintln!("{s}");
-    }
-    if cfg.stats {
-        let st = &sink.stats;
-        let secs = started.elapsed().as_secs_f64();
-        eprintln!(
-            "streamctl: events in {}, out {}, rejected {}, late {}, unparsed {}, bytes {}, elapsed {:.3}s, {:.0} events/s",
-            st.events_in,
-            st.events_out,
-            sink.reporter.rejected(),
-            st.late,
-            st.unparsed,
-            st.bytes_in,
-            secs,
-            st.events_in as f64 / secs.max(1e-9)
-        );
-    }
+    chain.end(sink)?;
     Ok(())
 }
 

@@ -98,6 +98,7 @@ fn write_row<'a>(
     cells: impl Iterator<Item = std::borrow::Cow<'a, str>>,
     out: &mut Vec<u8>,
 ) {
+    let row_start = out.len();
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.push(sep);
@@ -115,6 +116,10 @@ fn write_row<'a>(
         } else {
             write_csv_field(csv, cell.as_bytes(), out);
         }
+    }
+    if out.len() == row_start && sep == b',' {
+        // A row of one empty cell would read back as a blank line: quote it (as the csv crate does).
+        out.extend_from_slice(b"\"\"");
     }
     out.push(b'\n');
 }
