@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::input::Format;
 use crate::output::OutFormat;
@@ -25,9 +25,49 @@ Examples:
     about = "Run a stream-processing pipeline over line-delimited events",
     long_about = "Reads JSON lines, CSV, TSV, logfmt or raw lines from files or stdin, runs a \
 pipeline of stages written as one argument, and writes each result as soon as it exists.",
-    after_help = EXAMPLES
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile a pipeline into a job for a distributed engine (Flink SQL) and print it.
+    Compile(CompileArgs),
+}
+
+/// `streamctl compile --target flink-sql [OPTIONS] PIPELINE [FILE]...`
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The engine to compile for.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub target: CompileTarget,
+
+    /// The pipeline to compile.
+    #[arg(value_name = "PIPELINE")]
+    pub pipeline: String,
+
+    /// Input files (their format and a sample of their events shape the source tables).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompileTarget {
+    /// Apache Flink SQL (a script for the SQL client or SQL gateway).
+    FlinkSql,
+}
+
+/// Options for running a pipeline (the default command).
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// The pipeline, e.g. 'where status >= 500 | count by path every 1m'.
     /// With -f, this is the first input file instead.
     #[arg(value_name = "PIPELINE")]
@@ -186,7 +226,7 @@ pub struct Config {
 
 impl Config {
     /// Settle the command line into a Config; errors are usage errors (exit 2).
-    pub fn from_cli(cli: Cli) -> Result<Config, String> {
+    pub fn from_cli(cli: RunArgs) -> Result<Config, String> {
         let mut positionals: Vec<PathBuf> = Vec::new();
         let pipeline = match &cli.pipeline_file {
             Some(path) => {

@@ -3,12 +3,17 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use streamctl::cli::{Cli, Config};
+use streamctl::cli::{Cli, Command, Config};
 use streamctl::run::{run, RunError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = Config::from_cli(cli).map_err(RunError::Usage).and_then(|cfg| run(&cfg));
+    let result = match cli.command {
+        None => Config::from_cli(cli.run).map_err(RunError::Usage).and_then(|cfg| run(&cfg)),
+        Some(Command::Compile(args)) => {
+            Err(RunError::Usage(format!("compile --target {:?} is not supported yet in this build", args.target)))
+        }
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -18,6 +18,8 @@ pub mod parse;
 pub mod rename;
 pub mod select;
 pub mod stats;
+#[cfg(test)]
+pub mod testkit;
 pub mod where_;
 
 use crate::event::Event;
