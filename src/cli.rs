@@ -86,11 +86,23 @@ pub struct RunArgs {
     pub follow: bool,
 
     /// Input format; `auto` goes by extension, else by the first line.
-    #[arg(short = 'i', long, value_enum, default_value = "auto", value_name = "FORMAT")]
+    #[arg(
+        short = 'i',
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "FORMAT"
+    )]
     pub input_format: InFormatArg,
 
     /// Output format.
-    #[arg(short = 'O', long, value_enum, default_value = "json", value_name = "FORMAT")]
+    #[arg(
+        short = 'O',
+        long,
+        value_enum,
+        default_value = "json",
+        value_name = "FORMAT"
+    )]
     pub output_format: OutFormat,
 
     /// Write results to F (appends) instead of stdout.
@@ -187,7 +199,8 @@ pub enum OnError {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms, 5s or 1m: {e}"))
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration like 500ms, 5s or 1m: {e}"))
 }
 
 /// How often to commit a checkpoint.
@@ -244,7 +257,10 @@ impl Config {
         let inputs: Vec<Option<PathBuf>> = if positionals.is_empty() {
             vec![None]
         } else {
-            positionals.into_iter().map(|p| (p.as_os_str() != "-").then_some(p)).collect()
+            positionals
+                .into_iter()
+                .map(|p| (p.as_os_str() != "-").then_some(p))
+                .collect()
         };
         let input_format = match cli.input_format {
             InFormatArg::Auto => None,

@@ -53,7 +53,13 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// An untouched JSON line and its member index (see `json_index`).
     pub fn from_json_line(line: &'a [u8], members: &'a [Member], pos: Pos) -> Event<'a> {
-        Event { line, raw_format: Some(RawFormat::Json), repr: Repr::Json { members }, time: None, pos }
+        Event {
+            line,
+            raw_format: Some(RawFormat::Json),
+            repr: Repr::Json { members },
+            time: None,
+            pos,
+        }
     }
 
     /// A decoded line of another format; it keeps its bytes for echo and dead letters.
@@ -63,12 +69,24 @@ impl<'a> Event<'a> {
         fields: Map<String, Value>,
         pos: Pos,
     ) -> Event<'a> {
-        Event { line, raw_format: Some(format), repr: Repr::Obj(fields), time: None, pos }
+        Event {
+            line,
+            raw_format: Some(format),
+            repr: Repr::Obj(fields),
+            time: None,
+            pos,
+        }
     }
 
     /// A row a stage produced (aggregation output, …).
     pub fn new_row(fields: Map<String, Value>, time: Option<Millis>) -> Event<'static> {
-        Event { line: b"", raw_format: None, repr: Repr::Obj(fields), time, pos: Pos::default() }
+        Event {
+            line: b"",
+            raw_format: None,
+            repr: Repr::Obj(fields),
+            time,
+            pos: Pos::default(),
+        }
     }
 
     /// The original input line (empty for produced rows): for dead letters.
@@ -106,8 +124,10 @@ impl<'a> Event<'a> {
         members.iter().rev().find_map(|m| {
             let k = m.key(self.line);
             let hit = if m.key_escaped {
-                serde_json::from_slice::<String>(&self.line[m.key_start as usize - 1..m.key_end as usize + 1])
-                    .is_ok_and(|s| s == key)
+                serde_json::from_slice::<String>(
+                    &self.line[m.key_start as usize - 1..m.key_end as usize + 1],
+                )
+                .is_ok_and(|s| s == key)
             } else {
                 k == key.as_bytes()
             };
@@ -185,10 +205,14 @@ fn lookup<'v>(mut v: &'v Value, path: &[String]) -> Option<&'v Value> {
 
 /// Set a (possibly nested) field, creating objects on the way.
 pub fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut cur = map;
     for part in parents {
-        let slot = cur.entry(part.clone()).or_insert_with(|| Value::Object(Map::new()));
+        let slot = cur
+            .entry(part.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
         }
@@ -216,7 +240,10 @@ pub fn decode_json_value(raw: &[u8]) -> Value {
     match raw.first() {
         Some(b'-' | b'0'..=b'9') if raw.iter().all(|c| c.is_ascii_digit() || *c == b'-') => {
             // SAFETY-free: the bytes are ASCII digits.
-            if let Some(n) = std::str::from_utf8(raw).ok().and_then(|s| s.parse::<i64>().ok()) {
+            if let Some(n) = std::str::from_utf8(raw)
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok())
+            {
                 return Value::from(n);
             }
         }
@@ -260,7 +287,10 @@ mod tests {
         assert!(ev.unchanged_raw().is_some());
         ev.fields_mut().insert("d".into(), Value::Null);
         assert!(ev.unchanged_raw().is_none());
-        assert_eq!(serde_json::to_string(&ev.into_map()).unwrap(), r#"{"a":2,"b":{"c":"x"},"d":null}"#);
+        assert_eq!(
+            serde_json::to_string(&ev.into_map()).unwrap(),
+            r#"{"a":2,"b":{"c":"x"},"d":null}"#
+        );
     }
 
     #[test]

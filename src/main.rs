@@ -9,10 +9,13 @@ use streamctl::run::{run, RunError};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => Config::from_cli(cli.run).map_err(RunError::Usage).and_then(|cfg| run(&cfg)),
-        Some(Command::Compile(args)) => {
-            Err(RunError::Usage(format!("compile --target {:?} is not supported yet in this build", args.target)))
-        }
+        None => Config::from_cli(cli.run)
+            .map_err(RunError::Usage)
+            .and_then(|cfg| run(&cfg)),
+        Some(Command::Compile(args)) => Err(RunError::Usage(format!(
+            "compile --target {:?} is not supported yet in this build",
+            args.target
+        ))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -29,11 +29,19 @@ pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
         let mut reads = Vec::new();
         stage_fields_read(&stage.kind, &mut reads);
         let reads: Vec<String> = reads.iter().map(|p| p.join(".")).collect();
-        let reads = if reads.is_empty() { "-".to_string() } else { dedup_keep_order(reads).join(", ") };
+        let reads = if reads.is_empty() {
+            "-".to_string()
+        } else {
+            dedup_keep_order(reads).join(", ")
+        };
         explain.push(format!("{}. {what}\n     reads: {reads}", i + 1));
         ops.push(op);
     }
-    Ok(Plan { ops, explain, needs_time })
+    Ok(Plan {
+        ops,
+        explain,
+        needs_time,
+    })
 }
 
 fn dedup_keep_order(v: Vec<String>) -> Vec<String> {
@@ -53,18 +61,26 @@ fn compile(e: &Expr) -> Result<Compiled, LangError> {
 fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> {
     Ok(match &stage.kind {
         StageKind::Where(cond) => (
-            Box::new(exec::where_::Where { cond: compile(cond)? }),
+            Box::new(exec::where_::Where {
+                cond: compile(cond)?,
+            }),
             "where: keep events matching a condition".into(),
         ),
         StageKind::Select(items) => {
             let items = items
                 .iter()
                 .map(|it| {
-                    Ok(exec::select::SelectItem { name: it.name.parts.clone(), value: compile(&it.expr)? })
+                    Ok(exec::select::SelectItem {
+                        name: it.name.parts.clone(),
+                        value: compile(&it.expr)?,
+                    })
                 })
                 .collect::<Result<Vec<_>, LangError>>()?;
             let names: Vec<String> = items.iter().map(|i| i.name.join(".")).collect();
-            (Box::new(exec::select::Select { items }), format!("select: keep {}", names.join(", ")))
+            (
+                Box::new(exec::select::Select { items }),
+                format!("select: keep {}", names.join(", ")),
+            )
         }
         StageKind::Eval(assignments) => {
             let asg = assignments
@@ -72,23 +88,38 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
                 .map(|a| Ok((a.name.parts.clone(), compile(&a.expr)?)))
                 .collect::<Result<Vec<_>, LangError>>()?;
             let names: Vec<String> = asg.iter().map(|(n, _)| n.join(".")).collect();
-            (Box::new(exec::eval::Eval { assignments: asg }), format!("eval: set {}", names.join(", ")))
+            (
+                Box::new(exec::eval::Eval { assignments: asg }),
+                format!("eval: set {}", names.join(", ")),
+            )
         }
         StageKind::Drop(fields) => {
             let fields: Vec<Vec<String>> = fields.iter().map(|f| f.parts.clone()).collect();
             let names: Vec<String> = fields.iter().map(|f| f.join(".")).collect();
-            (Box::new(exec::drop::Drop { fields }), format!("drop: remove {}", names.join(", ")))
+            (
+                Box::new(exec::drop::Drop { fields }),
+                format!("drop: remove {}", names.join(", ")),
+            )
         }
         StageKind::Rename(pairs) => {
-            let pairs: Vec<(Vec<String>, Vec<String>)> =
-                pairs.iter().map(|(a, b)| (a.parts.clone(), b.parts.clone())).collect();
-            let names: Vec<String> =
-                pairs.iter().map(|(a, b)| format!("{} -> {}", a.join("."), b.join("."))).collect();
-            (Box::new(exec::rename::Rename { pairs }), format!("rename: {}", names.join(", ")))
+            let pairs: Vec<(Vec<String>, Vec<String>)> = pairs
+                .iter()
+                .map(|(a, b)| (a.parts.clone(), b.parts.clone()))
+                .collect();
+            let names: Vec<String> = pairs
+                .iter()
+                .map(|(a, b)| format!("{} -> {}", a.join("."), b.join(".")))
+                .collect();
+            (
+                Box::new(exec::rename::Rename { pairs }),
+                format!("rename: {}", names.join(", ")),
+            )
         }
         StageKind::Parse { kind, from } => {
-            let from_parts =
-                from.as_ref().map(|f| f.parts.clone()).unwrap_or_else(|| vec!["line".to_string()]);
+            let from_parts = from
+                .as_ref()
+                .map(|f| f.parts.clone())
+                .unwrap_or_else(|| vec!["line".to_string()]);
             let (parser, what) = match kind {
                 ParseKind::Regex { pattern, span } => {
                     let re = regex::Regex::new(pattern)
@@ -99,14 +130,24 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
                 ParseKind::Json => (exec::parse::Parser::Json, "json"),
             };
             let desc = format!("parse {what} from {}", from_parts.join("."));
-            (Box::new(exec::parse::Parse { parser, from: from_parts }), desc)
+            (
+                Box::new(exec::parse::Parse {
+                    parser,
+                    from: from_parts,
+                }),
+                desc,
+            )
         }
-        StageKind::Head(n) => {
-            (Box::new(exec::head::Head { limit: *n, seen: 0 }), format!("head: first {n} events, then stop"))
-        }
+        StageKind::Head(n) => (
+            Box::new(exec::head::Head { limit: *n, seen: 0 }),
+            format!("head: first {n} events, then stop"),
+        ),
         other => {
             return Err(LangError::new(
-                format!("stage `{}` is not supported yet in this build", other.keyword()),
+                format!(
+                    "stage `{}` is not supported yet in this build",
+                    other.keyword()
+                ),
                 stage.span,
             ))
         }
@@ -121,16 +162,23 @@ pub fn stage_fields_read(kind: &StageKind, out: &mut Vec<Vec<String>>) {
         StageKind::Eval(a) => a.iter().for_each(|a| expr::fields_read(&a.expr, out)),
         StageKind::Drop(f) => out.extend(f.iter().map(|f| f.parts.clone())),
         StageKind::Rename(p) => out.extend(p.iter().map(|(a, _)| a.parts.clone())),
-        StageKind::Parse { from, .. } => {
-            out.push(from.as_ref().map(|f| f.parts.clone()).unwrap_or_else(|| vec!["line".into()]))
-        }
+        StageKind::Parse { from, .. } => out.push(
+            from.as_ref()
+                .map(|f| f.parts.clone())
+                .unwrap_or_else(|| vec!["line".into()]),
+        ),
         StageKind::Aggregate(a) => {
             a.by.iter().for_each(|k| expr::fields_read(&k.expr, out));
-            a.aggs.iter().filter_map(|c| c.arg.as_ref()).for_each(|e| expr::fields_read(e, out));
+            a.aggs
+                .iter()
+                .filter_map(|c| c.arg.as_ref())
+                .for_each(|e| expr::fields_read(e, out));
         }
         StageKind::Running { aggs, by, .. } => {
             by.iter().for_each(|k| expr::fields_read(&k.expr, out));
-            aggs.iter().filter_map(|c| c.arg.as_ref()).for_each(|e| expr::fields_read(e, out));
+            aggs.iter()
+                .filter_map(|c| c.arg.as_ref())
+                .for_each(|e| expr::fields_read(e, out));
         }
         StageKind::Join(j) => out.push(j.key.parts.clone()),
         StageKind::Dedup { keys, .. } => keys.iter().for_each(|k| expr::fields_read(&k.expr, out)),

@@ -23,7 +23,12 @@ pub struct FailFast(pub String);
 
 impl Reporter {
     pub fn new(mode: OnError, dead_letter: Option<File>) -> Reporter {
-        Reporter { mode, rejected: 0, late: 0, dead_letter: dead_letter.map(BufWriter::new) }
+        Reporter {
+            mode,
+            rejected: 0,
+            late: 0,
+            dead_letter: dead_letter.map(BufWriter::new),
+        }
     }
 
     pub fn rejected(&self) -> u64 {
@@ -98,11 +103,18 @@ use --on-error warn to skip such lines"
         let mut parts = Vec::new();
         if self.rejected > 0 {
             let hidden = self.rejected.saturating_sub(SHOWN);
-            let more = if hidden > 0 { format!(" ({hidden} not shown)") } else { String::new() };
+            let more = if hidden > 0 {
+                format!(" ({hidden} not shown)")
+            } else {
+                String::new()
+            };
             parts.push(format!("{} malformed line(s) skipped{more}", self.rejected));
         }
         if self.late > 0 {
-            parts.push(format!("{} late event(s) dropped (behind the watermark; see --lateness)", self.late));
+            parts.push(format!(
+                "{} late event(s) dropped (behind the watermark; see --lateness)",
+                self.late
+            ));
         }
         (!parts.is_empty()).then(|| format!("streamctl: {}", parts.join("; ")))
     }

@@ -6,7 +6,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
@@ -80,8 +79,11 @@ pub fn now_ms() -> Millis {
 
 /// Parse and plan the pipeline; a language error is rendered with carets.
 pub fn plan_pipeline(cfg: &Config) -> Result<Plan, RunError> {
-    let ast = crate::lang::parse(&cfg.pipeline).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))?;
-    let opts = PlanOptions { lateness_ms: cfg.lateness.as_millis() as i64 };
+    let ast =
+        crate::lang::parse(&cfg.pipeline).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))?;
+    let opts = PlanOptions {
+        lateness_ms: cfg.lateness.as_millis() as i64,
+    };
     plan::build(&ast, &opts).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))
 }
 
@@ -131,23 +133,29 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
         return Ok(());
     }
     if cfg.follow {
-        return Err(RunError::Usage("--follow is not supported yet in this build".into()));
+        return Err(RunError::Usage(
+            "--follow is not supported yet in this build".into(),
+        ));
     }
     if cfg.checkpoint.is_some() {
-        return Err(RunError::Usage("--checkpoint is not supported yet in this build".into()));
+        return Err(RunError::Usage(
+            "--checkpoint is not supported yet in this build".into(),
+        ));
     }
 
     let (inputs, mut sources) = open_inputs(cfg)?;
     let out = open_output(cfg)?;
-    let dead_letter =
-        match &cfg.dead_letter {
-            Some(p) => Some(open_append(p).map_err(|e| {
-                RunError::Runtime(format!("cannot open dead-letter file {}: {e}", p.display()))
-            })?),
-            None => None,
-        };
-    let mut sink =
-        RunSink { out, reporter: Reporter::new(cfg.on_error, dead_letter), stats: Stats::default() };
+    let dead_letter = match &cfg.dead_letter {
+        Some(p) => Some(open_append(p).map_err(|e| {
+            RunError::Runtime(format!("cannot open dead-letter file {}: {e}", p.display()))
+        })?),
+        None => None,
+    };
+    let mut sink = RunSink {
+        out,
+        reporter: Reporter::new(cfg.on_error, dead_letter),
+        stats: Stats::default(),
+    };
     let needs_time = plan.needs_time;
     let mut chain = Chain::new(plan.ops);
 
@@ -158,7 +166,15 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
     }
 
     let reader = reader::spawn(inputs);
-    let result = drive(&reader, &mut sources, &mut chain, &mut sink, &mut event_time, needs_time, &stop);
+    let result = drive(
+        &reader,
+        &mut sources,
+        &mut chain,
+        &mut sink,
+        &mut event_time,
+        needs_time,
+        &stop,
+    );
     if let Err(RunError::Runtime(_)) = &result {
         // Results made before the failure are still the user's: write them out.
         let _ = sink.out.flush();
@@ -265,9 +281,9 @@ fn drive(
                     now,
                     source: source as u32,
                 };
-                let go = src
-                    .splitter
-                    .finish(|piece| engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece))?;
+                let go = src.splitter.finish(|piece| {
+                    engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece)
+                })?;
                 if !go {
                     flow = Flow::Stop;
                 }
@@ -277,7 +293,10 @@ fn drive(
                 }
             }
             Some(Msg::Failed { source, error }) => {
-                return Err(RunError::Runtime(format!("cannot read {}: {error}", sources[source].name)));
+                return Err(RunError::Runtime(format!(
+                    "cannot read {}: {error}",
+                    sources[source].name
+                )));
             }
         }
         if flow == Flow::Continue && chain.next_tick().is_some_and(|t| t <= now) {
@@ -321,25 +340,40 @@ impl Engine<'_> {
                 let reason = format!(
                     "line of {len} bytes is longer than --max-line-bytes; it was skipped (raise the limit with --max-line-bytes)"
                 );
-                self.sink.reporter.reject_long_end(&format!("{name}:{line_no}"), &reason)?;
+                self.sink
+                    .reporter
+                    .reject_long_end(&format!("{name}:{line_no}"), &reason)?;
                 Ok(true)
             }
         }
     }
 
-    fn line(&mut self, name: &str, dec: &mut Decoder, line_no: u64, bytes: &[u8]) -> Result<bool, RunError> {
-        let pos = Pos { source: self.source, line: line_no };
+    fn line(
+        &mut self,
+        name: &str,
+        dec: &mut Decoder,
+        line_no: u64,
+        bytes: &[u8],
+    ) -> Result<bool, RunError> {
+        let pos = Pos {
+            source: self.source,
+            line: line_no,
+        };
         let mut ev = match dec.decode(bytes, pos) {
             Decoded::Event(ev) => ev,
             Decoded::Nothing => return Ok(true),
             Decoded::Reject(reason) => {
-                self.sink.reporter.reject(&format!("{name}:{line_no}"), &reason, bytes)?;
+                self.sink
+                    .reporter
+                    .reject(&format!("{name}:{line_no}"), &reason, bytes)?;
                 return Ok(true);
             }
         };
         if self.needs_time {
             if let Err(reason) = self.event_time.assign(&mut ev, self.now) {
-                self.sink.reporter.reject(&format!("{name}:{line_no}"), &reason, bytes)?;
+                self.sink
+                    .reporter
+                    .reject(&format!("{name}:{line_no}"), &reason, bytes)?;
                 return Ok(true);
             }
         }
@@ -383,7 +417,7 @@ fn open_inputs(cfg: &Config) -> Result<(Vec<Input>, Vec<SourceState>), RunError>
     Ok((inputs, sources))
 }
 
-fn open_error(p: &PathBuf, e: io::Error) -> RunError {
+fn open_error(p: &std::path::Path, e: io::Error) -> RunError {
     let msg = format!("cannot open input {}: {}", p.display(), e);
     if e.kind() == io::ErrorKind::NotFound {
         RunError::Usage(format!("{msg} (check the path; use - for stdin)"))
@@ -392,17 +426,16 @@ fn open_error(p: &PathBuf, e: io::Error) -> RunError {
     }
 }
 
-fn open_append(p: &PathBuf) -> io::Result<File> {
+fn open_append(p: &std::path::Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(p)
 }
 
 fn open_output(cfg: &Config) -> Result<Output, RunError> {
     let (w, color): (Box<dyn Write + Send>, bool) = match &cfg.output {
         Some(p) => (
-            Box::new(
-                open_append(p)
-                    .map_err(|e| RunError::Runtime(format!("cannot open output {}: {e}", p.display())))?,
-            ),
+            Box::new(open_append(p).map_err(|e| {
+                RunError::Runtime(format!("cannot open output {}: {e}", p.display()))
+            })?),
             false,
         ),
         None => {
@@ -419,7 +452,10 @@ fn print_explain(cfg: &Config, plan: &Plan, et: &EventTime) {
     let inputs: Vec<String> = cfg
         .inputs
         .iter()
-        .map(|p| p.as_ref().map_or("<stdin>".to_string(), |p| p.display().to_string()))
+        .map(|p| {
+            p.as_ref()
+                .map_or("<stdin>".to_string(), |p| p.display().to_string())
+        })
         .collect();
     let format = match cfg.input_format {
         Some(f) => format!("{f:?}").to_lowercase(),
@@ -442,7 +478,9 @@ fn print_explain(cfg: &Config, plan: &Plan, et: &EventTime) {
     }
     s.push_str(&format!(
         "output: {} as {}\n",
-        cfg.output.as_ref().map_or("stdout".into(), |p| p.display().to_string()),
+        cfg.output
+            .as_ref()
+            .map_or("stdout".into(), |p| p.display().to_string()),
         format!("{:?}", cfg.output_format).to_lowercase()
     ));
     print!("{s}");

@@ -26,7 +26,9 @@ impl TimeFormat {
             return Ok(TimeFormat::Auto);
         }
         if s.is_empty() {
-            return Err("--time-format is empty: give `auto` or a strftime pattern like `%Y-%m-%d %H:%M:%S`".into());
+            return Err(
+                "--time-format is empty: give `auto` or a strftime pattern like `%Y-%m-%d %H:%M:%S`".into()
+            );
         }
         let mut any_spec = false;
         for item in StrftimeItems::new(s) {

@@ -9,9 +9,16 @@ use util::{run, streamctl, Dir};
 #[test]
 fn malformed_lines_are_reported_and_skipped() {
     let input = &b"{\"a\":1}\n{\"a\":\n{\"a\":\"\xff\"}\n[1]\n{\"a\":2}"[..];
-    let out = streamctl().arg("where a > 0").write_stdin(input).output().unwrap();
+    let out = streamctl()
+        .arg("where a > 0")
+        .write_stdin(input)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":1}\n{\"a\":2}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"a\":1}\n{\"a\":2}\n"
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "<stdin>:2: invalid JSON: expected a value, found end of line\n\
@@ -42,7 +49,10 @@ fn only_ten_are_shown_then_a_count() {
     assert_eq!(code, 0);
     assert_eq!(out, "{\"a\":1}\n");
     assert_eq!(err.lines().count(), 11);
-    assert!(err.ends_with("streamctl: 12 malformed line(s) skipped (2 not shown)\n"), "{err}");
+    assert!(
+        err.ends_with("streamctl: 12 malformed line(s) skipped (2 not shown)\n"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -61,17 +71,26 @@ fn dead_letter_gets_rejected_lines_byte_for_byte() {
         ])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":1,\"b\":2}\n{\"a\":7,\"b\":8}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"a\":1,\"b\":2}\n{\"a\":7,\"b\":8}\n"
+    );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "skip is silent");
     assert_eq!(d.read("dead.txt"), "3\n4,5,6\n");
 }
 
 #[test]
 fn on_error_fail_stops_with_exit_1() {
-    let (out, err, code) = run(&["--on-error", "fail", "where a > 0"], "{\"a\":1}\n{oops\n{\"a\":2}\n");
+    let (out, err, code) = run(
+        &["--on-error", "fail", "where a > 0"],
+        "{\"a\":1}\n{oops\n{\"a\":2}\n",
+    );
     assert_eq!(code, 1);
     assert_eq!(out, "{\"a\":1}\n");
-    assert!(err.starts_with("streamctl: <stdin>:2: invalid JSON"), "{err}");
+    assert!(
+        err.starts_with("streamctl: <stdin>:2: invalid JSON"),
+        "{err}"
+    );
     assert!(err.contains("--on-error fail"), "{err}");
 }
 
@@ -89,11 +108,20 @@ fn over_long_line_is_rejected_and_dead_lettered_whole() {
     let long = format!("{{\"a\":\"{}\"}}", "x".repeat(5000));
     let input = format!("{{\"a\":1}}\n{long}\n{{\"a\":2}}\n");
     let out = streamctl()
-        .args(["--max-line-bytes", "1000", "--dead-letter", dl.to_str().unwrap(), "where a != null"])
+        .args([
+            "--max-line-bytes",
+            "1000",
+            "--dead-letter",
+            dl.to_str().unwrap(),
+            "where a != null",
+        ])
         .write_stdin(input)
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":1}\n{\"a\":2}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"a\":1}\n{\"a\":2}\n"
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "<stdin>:2: line of 5008 bytes is longer than --max-line-bytes; it was skipped (raise the limit with --max-line-bytes)\n\
@@ -129,8 +157,12 @@ fn a_300_mb_line_keeps_memory_bounded() {
     });
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":1}\n{\"a\":2}\n");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("<stdin>:2: line of 314572808 bytes is longer"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"a\":1}\n{\"a\":2}\n"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("<stdin>:2: line of 314572808 bytes is longer"));
     let rss = children_max_rss_kib();
     assert!(rss < 100 * 1024, "peak RSS {rss} KiB");
 }

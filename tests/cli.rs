@@ -15,11 +15,19 @@ fn reads_stdin_and_files_in_order() {
     let f1 = d.create("one.jsonl", "{\"a\":1}\n");
     let f2 = d.create("two.jsonl", "{\"a\":2}\n");
     let out = streamctl()
-        .args(["where a > 0", f1.to_str().unwrap(), "-", f2.to_str().unwrap()])
+        .args([
+            "where a > 0",
+            f1.to_str().unwrap(),
+            "-",
+            f2.to_str().unwrap(),
+        ])
         .write_stdin("{\"a\":9}\n")
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "{\"a\":1}\n{\"a\":9}\n{\"a\":2}\n");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"a\":1}\n{\"a\":9}\n{\"a\":2}\n"
+    );
     assert!(out.status.success());
 }
 
@@ -28,8 +36,14 @@ fn pipeline_from_a_file_makes_every_positional_an_input() {
     let d = Dir::new();
     let p = d.create("p.sc", "where a >= 2\n| select a\n");
     let f = d.create("in.jsonl", EVENTS);
-    let out = streamctl().args(["-f", p.to_str().unwrap(), f.to_str().unwrap()]).output().unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "{\"a\":2}\n{\"a\":3}\n");
+    let out = streamctl()
+        .args(["-f", p.to_str().unwrap(), f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"a\":2}\n{\"a\":3}\n"
+    );
 }
 
 #[test]
@@ -66,7 +80,10 @@ fn head_ends_the_run_cleanly() {
 
 #[test]
 fn explain_prints_the_plan_and_runs_nothing() {
-    let out = ok(&["--explain", "where status >= 500 | select path, status"], "{\"status\":500}\n");
+    let out = ok(
+        &["--explain", "where status >= 500 | select path, status"],
+        "{\"status\":500}\n",
+    );
     assert_eq!(
         out,
         "pipeline: where status >= 500 | select path, status\n\
@@ -133,5 +150,8 @@ fn sigterm_flushes_and_exits_0() {
     let out = child.wait_with_output().unwrap();
     drop(stdin);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":2}\n{\"a\":3}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"a\":2}\n{\"a\":3}\n"
+    );
 }

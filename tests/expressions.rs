@@ -5,7 +5,10 @@ use util::ok;
 
 /// Evaluate `expr` against `event` with `eval r = EXPR | select r`.
 fn eval(event: &str, expr: &str) -> String {
-    let out = ok(&[&format!("eval r = {expr} | select r")], &format!("{event}\n"));
+    let out = ok(
+        &[&format!("eval r = {expr} | select r")],
+        &format!("{event}\n"),
+    );
     let v: serde_json::Value = serde_json::from_str(out.trim_end()).expect("one JSON line");
     v["r"].to_string()
 }
@@ -28,7 +31,10 @@ fn comparisons_follow_the_contract() {
         ("code in [1, 404]", "true"),
         ("path contains \"users\"", "true"),
         ("tags contains \"b\"", "true"),
-        ("path startswith \"/api\" and path endswith \"users\"", "true"),
+        (
+            "path startswith \"/api\" and path endswith \"users\"",
+            "true",
+        ),
         ("path =~ \"^/api/\\w+$\"", "true"),
         ("path !~ \"admin\"", "true"),
         ("missing =~ \".\"", "false"),
@@ -102,17 +108,35 @@ fn where_keeps_only_true_events() {
 fn select_eval_drop_rename() {
     let input = "{\"a\":1,\"b\":2,\"c\":3}\n";
     assert_eq!(ok(&["select c, a"], input), "{\"c\":3,\"a\":1}\n");
-    assert_eq!(ok(&["select a + b as s, t = c * 2, z"], input), "{\"s\":3,\"t\":6,\"z\":null}\n");
-    assert_eq!(ok(&["eval a = 10, d = a + 1"], input), "{\"a\":10,\"b\":2,\"c\":3,\"d\":11}\n");
+    assert_eq!(
+        ok(&["select a + b as s, t = c * 2, z"], input),
+        "{\"s\":3,\"t\":6,\"z\":null}\n"
+    );
+    assert_eq!(
+        ok(&["eval a = 10, d = a + 1"], input),
+        "{\"a\":10,\"b\":2,\"c\":3,\"d\":11}\n"
+    );
     assert_eq!(ok(&["drop b, nope"], input), "{\"a\":1,\"c\":3}\n");
-    assert_eq!(ok(&["rename b as bee, a as c"], input), "{\"c\":1,\"bee\":2}\n");
+    assert_eq!(
+        ok(&["rename b as bee, a as c"], input),
+        "{\"c\":1,\"bee\":2}\n"
+    );
 }
 
 #[test]
 fn parse_stages() {
     assert_eq!(
-        ok(&["parse logfmt from msg | drop msg"], "{\"msg\":\"a=1 b=x\"}\n{\"msg\":5}\n"),
+        ok(
+            &["parse logfmt from msg | drop msg"],
+            "{\"msg\":\"a=1 b=x\"}\n{\"msg\":5}\n"
+        ),
         "{\"a\":1,\"b\":\"x\"}\n{}\n"
     );
-    assert_eq!(ok(&["parse json from body | select k"], "{\"body\":\"{\\\"k\\\":[1]}\"}\n"), "{\"k\":[1]}\n");
+    assert_eq!(
+        ok(
+            &["parse json from body | select k"],
+            "{\"body\":\"{\\\"k\\\":[1]}\"}\n"
+        ),
+        "{\"k\":[1]}\n"
+    );
 }

@@ -30,10 +30,15 @@ fn each_result_arrives_before_the_next_line_is_written() {
         stdin.flush().unwrap();
         if n % 2 == 0 {
             // Generous bound for a loaded machine; typically well under a millisecond.
-            let got = rx.recv_timeout(Duration::from_secs(5)).expect("result while input is still open");
+            let got = rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("result while input is still open");
             assert_eq!(got, format!("{{\"n\":{n}}}"));
         } else {
-            assert!(rx.recv_timeout(Duration::from_millis(50)).is_err(), "odd n must not pass");
+            assert!(
+                rx.recv_timeout(Duration::from_millis(50)).is_err(),
+                "odd n must not pass"
+            );
         }
     }
     drop(stdin);

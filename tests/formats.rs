@@ -6,19 +6,28 @@ use util::{ok, streamctl, Dir};
 #[test]
 fn unchanged_json_is_echoed_byte_for_byte() {
     let input = "{ \"b\" : 1.50, \"a\":\"\\u00e9\" }\n{\"b\":0}\n";
-    assert_eq!(ok(&["where b > 1"], input), "{ \"b\" : 1.50, \"a\":\"\\u00e9\" }\n");
+    assert_eq!(
+        ok(&["where b > 1"], input),
+        "{ \"b\" : 1.50, \"a\":\"\\u00e9\" }\n"
+    );
 }
 
 #[test]
 fn changed_json_is_reserialised_in_key_order() {
-    assert_eq!(ok(&["eval c = b * 2"], "{\"b\":1.5,\"a\":\"x\"}\n"), "{\"b\":1.5,\"a\":\"x\",\"c\":3.0}\n");
+    assert_eq!(
+        ok(&["eval c = b * 2"], "{\"b\":1.5,\"a\":\"x\"}\n"),
+        "{\"b\":1.5,\"a\":\"x\",\"c\":3.0}\n"
+    );
 }
 
 #[test]
 fn csv_input_is_typed() {
     let d = Dir::new();
     let f = d.create("in.csv", "host,status,code\nweb-1,500,007\n\"a,b\",200,\n");
-    let out = streamctl().args(["where status >= 200", f.to_str().unwrap()]).output().unwrap();
+    let out = streamctl()
+        .args(["where status >= 200", f.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "{\"host\":\"web-1\",\"status\":500,\"code\":\"007\"}\n{\"host\":\"a,b\",\"status\":200,\"code\":null}\n"
@@ -29,13 +38,22 @@ fn csv_input_is_typed() {
 fn csv_to_csv_keeps_rows_and_header() {
     let d = Dir::new();
     let f = d.create("in.csv", "a,b\n1,\"x,y\"\n2,z\n");
-    let out = streamctl().args(["-O", "csv", "where a >= 1", f.to_str().unwrap()]).output().unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "a,b\n1,\"x,y\"\n2,z\n");
+    let out = streamctl()
+        .args(["-O", "csv", "where a >= 1", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "a,b\n1,\"x,y\"\n2,z\n"
+    );
 }
 
 #[test]
 fn tsv_input_and_output() {
-    let out = ok(&["-i", "tsv", "-O", "tsv", "eval n = a + 1"], "a\tb\n1\tx\\ty\n");
+    let out = ok(
+        &["-i", "tsv", "-O", "tsv", "eval n = a + 1"],
+        "a\tb\n1\tx\\ty\n",
+    );
     assert_eq!(out, "a\tb\tn\n1\tx\\ty\t2\n");
 }
 
@@ -46,14 +64,24 @@ fn logfmt_input_and_output() {
         "level=info msg=\"slow call\" ms=42\nlevel=debug ms=3\n",
     );
     assert_eq!(out, "level=info msg=\"slow call\" ms=42\n");
-    let out = ok(&["-i", "logfmt", "eval fast = ms < 100"], "level=info msg=\"slow call\" ms=42\n");
-    assert_eq!(out, "{\"level\":\"info\",\"msg\":\"slow call\",\"ms\":42,\"fast\":true}\n");
+    let out = ok(
+        &["-i", "logfmt", "eval fast = ms < 100"],
+        "level=info msg=\"slow call\" ms=42\n",
+    );
+    assert_eq!(
+        out,
+        "{\"level\":\"info\",\"msg\":\"slow call\",\"ms\":42,\"fast\":true}\n"
+    );
 }
 
 #[test]
 fn lines_input_and_parse() {
     let out = ok(
-        &["-i", "lines", r#"parse regex "took (?P<ms>\d+)ms" | where ms > 100 | select ms"#],
+        &[
+            "-i",
+            "lines",
+            r#"parse regex "took (?P<ms>\d+)ms" | where ms > 100 | select ms"#,
+        ],
         "GET / took 150ms\nGET /x took 5ms\nno timing\n",
     );
     assert_eq!(out, "{\"ms\":150}\n");
@@ -61,7 +89,10 @@ fn lines_input_and_parse() {
 
 #[test]
 fn auto_detects_by_first_line() {
-    assert_eq!(ok(&["head 1"], "plain text\n"), "{\"line\":\"plain text\"}\n");
+    assert_eq!(
+        ok(&["head 1"], "plain text\n"),
+        "{\"line\":\"plain text\"}\n"
+    );
     assert_eq!(ok(&["head 1"], "{\"a\":1}\n"), "{\"a\":1}\n");
 }
 
@@ -69,13 +100,22 @@ fn auto_detects_by_first_line() {
 fn auto_detects_by_extension() {
     let d = Dir::new();
     let f = d.create("x.tsv", "a\tb\n1\t2\n");
-    let out = streamctl().args(["head 5", f.to_str().unwrap()]).output().unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "{\"a\":1,\"b\":2}\n");
+    let out = streamctl()
+        .args(["head 5", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"a\":1,\"b\":2}\n"
+    );
 }
 
 #[test]
 fn csv_output_starts_a_new_block_when_columns_change() {
-    let out = ok(&["-O", "csv", "select a"], "{\"a\":\"x,y\"}\n{\"a\":null}\n");
+    let out = ok(
+        &["-O", "csv", "select a"],
+        "{\"a\":\"x,y\"}\n{\"a\":null}\n",
+    );
     assert_eq!(out, "a\n\"x,y\"\n\"\"\n");
     let out = ok(&["-O", "csv", "eval z = 1"], "{\"a\":1}\n{\"b\":2}\n");
     assert_eq!(out, "a,z\n1,1\n\nb,z\n2,1\n");
@@ -83,8 +123,10 @@ fn csv_output_starts_a_new_block_when_columns_change() {
 
 #[test]
 fn table_output_is_aligned() {
-    let out =
-        ok(&["-O", "table", "select path, n"], "{\"path\":\"/a\",\"n\":5}\n{\"path\":\"/long\",\"n\":123}\n");
+    let out = ok(
+        &["-O", "table", "select path, n"],
+        "{\"path\":\"/a\",\"n\":5}\n{\"path\":\"/long\",\"n\":123}\n",
+    );
     assert_eq!(out, "path   n\n/a       5\n/long  123\n\n");
 }
 
@@ -94,5 +136,8 @@ fn nested_fields_and_backticks() {
         &["select req.path, `user-agent` | where req.path startswith \"/api\""],
         "{\"req\":{\"path\":\"/api/x\",\"m\":\"GET\"},\"user-agent\":\"curl\"}\n",
     );
-    assert_eq!(out, "{\"req\":{\"path\":\"/api/x\"},\"user-agent\":\"curl\"}\n");
+    assert_eq!(
+        out,
+        "{\"req\":{\"path\":\"/api/x\"},\"user-agent\":\"curl\"}\n"
+    );
 }

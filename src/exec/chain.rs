@@ -25,7 +25,13 @@ impl Emit for Downstream<'_> {
     fn emit(&mut self, ev: Event<'_>) -> ExecResult {
         match self.ops.split_first_mut() {
             None => self.sink.write(ev),
-            Some((op, rest)) => op.on_event(ev, &mut Downstream { ops: rest, sink: self.sink }),
+            Some((op, rest)) => op.on_event(
+                ev,
+                &mut Downstream {
+                    ops: rest,
+                    sink: self.sink,
+                },
+            ),
         }
     }
     fn late(&mut self, ev: &Event<'_>) {
@@ -50,7 +56,11 @@ impl Chain {
     }
 
     pub fn push(&mut self, ev: Event<'_>, sink: &mut dyn Sink) -> ExecResult {
-        Downstream { ops: &mut self.ops, sink }.emit(ev)
+        Downstream {
+            ops: &mut self.ops,
+            sink,
+        }
+        .emit(ev)
     }
 
     /// Give every operator, in order, the new watermark. An operator's output
@@ -100,7 +110,8 @@ impl Chain {
             ));
         }
         for (i, (op, st)) in self.ops.iter_mut().zip(states).enumerate() {
-            op.restore(st).map_err(|e| format!("stage {}: {e}", i + 1))?;
+            op.restore(st)
+                .map_err(|e| format!("stage {}: {e}", i + 1))?;
         }
         Ok(())
     }

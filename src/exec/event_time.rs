@@ -96,10 +96,9 @@ impl EventTime {
                 let name = path.join(".");
                 match ev.get_path(path).as_deref() {
                     None | Some(Value::Null) => return Err(format!("no time field `{name}`")),
-                    Some(v) => self
-                        .format
-                        .parse(v)
-                        .ok_or_else(|| format!("unparsable timestamp in `{name}`: {}", short_text(v)))?,
+                    Some(v) => self.format.parse(v).ok_or_else(|| {
+                        format!("unparsable timestamp in `{name}`: {}", short_text(v))
+                    })?,
                 }
             }
             _ => now,
@@ -158,7 +157,10 @@ impl EventTime {
             self.source = Source::Processing;
         }
         self.max_seen = v.get("max_seen").and_then(|m| m.as_i64());
-        self.watermark = v.get("watermark").and_then(|m| m.as_i64()).ok_or("event time: no watermark")?;
+        self.watermark = v
+            .get("watermark")
+            .and_then(|m| m.as_i64())
+            .ok_or("event time: no watermark")?;
         Ok(())
     }
 }
@@ -189,9 +191,14 @@ mod tests {
     #[test]
     fn watermark_is_max_minus_lateness_and_never_goes_back() {
         let mut et = EventTime::new(None, TimeFormat::Auto, 5000, 1000, 0);
-        assert_eq!(feed(&mut et, r#"{"ts":10000}"#).unwrap(), Some(10_000_000 - 5000));
+        assert_eq!(
+            feed(&mut et, r#"{"ts":10000}"#).unwrap(),
+            Some(10_000_000 - 5000)
+        );
         assert_eq!(feed(&mut et, r#"{"ts":9000}"#).unwrap(), None);
-        assert!(feed(&mut et, r#"{"ts":"yesterday"}"#).unwrap_err().contains("unparsable timestamp in `ts`"));
+        assert!(feed(&mut et, r#"{"ts":"yesterday"}"#)
+            .unwrap_err()
+            .contains("unparsable timestamp in `ts`"));
         assert_eq!(et.watermark(), 9_995_000);
     }
 

@@ -26,7 +26,10 @@ impl Operator for Head {
     }
 
     fn restore(&mut self, state: serde_json::Value) -> Result<(), String> {
-        self.seen = state.get("seen").and_then(|v| v.as_u64()).ok_or("head: state without a `seen` count")?;
+        self.seen = state
+            .get("seen")
+            .and_then(|v| v.as_u64())
+            .ok_or("head: state without a `seen` count")?;
         Ok(())
     }
 }

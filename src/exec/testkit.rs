@@ -42,7 +42,10 @@ impl Sink for Collect {
     fn late(&mut self, ev: &Event<'_>) {
         self.stats.late += 1;
         let map = ev.to_map();
-        self.lines.push(format!("late:{}", serde_json::to_string(map.as_ref()).expect("serialise")));
+        self.lines.push(format!(
+            "late:{}",
+            serde_json::to_string(map.as_ref()).expect("serialise")
+        ));
     }
     fn stats(&mut self) -> &mut Stats {
         &mut self.stats
@@ -54,7 +57,8 @@ pub fn drive(chain: &mut Chain, steps: &[Step], out: &mut Collect) {
     for step in steps {
         match step {
             Step::Event(text, time) => {
-                let map: Map<String, Value> = serde_json::from_str(text).expect("test event is a JSON object");
+                let map: Map<String, Value> =
+                    serde_json::from_str(text).expect("test event is a JSON object");
                 let mut ev = Event::new_row(map, *time);
                 ev.time = *time;
                 chain.push(ev, out).expect("push");
@@ -83,7 +87,10 @@ pub fn run_script(make: &dyn Fn() -> Box<dyn Operator>, steps: &[Step]) -> Vec<S
 /// For every cut point, run the first part, snapshot (through JSON text, as
 /// a checkpoint file would), restore into a fresh operator, run the rest, and
 /// check the combined output equals the uninterrupted run. Returns that output.
-pub fn assert_snapshot_restore_equivalent(make: &dyn Fn() -> Box<dyn Operator>, steps: &[Step]) -> Vec<String> {
+pub fn assert_snapshot_restore_equivalent(
+    make: &dyn Fn() -> Box<dyn Operator>,
+    steps: &[Step],
+) -> Vec<String> {
     let expected = run_script(make, steps);
     for cut in 0..=steps.len() {
         let mut first = Chain::new(vec![make()]);
@@ -94,7 +101,10 @@ pub fn assert_snapshot_restore_equivalent(make: &dyn Fn() -> Box<dyn Operator>, 
         let mut second = Chain::new(vec![make()]);
         second.restore(states).expect("restore");
         drive(&mut second, &steps[cut..], &mut out);
-        assert_eq!(out.lines, expected, "output differs after a snapshot/restore before step {cut}");
+        assert_eq!(
+            out.lines, expected,
+            "output differs after a snapshot/restore before step {cut}"
+        );
     }
     expected
 }
@@ -106,8 +116,13 @@ mod tests {
 
     #[test]
     fn head_survives_snapshot_and_restore() {
-        let steps = [Step::Event(r#"{"a":1}"#, None), Step::Event(r#"{"a":2}"#, None), Step::Event(r#"{"a":3}"#, None)];
-        let out = assert_snapshot_restore_equivalent(&|| Box::new(Head { limit: 2, seen: 0 }), &steps);
+        let steps = [
+            Step::Event(r#"{"a":1}"#, None),
+            Step::Event(r#"{"a":2}"#, None),
+            Step::Event(r#"{"a":3}"#, None),
+        ];
+        let out =
+            assert_snapshot_restore_equivalent(&|| Box::new(Head { limit: 2, seen: 0 }), &steps);
         assert_eq!(out, vec![r#"{"a":1}"#, r#"{"a":2}"#]);
     }
 }

@@ -31,7 +31,11 @@ impl Decoder {
     /// `format` is `None` for `auto` without a telling extension: the first
     /// line decides (`{` is JSON, anything else is lines).
     pub fn new(format: Option<Format>) -> Decoder {
-        let delimiter = if format == Some(Format::Tsv) { b'\t' } else { b',' };
+        let delimiter = if format == Some(Format::Tsv) {
+            b'\t'
+        } else {
+            b','
+        };
         Decoder {
             format,
             header: None,
@@ -60,7 +64,9 @@ impl Decoder {
         };
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
-            Err(e) => return Decoded::Reject(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1)),
+            Err(e) => {
+                return Decoded::Reject(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
+            }
         };
         match format {
             Format::Json => {
@@ -82,7 +88,9 @@ impl Decoder {
                     return Decoded::Nothing;
                 }
                 match parse_logfmt(text) {
-                    Ok(map) => Decoded::Event(Event::from_decoded(line, RawFormat::Logfmt, map, pos)),
+                    Ok(map) => {
+                        Decoded::Event(Event::from_decoded(line, RawFormat::Logfmt, map, pos))
+                    }
                     Err(reason) => Decoded::Reject(reason),
                 }
             }
@@ -90,7 +98,13 @@ impl Decoder {
         }
     }
 
-    fn decode_row<'a>(&mut self, line: &'a [u8], text: &str, format: Format, pos: Pos) -> Decoded<'a> {
+    fn decode_row<'a>(
+        &mut self,
+        line: &'a [u8],
+        text: &str,
+        format: Format,
+        pos: Pos,
+    ) -> Decoded<'a> {
         if text.is_empty() {
             return Decoded::Nothing;
         }
@@ -112,9 +126,16 @@ impl Decoder {
                 cells.len()
             ));
         }
-        let map: Map<String, Value> =
-            header.iter().zip(cells).map(|(k, c)| (k.clone(), typed_cell(&c))).collect();
-        let raw = if format == Format::Tsv { RawFormat::Tsv } else { RawFormat::Csv };
+        let map: Map<String, Value> = header
+            .iter()
+            .zip(cells)
+            .map(|(k, c)| (k.clone(), typed_cell(&c)))
+            .collect();
+        let raw = if format == Format::Tsv {
+            RawFormat::Tsv
+        } else {
+            RawFormat::Csv
+        };
         Decoded::Event(Event::from_decoded(line, raw, map, pos))
     }
 
@@ -125,8 +146,11 @@ impl Decoder {
         let mut input = line;
         let (mut out_len, mut ends_len) = (0, 0);
         loop {
-            let (res, nin, nout, nend) =
-                self.csv.read_record(input, &mut self.csv_out[out_len..], &mut self.csv_ends[ends_len..]);
+            let (res, nin, nout, nend) = self.csv.read_record(
+                input,
+                &mut self.csv_out[out_len..],
+                &mut self.csv_ends[ends_len..],
+            );
             input = &input[nin..];
             out_len += nout;
             ends_len += nend;
@@ -207,7 +231,10 @@ mod tests {
     #[test]
     fn csv_rows_are_typed_and_checked_for_width() {
         assert_eq!(
-            run(Some(Format::Csv), &["a,b,c", r#"12,"x, ""y""",007"#, "1,2", ",-3.5e2,"]),
+            run(
+                Some(Format::Csv),
+                &["a,b,c", r#"12,"x, ""y""",007"#, "1,2", ",-3.5e2,"]
+            ),
             vec![
                 "-".to_string(),
                 r#"{"a":12,"b":"x, \"y\"","c":"007"}"#.into(),
@@ -219,7 +246,10 @@ mod tests {
 
     #[test]
     fn tsv_and_auto_detection() {
-        assert_eq!(run(Some(Format::Tsv), &["a\tb", "x\\ty\t2"]), vec!["-", r#"{"a":"x\ty","b":2}"#]);
+        assert_eq!(
+            run(Some(Format::Tsv), &["a\tb", "x\\ty\t2"]),
+            vec!["-", r#"{"a":"x\ty","b":2}"#]
+        );
         assert_eq!(run(None, &["", "{\"a\":1}"]), vec!["-", r#"{"a":1}"#]);
         assert_eq!(run(None, &["hello"]), vec![r#"{"line":"hello"}"#]);
     }

@@ -134,7 +134,10 @@ impl Parser<'_> {
             // Control characters are not allowed raw inside JSON strings.
             if rest[..off].iter().any(|&c| c < 0x20) {
                 let at = self.i + rest[..off].iter().position(|&c| c < 0x20).unwrap_or(0);
-                return Err(format!("invalid JSON: control character in string at column {}", at + 1));
+                return Err(format!(
+                    "invalid JSON: control character in string at column {}",
+                    at + 1
+                ));
             }
             self.i += off;
             if self.s[self.i] == b'"' {

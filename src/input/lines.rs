@@ -28,7 +28,12 @@ pub struct LineSplitter {
 
 impl LineSplitter {
     pub fn new(max_line_bytes: usize, start_offset: u64) -> LineSplitter {
-        LineSplitter { max: max_line_bytes, pending: Vec::new(), long: None, offset: start_offset }
+        LineSplitter {
+            max: max_line_bytes,
+            pending: Vec::new(),
+            long: None,
+            offset: start_offset,
+        }
     }
 
     /// Offset just after the last complete line handed out: where a resumed
@@ -56,21 +61,37 @@ impl LineSplitter {
             let part = &chunk[start..nl];
             start = nl + 1;
             let go = if let Some(seen) = self.long.take() {
-                f(Piece::LongPart(part))? && f(Piece::LongEnd { end, len: seen + part.len() as u64 })?
+                f(Piece::LongPart(part))?
+                    && f(Piece::LongEnd {
+                        end,
+                        len: seen + part.len() as u64,
+                    })?
             } else if self.pending.is_empty() {
                 if part.len() > self.max {
-                    f(Piece::LongPart(part))? && f(Piece::LongEnd { end, len: part.len() as u64 })?
+                    f(Piece::LongPart(part))?
+                        && f(Piece::LongEnd {
+                            end,
+                            len: part.len() as u64,
+                        })?
                 } else {
-                    f(Piece::Line { bytes: trim_cr(part), end })?
+                    f(Piece::Line {
+                        bytes: trim_cr(part),
+                        end,
+                    })?
                 }
             } else if self.pending.len() + part.len() > self.max {
                 let pending = std::mem::take(&mut self.pending);
                 let len = (pending.len() + part.len()) as u64;
-                f(Piece::LongPart(&pending))? && f(Piece::LongPart(part))? && f(Piece::LongEnd { end, len })?
+                f(Piece::LongPart(&pending))?
+                    && f(Piece::LongPart(part))?
+                    && f(Piece::LongEnd { end, len })?
             } else {
                 self.pending.extend_from_slice(part);
                 let line = std::mem::take(&mut self.pending);
-                let go = f(Piece::Line { bytes: trim_cr(&line), end })?;
+                let go = f(Piece::Line {
+                    bytes: trim_cr(&line),
+                    end,
+                })?;
                 // Keep the allocation for the next partial line.
                 self.pending = line;
                 self.pending.clear();
@@ -97,15 +118,24 @@ impl LineSplitter {
     }
 
     /// End of the stream: a last line without `\n` still counts.
-    pub fn finish<E>(&mut self, mut f: impl FnMut(Piece<'_>) -> Result<bool, E>) -> Result<bool, E> {
+    pub fn finish<E>(
+        &mut self,
+        mut f: impl FnMut(Piece<'_>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
         if let Some(seen) = self.long.take() {
-            return f(Piece::LongEnd { end: self.offset, len: seen });
+            return f(Piece::LongEnd {
+                end: self.offset,
+                len: seen,
+            });
         }
         if self.pending.is_empty() {
             return Ok(true);
         }
         let line = std::mem::take(&mut self.pending);
-        f(Piece::Line { bytes: trim_cr(&line), end: self.offset })
+        f(Piece::Line {
+            bytes: trim_cr(&line),
+            end: self.offset,
+        })
     }
 }
 
@@ -137,13 +167,19 @@ mod tests {
 
     #[test]
     fn lines_across_chunks_crlf_and_last_line() {
-        assert_eq!(split(&[b"ab\ncd", b"e\r\n\nf"], 100), vec!["Lab@3", "Lcde@8", "L@9", "Lf@10"]);
+        assert_eq!(
+            split(&[b"ab\ncd", b"e\r\n\nf"], 100),
+            vec!["Lab@3", "Lcde@8", "L@9", "Lf@10"]
+        );
     }
 
     #[test]
     fn long_lines_stream_out_in_parts() {
         assert_eq!(split(&[b"123456\nab\n"], 4), vec!["P6", "E6@7", "Lab@10"]);
-        assert_eq!(split(&[b"12", b"345", b"67\nok"], 4), vec!["P2", "P3", "P2", "E7@8", "Lok@10"]);
+        assert_eq!(
+            split(&[b"12", b"345", b"67\nok"], 4),
+            vec!["P2", "P3", "P2", "E7@8", "Lok@10"]
+        );
         assert_eq!(split(&[b"12345"], 4), vec!["P0", "P5", "E5@5"]);
     }
 

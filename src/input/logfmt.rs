@@ -20,7 +20,10 @@ pub fn parse_logfmt(text: &str) -> Result<Map<String, Value>, String> {
         let key_start = i;
         while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' {
             if b[i] == b'"' {
-                return Err(format!("logfmt: unexpected `\"` in a key at column {}", i + 1));
+                return Err(format!(
+                    "logfmt: unexpected `\"` in a key at column {}",
+                    i + 1
+                ));
             }
             i += 1;
         }
@@ -96,7 +99,9 @@ mod tests {
 
     #[test]
     fn reports_broken_lines() {
-        assert!(parse_logfmt(r#"a="open"#).unwrap_err().contains("unterminated"));
+        assert!(parse_logfmt(r#"a="open"#)
+            .unwrap_err()
+            .contains("unterminated"));
         assert!(parse_logfmt("=x").is_err());
     }
 }

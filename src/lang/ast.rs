@@ -254,7 +254,11 @@ pub enum ExprKind {
     /// `e in [a, b, …]`
     In(Box<Expr>, Vec<Expr>),
     /// `name(args…)` — function names are checked by the planner, not the parser.
-    Call { name: String, name_span: Span, args: Vec<Expr> },
+    Call {
+        name: String,
+        name_span: Span,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,11 @@ use crate::value::Value;
 
 pub enum Encoder {
     Json,
-    Delimited { sep: u8, header: Option<Vec<String>>, csv: csv_core::Writer },
+    Delimited {
+        sep: u8,
+        header: Option<Vec<String>>,
+        csv: Box<csv_core::Writer>,
+    },
     Logfmt,
     Table(Table),
 }
@@ -19,8 +23,16 @@ impl Encoder {
     pub fn new(format: OutFormat, color: bool) -> Encoder {
         match format {
             OutFormat::Json => Encoder::Json,
-            OutFormat::Csv => Encoder::Delimited { sep: b',', header: None, csv: csv_core::Writer::new() },
-            OutFormat::Tsv => Encoder::Delimited { sep: b'\t', header: None, csv: csv_core::Writer::new() },
+            OutFormat::Csv => Encoder::Delimited {
+                sep: b',',
+                header: None,
+                csv: Box::default(),
+            },
+            OutFormat::Tsv => Encoder::Delimited {
+                sep: b'\t',
+                header: None,
+                csv: Box::default(),
+            },
             OutFormat::Logfmt => Encoder::Logfmt,
             OutFormat::Table => Encoder::Table(Table::new(color)),
         }
@@ -33,15 +45,16 @@ impl Encoder {
                 if let Some((bytes, RawFormat::Json)) = raw {
                     out.extend_from_slice(bytes);
                 } else {
-                    serde_json::to_writer(&mut *out, ev.to_map().as_ref()).expect("writing to a Vec");
+                    serde_json::to_writer(&mut *out, ev.to_map().as_ref())
+                        .expect("writing to a Vec");
                 }
                 out.push(b'\n');
             }
             Encoder::Delimited { sep, header, csv } => {
                 let map = ev.to_map();
-                let keys_match = header
-                    .as_ref()
-                    .is_some_and(|h| h.len() == map.len() && h.iter().zip(map.keys()).all(|(a, b)| a == b));
+                let keys_match = header.as_ref().is_some_and(|h| {
+                    h.len() == map.len() && h.iter().zip(map.keys()).all(|(a, b)| a == b)
+                });
                 if !keys_match {
                     // A new set of columns starts a new block with its own header (as mlr does).
                     if header.is_some() {
@@ -156,7 +169,9 @@ fn write_logfmt(map: &Map<String, Value>, out: &mut Vec<u8>) {
         out.push(b'=');
         let text = cell_text(v);
         let needs_quotes = matches!(v, Value::String(s) if s.is_empty())
-            || text.bytes().any(|c| c == b' ' || c == b'=' || c == b'"' || c == b'\\' || c < 0x20);
+            || text
+                .bytes()
+                .any(|c| c == b' ' || c == b'=' || c == b'"' || c == b'\\' || c < 0x20);
         if needs_quotes {
             out.push(b'"');
             for c in text.bytes() {
@@ -195,20 +210,33 @@ mod tests {
     #[test]
     fn csv_quotes_and_reheaders() {
         assert_eq!(
-            enc(OutFormat::Csv, &[r#"{"a":"x,y","b":1}"#, r#"{"a":"q\"","b":null}"#, r#"{"c":true}"#]),
+            enc(
+                OutFormat::Csv,
+                &[
+                    r#"{"a":"x,y","b":1}"#,
+                    r#"{"a":"q\"","b":null}"#,
+                    r#"{"c":true}"#
+                ]
+            ),
             "a,b\n\"x,y\",1\n\"q\"\"\",\n\nc\ntrue\n"
         );
     }
 
     #[test]
     fn tsv_escapes() {
-        assert_eq!(enc(OutFormat::Tsv, &[r#"{"a":"x\ty","b":[1]}"#]), "a\tb\nx\\ty\t[1]\n");
+        assert_eq!(
+            enc(OutFormat::Tsv, &[r#"{"a":"x\ty","b":[1]}"#]),
+            "a\tb\nx\\ty\t[1]\n"
+        );
     }
 
     #[test]
     fn logfmt_quotes_when_needed() {
         assert_eq!(
-            enc(OutFormat::Logfmt, &[r#"{"a":"x y","b":1,"c":"","d":null,"e":"q\""}"#]),
+            enc(
+                OutFormat::Logfmt,
+                &[r#"{"a":"x y","b":1,"c":"","d":null,"e":"q\""}"#]
+            ),
             "a=\"x y\" b=1 c=\"\" d= e=\"q\\\"\"\n"
         );
     }

@@ -35,7 +35,12 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(w: Box<dyn Write + Send>, format: OutFormat, line_buffered: bool, color: bool) -> Output {
+    pub fn new(
+        w: Box<dyn Write + Send>,
+        format: OutFormat,
+        line_buffered: bool,
+        color: bool,
+    ) -> Output {
         Output {
             w,
             buf: Vec::with_capacity(HIGH_WATER + 4096),

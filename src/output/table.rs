@@ -13,7 +13,10 @@ pub struct Table {
 
 impl Table {
     pub fn new(color: bool) -> Table {
-        Table { rows: Vec::new(), color }
+        Table {
+            rows: Vec::new(),
+            color,
+        }
     }
 
     pub fn push(&mut self, row: Map<String, Value>) {
@@ -38,7 +41,11 @@ impl Table {
             .iter()
             .map(|r| {
                 cols.iter()
-                    .map(|c| r.get(*c).map(|v| cell_text(v).replace('\n', "\\n")).unwrap_or_default())
+                    .map(|c| {
+                        r.get(*c)
+                            .map(|v| cell_text(v).replace('\n', "\\n"))
+                            .unwrap_or_default()
+                    })
                     .collect()
             })
             .collect();
@@ -46,7 +53,14 @@ impl Table {
         let widths: Vec<usize> = cols
             .iter()
             .enumerate()
-            .map(|(i, c)| cells.iter().map(|r| width(&r[i])).max().unwrap_or(0).max(width(c)))
+            .map(|(i, c)| {
+                cells
+                    .iter()
+                    .map(|r| width(&r[i]))
+                    .max()
+                    .unwrap_or(0)
+                    .max(width(c))
+            })
             .collect();
         let numeric: Vec<bool> = cols
             .iter()

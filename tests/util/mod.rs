@@ -9,9 +9,17 @@ pub struct Dir {
     tmp: tempfile::TempDir,
 }
 
+impl Default for Dir {
+    fn default() -> Dir {
+        Dir::new()
+    }
+}
+
 impl Dir {
     pub fn new() -> Dir {
-        Dir { tmp: tempfile::tempdir().expect("temp dir") }
+        Dir {
+            tmp: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -41,7 +49,11 @@ pub fn streamctl() -> Command {
 
 /// Run a pipeline over stdin; return (stdout, stderr, exit code).
 pub fn run(args: &[&str], stdin: &str) -> (String, String, i32) {
-    let out = streamctl().args(args).write_stdin(stdin).output().expect("run streamctl");
+    let out = streamctl()
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .expect("run streamctl");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
