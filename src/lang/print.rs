@@ -8,9 +8,12 @@
 //! in compound form (`1m30s`), strings in double quotes.
 //!
 //! A few trees cannot come out of the parser and so do not survive the trip:
-//! `Float` NaN or infinity, an empty field name, an `Aggregation` with
-//! `stats_form: false` and more than one aggregate (printed as `stats`), and
-//! `count` with an argument (the argument is dropped).
+//! `Float` NaN or infinity; an `Aggregation` with `stats_form: false` and
+//! more than one aggregate (printed as `stats`); `count` with an argument
+//! (the argument is dropped); values the parser refuses (a percentile
+//! outside 0..=100, an alpha outside (0, 1], a zero window, emit, `over` or
+//! `within` duration, a `regex` without a named group); trees nested deeper
+//! than the parser allows.
 
 use std::fmt::{self, Write};
 
