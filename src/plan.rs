@@ -3,7 +3,7 @@
 
 use crate::exec::{self, Operator};
 use crate::expr::{self, Compiled};
-use crate::lang::ast::{Expr, ParseKind, Pipeline, Stage, StageKind};
+use crate::lang::ast::{Expr, ParseKind, Pipeline, RunningScope, Stage, StageKind};
 use crate::lang::LangError;
 
 /// Options that change what stages do (not how input is read).
@@ -23,8 +23,9 @@ pub struct Plan {
 pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
     let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(p.stages.len());
     let mut explain = Vec::new();
-    let needs_time = false;
+    let mut needs_time = false;
     for (i, stage) in p.stages.iter().enumerate() {
+        needs_time |= stage_needs_time(&stage.kind);
         let (op, what) = build_stage(stage)?;
         let mut reads = Vec::new();
         stage_fields_read(&stage.kind, &mut reads);
@@ -42,6 +43,18 @@ pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
         explain,
         needs_time,
     })
+}
+
+/// Whether a stage works in event time: windows, `running … over D`,
+/// `dedup … within D`. (Processing time is event time = arrival time.)
+pub fn stage_needs_time(kind: &StageKind) -> bool {
+    match kind {
+        StageKind::Aggregate(a) => a.window.is_some(),
+        StageKind::Running { scope, .. } => matches!(scope, RunningScope::Over(_)),
+        StageKind::Dedup { within, .. } => within.is_some(),
+        StageKind::Top { window, .. } => window.is_some(),
+        _ => false,
+    }
 }
 
 fn dedup_keep_order(v: Vec<String>) -> Vec<String> {
@@ -142,6 +155,24 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
             Box::new(exec::head::Head { limit: *n, seen: 0 }),
             format!("head: first {n} events, then stop"),
         ),
+        StageKind::Dedup { keys, within } => {
+            let extractor = exec::key::KeyExtractor::new(keys)?;
+            let names = extractor.names().join(", ");
+            let what = match within {
+                Some(d) => format!(
+                    "dedup on {names}: drop repeats seen within {} of event time",
+                    fmt_ms(d.millis)
+                ),
+                None => format!("dedup on {names}: drop repeats (remembers every key)"),
+            };
+            (
+                Box::new(exec::dedup::Dedup::new(
+                    extractor,
+                    within.as_ref().map(|d| d.millis),
+                )),
+                what,
+            )
+        }
         other => {
             return Err(LangError::new(
                 format!(
@@ -152,6 +183,16 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
             ))
         }
     })
+}
+
+/// A duration for `--explain`, in the largest unit that divides it (`90s`, `5m`).
+pub fn fmt_ms(ms: i64) -> String {
+    for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+        if ms != 0 && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }
 
 /// Every field path a stage reads, for `--explain`.

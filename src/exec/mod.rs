@@ -10,10 +10,12 @@
 //! Never two calls at once.
 
 pub mod chain;
+pub mod dedup;
 pub mod drop;
 pub mod eval;
 pub mod event_time;
 pub mod head;
+pub mod key;
 pub mod parse;
 pub mod rename;
 pub mod select;

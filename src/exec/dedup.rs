@@ -1,0 +1,273 @@
+//! `dedup KEYS [within D]`: drop an event whose KEYS were seen before.
+//!
+//! Without `within`, every key ever seen is remembered (memory grows with the
+//! number of distinct keys, like `sort -u`). With `within D`, an event is a
+//! duplicate when its key was seen — by any earlier event, kept or dropped —
+//! less than D of event time away from it, so a key repeating every D/2
+//! stays suppressed (a debounce). A key is forgotten once the watermark is D
+//! past the latest time it was seen, so memory is bounded by the keys seen in
+//! the last D + lateness. Forgetting never changes a result: an event behind
+//! the watermark (the only kind that could have matched a forgotten key) is
+//! late, and is counted as late and dropped, as in windows (DESIGN §5).
+//!
+//! Must not allocate for a key it already knows (the hot path on duplicates).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
+use serde_json::json;
+
+use super::key::{self, KeyExtractor};
+use super::{Emit, ExecResult, Flow, Operator};
+use crate::event::Event;
+use crate::lang::ast::Millis;
+use crate::value::Value;
+
+pub struct Dedup {
+    keys: KeyExtractor,
+    within: Option<Millis>,
+    /// Key → latest event time it was seen at (0 without `within`).
+    seen: FxHashMap<Box<[u8]>, Millis>,
+    /// With `within`: one entry per remembered key, ordered by a time at or
+    /// before its latest sighting; popped when the watermark passes it.
+    expiry: BinaryHeap<Reverse<(Millis, Box<[u8]>)>>,
+    watermark: Millis,
+    buf: Vec<u8>,
+}
+
+impl Dedup {
+    pub fn new(keys: KeyExtractor, within: Option<Millis>) -> Dedup {
+        Dedup {
+            keys,
+            within,
+            seen: FxHashMap::default(),
+            expiry: BinaryHeap::new(),
+            watermark: Millis::MIN,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Keys currently remembered (for tests of bounded memory).
+    pub fn remembered(&self) -> usize {
+        self.seen.len()
+    }
+}
+
+impl Operator for Dedup {
+    fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        self.keys.encode(&ev, &mut self.buf);
+        let Some(within) = self.within else {
+            if self.seen.contains_key(self.buf.as_slice()) {
+                return Ok(Flow::Continue);
+            }
+            self.seen.insert(self.buf.as_slice().into(), 0);
+            return out.emit(ev);
+        };
+        // The plan turns event time on for `within`; an event without a
+        // time (none reaches here) counts as seen now.
+        let t = ev.time.unwrap_or(self.watermark.max(0));
+        if t < self.watermark {
+            out.late(&ev);
+            return Ok(Flow::Continue);
+        }
+        if let Some(last) = self.seen.get_mut(self.buf.as_slice()) {
+            let dup = t.abs_diff(*last) < within.unsigned_abs();
+            *last = (*last).max(t);
+            if dup {
+                return Ok(Flow::Continue);
+            }
+        } else {
+            let k: Box<[u8]> = self.buf.as_slice().into();
+            self.expiry.push(Reverse((t, k.clone())));
+            self.seen.insert(k, t);
+        }
+        out.emit(ev)
+    }
+
+    fn on_watermark(&mut self, wm: Millis, _out: &mut dyn Emit) -> ExecResult {
+        self.watermark = self.watermark.max(wm);
+        let Some(within) = self.within else {
+            return Ok(Flow::Continue);
+        };
+        // A key seen last at `last` can still match an event at t ≥ wm only
+        // when t − last < D, i.e. last > wm − D.
+        let horizon = self.watermark.saturating_sub(within);
+        while let Some(Reverse((t, _))) = self.expiry.peek() {
+            if *t > horizon {
+                break;
+            }
+            let Some(Reverse((_, k))) = self.expiry.pop() else {
+                break;
+            };
+            match self.seen.get(&k) {
+                Some(&last) if last > horizon => self.expiry.push(Reverse((last, k))),
+                _ => {
+                    self.seen.remove(&k);
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn snapshot(&self) -> Value {
+        let mut seen: Vec<(&Box<[u8]>, &Millis)> = self.seen.iter().collect();
+        // A stable order makes equal states give equal checkpoints.
+        seen.sort();
+        let seen: Vec<Value> = seen
+            .into_iter()
+            .map(|(k, t)| json!([key::to_json(k), t]))
+            .collect();
+        json!({ "watermark": self.watermark, "seen": seen })
+    }
+
+    fn restore(&mut self, state: Value) -> Result<(), String> {
+        let bad = |what: &str| format!("dedup: state {what}");
+        self.watermark = state
+            .get("watermark")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| bad("without a watermark"))?;
+        let seen = state
+            .get("seen")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("without a `seen` list"))?;
+        self.seen.clear();
+        self.expiry.clear();
+        for item in seen {
+            let (k, t) = match item.as_array().map(Vec::as_slice) {
+                Some([k, t]) => (k, t.as_i64().ok_or_else(|| bad("has a bad time"))?),
+                _ => return Err(bad("has a bad entry")),
+            };
+            let k: Box<[u8]> = key::from_json(k)?.into();
+            if self.within.is_some() {
+                self.expiry.push(Reverse((t, k.clone())));
+            }
+            self.seen.insert(k, t);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::testkit::{assert_snapshot_restore_equivalent, run_script, Step};
+    use crate::lang::ast::StageKind;
+
+    fn make(src: &str) -> Box<dyn Operator> {
+        let p = crate::lang::parse(src).expect("parses");
+        match &p.stages[0].kind {
+            StageKind::Dedup { keys, within } => Box::new(Dedup::new(
+                KeyExtractor::new(keys).unwrap(),
+                within.as_ref().map(|d| d.millis),
+            )),
+            other => panic!("not dedup: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn drops_repeated_keys_forever_without_within() {
+        let steps = [
+            Step::Event(r#"{"id":1,"n":"a"}"#, None),
+            Step::Event(r#"{"id":2,"n":"b"}"#, None),
+            Step::Event(r#"{"id":"1","n":"c"}"#, None),
+            Step::Event(r#"{"n":"d"}"#, None),
+            Step::Event(r#"{"id":null,"n":"e"}"#, None),
+            Step::Event(r#"{"id":2,"n":"f"}"#, None),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&|| make("dedup id"), &steps);
+        assert_eq!(
+            out,
+            [r#"{"id":1,"n":"a"}"#, r#"{"id":2,"n":"b"}"#, r#"{"n":"d"}"#]
+        );
+    }
+
+    #[test]
+    fn within_compares_with_the_latest_sighting_and_forgets() {
+        let steps = [
+            Step::Event(r#"{"k":"a","n":1}"#, Some(1000)),
+            Step::Event(r#"{"k":"a","n":2}"#, Some(1500)),
+            Step::Watermark(1000),
+            // 1500 + 1000 > 2400: still a duplicate, and refreshes to 2400.
+            Step::Event(r#"{"k":"a","n":3}"#, Some(2400)),
+            Step::Event(r#"{"k":"b","n":4}"#, Some(2400)),
+            Step::Watermark(2400),
+            // Exactly D after the latest sighting: new again.
+            Step::Event(r#"{"k":"a","n":5}"#, Some(3400)),
+            // Behind the watermark: late.
+            Step::Event(r#"{"k":"c","n":6}"#, Some(2000)),
+            Step::Watermark(10_000),
+            Step::Event(r#"{"k":"a","n":7}"#, Some(10_000)),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&|| make("dedup k within 1s"), &steps);
+        assert_eq!(
+            out,
+            [
+                r#"{"k":"a","n":1} @1000"#,
+                r#"{"k":"b","n":4} @2400"#,
+                r#"{"k":"a","n":5} @3400"#,
+                r#"late:{"k":"c","n":6}"#,
+                r#"{"k":"a","n":7} @10000"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn out_of_order_events_within_lateness_are_judged_by_distance() {
+        let steps = [
+            Step::Event(r#"{"k":"a","n":1}"#, Some(5000)),
+            Step::Event(r#"{"k":"a","n":2}"#, Some(4500)),
+            Step::Event(r#"{"k":"a","n":3}"#, Some(3000)),
+            Step::End,
+        ];
+        let out = run_script(&|| make("dedup k within 1s"), &steps);
+        assert_eq!(
+            out,
+            [r#"{"k":"a","n":1} @5000"#, r#"{"k":"a","n":3} @3000"#]
+        );
+    }
+
+    #[test]
+    fn memory_is_bounded_by_the_keys_of_the_last_d() {
+        let mut op = Dedup::new(
+            KeyExtractor::new(
+                match &crate::lang::parse("dedup k").unwrap().stages[0].kind {
+                    StageKind::Dedup { keys, .. } => keys,
+                    _ => unreachable!(),
+                },
+            )
+            .unwrap(),
+            Some(1000),
+        );
+        let mut out = crate::exec::testkit::Collect::default();
+        for i in 0..10_000i64 {
+            let mut m = serde_json::Map::new();
+            m.insert("k".into(), Value::from(i));
+            let ev = Event::new_row(m, Some(i * 10));
+            op.on_event(ev, &mut SinkEmit(&mut out)).unwrap();
+            op.on_watermark(i * 10, &mut SinkEmit(&mut out)).unwrap();
+        }
+        assert_eq!(out.lines.len(), 10_000);
+        // Keys seen in (wm − 1s, wm]: 100 of them.
+        assert_eq!(op.remembered(), 100);
+        assert!(op.expiry.len() <= 101);
+    }
+
+    /// An `Emit` straight into a test collector.
+    struct SinkEmit<'a>(&'a mut crate::exec::testkit::Collect);
+    impl Emit for SinkEmit<'_> {
+        fn emit(&mut self, ev: Event<'_>) -> ExecResult {
+            use crate::exec::chain::Sink;
+            self.0.write(ev)
+        }
+        fn late(&mut self, ev: &Event<'_>) {
+            use crate::exec::chain::Sink;
+            self.0.late(ev)
+        }
+        fn stats(&mut self) -> &mut crate::exec::Stats {
+            &mut self.0.stats
+        }
+    }
+}
