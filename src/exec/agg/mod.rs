@@ -1,0 +1,512 @@
+//! Accumulators: the state of one aggregate for one group (DESIGN §3).
+//!
+//! Shared by every stage that aggregates (`AGG … by …`, `running`, `top`).
+//! A stage compiles each `ast::AggCall` once into an [`AggSpec`], makes one
+//! [`Accumulator`] per group with [`AggSpec::new_acc`], and feeds it events
+//! with [`AggSpec::update`]:
+//!
+//! ```ignore
+//! let spec = AggSpec::compile(&call)?;       // plan time
+//! let mut acc = spec.new_acc();              // a new group
+//! spec.update(&mut acc, &ev);                // each event of the group
+//! row.insert(spec.name.clone(), acc.result());
+//! let state = acc.snapshot();                // checkpoint
+//! let mut again = spec.new_acc();
+//! again.restore(&state)?;                    // resume
+//! ```
+//!
+//! Rules, the same everywhere: `null` (and a missing field) is ignored by
+//! every aggregate; `count` counts events, `count(e)` the events where `e` is
+//! not null; numeric aggregates read numbers and strings that are exactly a
+//! JSON number (`"500"`, as comparisons do) and ignore anything else. An
+//! aggregate that saw no value gives `null` (`count` and `distinct` give 0).
+//! Memory per accumulator is bounded: percentiles and `distinct` switch to
+//! sketches past a size limit. Nothing here can panic on any input.
+//!
+//! The accumulator does not support removing a value: sliding scopes
+//! (`running … over D`) recompute from the values they keep.
+
+mod count;
+mod distinct;
+mod ewma;
+mod firstlast;
+mod minmax;
+mod percentile;
+mod stddev;
+mod sum;
+
+use std::borrow::Cow;
+
+use crate::event::Event;
+use crate::expr::{self, Compiled, Fields};
+use crate::lang::ast::{AggCall, AggFunc, ExprKind};
+use crate::lang::LangError;
+use crate::value::{self, Num, Value};
+
+pub use count::Count;
+pub use distinct::Distinct;
+pub use ewma::Ewma;
+pub use firstlast::{First, Last};
+pub use minmax::{Max, Min};
+pub use percentile::Percentile;
+pub use stddev::Stddev;
+pub use sum::{Avg, Sum};
+
+/// The state of one aggregate over one group. An enum, not a trait object,
+/// so the per-event call is a jump, not an allocation or a virtual call.
+#[derive(Debug, Clone)]
+pub enum Accumulator {
+    Count(Count),
+    Sum(Sum),
+    Avg(Avg),
+    Min(Min),
+    Max(Max),
+    Distinct(Box<Distinct>),
+    Percentile(Box<Percentile>),
+    Stddev(Stddev),
+    First(First),
+    Last(Last),
+    Ewma(Ewma),
+}
+
+impl Accumulator {
+    /// An empty accumulator for `func`.
+    pub fn new(func: AggFunc) -> Accumulator {
+        match func {
+            AggFunc::Count => Accumulator::Count(Count::default()),
+            AggFunc::Sum => Accumulator::Sum(Sum::default()),
+            AggFunc::Avg => Accumulator::Avg(Avg::default()),
+            AggFunc::Min => Accumulator::Min(Min::default()),
+            AggFunc::Max => Accumulator::Max(Max::default()),
+            AggFunc::Distinct => Accumulator::Distinct(Box::default()),
+            AggFunc::Percentile(q) => Accumulator::Percentile(Box::new(Percentile::new(q))),
+            AggFunc::Stddev => Accumulator::Stddev(Stddev::default()),
+            AggFunc::First => Accumulator::First(First::default()),
+            AggFunc::Last => Accumulator::Last(Last::default()),
+            AggFunc::Ewma(alpha) => Accumulator::Ewma(Ewma::new(alpha)),
+        }
+    }
+
+    /// Add one value (the argument's value for one event). `null` is ignored.
+    pub fn update(&mut self, v: &Value) {
+        if v.is_null() {
+            return;
+        }
+        match self {
+            Accumulator::Count(a) => a.add(),
+            Accumulator::Sum(a) => a.add_value(v),
+            Accumulator::Avg(a) => a.add_value(v),
+            Accumulator::Min(a) => a.add(v),
+            Accumulator::Max(a) => a.add(v),
+            Accumulator::Distinct(a) => a.add_value(v),
+            Accumulator::Percentile(a) => {
+                if let Some(n) = numeric(v) {
+                    a.add(n.as_f64())
+                }
+            }
+            Accumulator::Stddev(a) => {
+                if let Some(n) = numeric(v) {
+                    a.add(n.as_f64())
+                }
+            }
+            Accumulator::First(a) => a.add(v),
+            Accumulator::Last(a) => a.add(v),
+            Accumulator::Ewma(a) => {
+                if let Some(n) = numeric(v) {
+                    a.add(n.as_f64())
+                }
+            }
+        }
+    }
+
+    /// Add one value given as the raw JSON text of an untouched event's field
+    /// (see `Event::get_raw_json`). Same result as decoding and calling
+    /// [`update`](Self::update), without building a `Value` for the common
+    /// cases (numbers for numeric aggregates, plain strings for `distinct`).
+    pub fn update_raw_json(&mut self, raw: &[u8]) {
+        match self {
+            Accumulator::Count(a) => {
+                if raw != b"null" {
+                    a.add()
+                }
+            }
+            Accumulator::Sum(a) if is_number_start(raw) => {
+                if let Some(n) = raw_number(raw) {
+                    a.add(n)
+                }
+            }
+            Accumulator::Avg(a) if is_number_start(raw) => {
+                if let Some(n) = raw_number(raw) {
+                    a.add(n)
+                }
+            }
+            Accumulator::Percentile(a) if is_number_start(raw) => {
+                if let Some(n) = raw_number(raw) {
+                    a.add(n.as_f64())
+                }
+            }
+            Accumulator::Stddev(a) if is_number_start(raw) => {
+                if let Some(n) = raw_number(raw) {
+                    a.add(n.as_f64())
+                }
+            }
+            Accumulator::Distinct(a) => a.add_raw_json(raw),
+            _ => self.update(&crate::event::decode_json_value(raw)),
+        }
+    }
+
+    /// `count` without an argument: one more event.
+    pub fn update_event(&mut self) {
+        match self {
+            Accumulator::Count(a) => a.add(),
+            other => other.update(&Value::Bool(true)),
+        }
+    }
+
+    /// The aggregate's value now (the accumulator stays usable).
+    pub fn result(&self) -> Value {
+        match self {
+            Accumulator::Count(a) => a.result(),
+            Accumulator::Sum(a) => a.result(),
+            Accumulator::Avg(a) => a.result(),
+            Accumulator::Min(a) => a.result(),
+            Accumulator::Max(a) => a.result(),
+            Accumulator::Distinct(a) => a.result(),
+            Accumulator::Percentile(a) => a.result(),
+            Accumulator::Stddev(a) => a.result(),
+            Accumulator::First(a) => a.result(),
+            Accumulator::Last(a) => a.result(),
+            Accumulator::Ewma(a) => a.result(),
+        }
+    }
+
+    /// The whole state as JSON, for checkpoints. Floats keep every bit.
+    pub fn snapshot(&self) -> serde_json::Value {
+        match self {
+            Accumulator::Count(a) => a.snapshot(),
+            Accumulator::Sum(a) => a.snapshot(),
+            Accumulator::Avg(a) => a.snapshot(),
+            Accumulator::Min(a) => a.snapshot(),
+            Accumulator::Max(a) => a.snapshot(),
+            Accumulator::Distinct(a) => a.snapshot(),
+            Accumulator::Percentile(a) => a.snapshot(),
+            Accumulator::Stddev(a) => a.snapshot(),
+            Accumulator::First(a) => a.snapshot(),
+            Accumulator::Last(a) => a.snapshot(),
+            Accumulator::Ewma(a) => a.snapshot(),
+        }
+    }
+
+    /// Replace the state with one `snapshot` made by an accumulator of the
+    /// same function. A state that does not fit is an error, never a panic.
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+        match self {
+            Accumulator::Count(a) => a.restore(s),
+            Accumulator::Sum(a) => a.restore(s),
+            Accumulator::Avg(a) => a.restore(s),
+            Accumulator::Min(a) => a.restore(s),
+            Accumulator::Max(a) => a.restore(s),
+            Accumulator::Distinct(a) => a.restore(s),
+            Accumulator::Percentile(a) => a.restore(s),
+            Accumulator::Stddev(a) => a.restore(s),
+            Accumulator::First(a) => a.restore(s),
+            Accumulator::Last(a) => a.restore(s),
+            Accumulator::Ewma(a) => a.restore(s),
+        }
+    }
+}
+
+/// How an aggregate reads its argument from an event.
+#[derive(Debug, Clone)]
+enum Arg {
+    /// `count`: every event counts.
+    None,
+    /// A top-level field: read as raw JSON bytes when the event is untouched.
+    Field(String, Box<[String]>),
+    /// Anything else: a compiled expression.
+    Expr(Compiled),
+}
+
+/// One aggregate of a stage, compiled once at plan time.
+#[derive(Debug, Clone)]
+pub struct AggSpec {
+    pub func: AggFunc,
+    /// Output column name (`count`, `avg_latency_ms`, or the `as` alias).
+    pub name: String,
+    arg: Arg,
+}
+
+impl AggSpec {
+    /// Check and compile an aggregate call. Errors point at the call: a
+    /// percentile outside 0..=100, an `ewma` alpha outside (0, 1], a bad
+    /// argument expression.
+    pub fn compile(call: &AggCall) -> Result<AggSpec, LangError> {
+        match call.func {
+            AggFunc::Percentile(q) if !(0.0..=100.0).contains(&q) => return Err(LangError::new(
+                format!(
+                    "percentile {q} is outside 0..=100; write e.g. percentile(latency_ms, 99.9)"
+                ),
+                call.span,
+            )),
+            AggFunc::Ewma(a) if !(a > 0.0 && a <= 1.0) => {
+                return Err(LangError::new(
+                    format!("ewma alpha {a} must be in (0, 1]; e.g. ewma(latency_ms, 0.1)"),
+                    call.span,
+                ))
+            }
+            _ => {}
+        }
+        let arg = match &call.arg {
+            None => Arg::None,
+            Some(e) => match &e.kind {
+                ExprKind::Field(p) if p.parts.len() == 1 => {
+                    Arg::Field(p.parts[0].clone(), p.parts.clone().into_boxed_slice())
+                }
+                _ => Arg::Expr(expr::compile(e)?),
+            },
+        };
+        Ok(AggSpec {
+            func: call.func,
+            name: call.name.clone(),
+            arg,
+        })
+    }
+
+    pub fn new_acc(&self) -> Accumulator {
+        Accumulator::new(self.func)
+    }
+
+    /// Feed one event to `acc`.
+    pub fn update(&self, acc: &mut Accumulator, ev: &Event<'_>) {
+        match &self.arg {
+            Arg::None => acc.update_event(),
+            Arg::Field(name, path) => match ev.get_raw_json(name) {
+                Some(raw) => acc.update_raw_json(raw),
+                None => {
+                    if let Some(v) = ev.field(path) {
+                        acc.update(&v)
+                    }
+                }
+            },
+            Arg::Expr(c) => acc.update(&c.eval_cow(ev)),
+        }
+    }
+
+    /// Feed one event given as any `Fields` (rows, lookup values, tests).
+    pub fn update_fields(&self, acc: &mut Accumulator, f: &dyn Fields) {
+        match &self.arg {
+            Arg::None => acc.update_event(),
+            Arg::Field(_, path) => {
+                if let Some(v) = f.field(path) {
+                    acc.update(&v)
+                }
+            }
+            Arg::Expr(c) => acc.update(&c.eval_cow(f)),
+        }
+    }
+
+    /// The argument's value for an event (`None` for `count`), for stages that
+    /// keep values to recompute (sliding scopes).
+    pub fn arg_value<'a>(&'a self, f: &'a dyn Fields) -> Option<Cow<'a, Value>> {
+        match &self.arg {
+            Arg::None => None,
+            Arg::Field(_, path) => Some(f.field(path).unwrap_or(Cow::Owned(Value::Null))),
+            Arg::Expr(c) => Some(c.eval_cow(f)),
+        }
+    }
+}
+
+/// The number a value stands for in a numeric aggregate: a number, or a
+/// string that is exactly a JSON number.
+pub fn numeric(v: &Value) -> Option<Num> {
+    match v {
+        Value::Number(n) => Some(Num::of(n)),
+        Value::String(s) => value::parse_json_number(s.trim()),
+        _ => None,
+    }
+}
+
+fn is_number_start(raw: &[u8]) -> bool {
+    matches!(raw.first(), Some(b'-' | b'0'..=b'9'))
+}
+
+/// A raw JSON number (already validated by the indexer), parsed without
+/// building a `Value`.
+fn raw_number(raw: &[u8]) -> Option<Num> {
+    // Plain integers, the common case, by hand.
+    let (neg, digits) = match raw.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, raw),
+    };
+    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+        let mut n: i64 = 0;
+        for d in digits {
+            n = n * 10 + (d - b'0') as i64;
+        }
+        return Some(Num::Int(if neg { -(n as i128) } else { n as i128 }));
+    }
+    value::parse_json_number(std::str::from_utf8(raw).ok()?)
+}
+
+/// A float as JSON that keeps every bit: a number when finite, else a string.
+pub(crate) fn f64_to_json(f: f64) -> serde_json::Value {
+    match serde_json::Number::from_f64(f) {
+        Some(n) => serde_json::Value::Number(n),
+        None if f.is_nan() => "nan".into(),
+        None if f > 0.0 => "inf".into(),
+        None => "-inf".into(),
+    }
+}
+
+pub(crate) fn f64_from_json(v: &serde_json::Value) -> Result<f64, String> {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("bad float {n}")),
+        serde_json::Value::String(s) if s == "nan" => Ok(f64::NAN),
+        serde_json::Value::String(s) if s == "inf" => Ok(f64::INFINITY),
+        serde_json::Value::String(s) if s == "-inf" => Ok(f64::NEG_INFINITY),
+        other => Err(format!("expected a float, found {other}")),
+    }
+}
+
+pub(crate) fn field<'v>(
+    s: &'v serde_json::Value,
+    what: &str,
+    key: &str,
+) -> Result<&'v serde_json::Value, String> {
+    s.get(key)
+        .ok_or_else(|| format!("{what}: state without `{key}`"))
+}
+
+pub(crate) fn u64_field(s: &serde_json::Value, what: &str, key: &str) -> Result<u64, String> {
+    field(s, what, key)?
+        .as_u64()
+        .ok_or_else(|| format!("{what}: `{key}` is not a count"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(func: AggFunc, values: &[Value]) -> Value {
+        let mut a = Accumulator::new(func);
+        for v in values {
+            a.update(v);
+        }
+        // The raw-bytes path gives the same answer.
+        let mut b = Accumulator::new(func);
+        for v in values {
+            b.update_raw_json(v.to_string().as_bytes());
+        }
+        assert_eq!(a.result(), b.result(), "raw path for {func:?}");
+        // And so does a snapshot round trip.
+        let mut c = Accumulator::new(func);
+        let text = serde_json::to_string(&a.snapshot()).unwrap();
+        c.restore(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(a.result(), c.result(), "restore for {func:?}");
+        a.result()
+    }
+
+    fn vals(v: serde_json::Value) -> Vec<Value> {
+        v.as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn count_counts_non_null() {
+        assert_eq!(
+            run(AggFunc::Count, &vals(json!([1, null, "x", false]))),
+            json!(3)
+        );
+        assert_eq!(run(AggFunc::Count, &[]), json!(0));
+    }
+
+    #[test]
+    fn sum_stays_integer_until_a_float() {
+        assert_eq!(run(AggFunc::Sum, &vals(json!([1, 2, 3]))), json!(6));
+        assert_eq!(run(AggFunc::Sum, &vals(json!([1, 2.5, 3]))), json!(6.5));
+        assert_eq!(
+            run(AggFunc::Sum, &vals(json!([1, "2", "x", null]))),
+            json!(3)
+        );
+        assert_eq!(run(AggFunc::Sum, &vals(json!(["x"]))), Value::Null);
+        assert_eq!(
+            run(AggFunc::Sum, &vals(json!([u64::MAX, u64::MAX]))),
+            json!(3.6893488147419103e19)
+        );
+        assert_eq!(
+            run(AggFunc::Sum, &vals(json!([i64::MAX, 1, -2]))),
+            json!(i64::MAX - 1)
+        );
+    }
+
+    #[test]
+    fn avg_is_a_float() {
+        assert_eq!(run(AggFunc::Avg, &vals(json!([1, 2]))), json!(1.5));
+        assert_eq!(run(AggFunc::Avg, &vals(json!([2, 2]))), json!(2.0));
+        assert_eq!(run(AggFunc::Avg, &vals(json!([true]))), Value::Null);
+    }
+
+    #[test]
+    fn min_max_by_comparison_rules() {
+        let v = vals(json!([5, 3.5, "10", null, 7]));
+        assert_eq!(run(AggFunc::Min, &v), json!(3.5));
+        assert_eq!(run(AggFunc::Max, &v), json!("10"));
+        let s = vals(json!(["b", "a", "c"]));
+        assert_eq!(run(AggFunc::Min, &s), json!("a"));
+        assert_eq!(run(AggFunc::Max, &s), json!("c"));
+        assert_eq!(run(AggFunc::Max, &[]), Value::Null);
+    }
+
+    #[test]
+    fn distinct_counts_values() {
+        let v = vals(json!(["a", "b", "a", 1, 1.0, "1", null, true, [1], {"a": 1}, [1]]));
+        // "a" "b" 1 "1" true [1] {"a":1}
+        assert_eq!(run(AggFunc::Distinct, &v), json!(7));
+        assert_eq!(run(AggFunc::Distinct, &[]), json!(0));
+    }
+
+    #[test]
+    fn percentiles_nearest_rank() {
+        let v: Vec<Value> = (1..=10).rev().map(|i| json!(i)).collect();
+        assert_eq!(run(AggFunc::Percentile(50.0), &v), json!(5));
+        assert_eq!(run(AggFunc::Percentile(90.0), &v), json!(9));
+        assert_eq!(run(AggFunc::Percentile(95.0), &v), json!(10));
+        assert_eq!(run(AggFunc::Percentile(0.0), &v), json!(1));
+        assert_eq!(run(AggFunc::Percentile(100.0), &v), json!(10));
+        assert_eq!(
+            run(AggFunc::Percentile(50.0), &vals(json!([1.5, 2.5]))),
+            json!(1.5)
+        );
+        assert_eq!(run(AggFunc::Percentile(50.0), &[]), Value::Null);
+    }
+
+    #[test]
+    fn stddev_population() {
+        let v = vals(json!([2, 4, 4, 4, 5, 5, 7, 9]));
+        assert_eq!(run(AggFunc::Stddev, &v), json!(2.0));
+        assert_eq!(run(AggFunc::Stddev, &vals(json!([3]))), json!(0.0));
+        assert_eq!(run(AggFunc::Stddev, &[]), Value::Null);
+    }
+
+    #[test]
+    fn first_last_any_value() {
+        let v = vals(json!([null, {"a": 1}, "x", 3, null]));
+        assert_eq!(run(AggFunc::First, &v), json!({"a": 1}));
+        assert_eq!(run(AggFunc::Last, &v), json!(3));
+    }
+
+    #[test]
+    fn ewma_starts_at_first_value() {
+        let v = vals(json!([10, 20, "x", 30]));
+        // 10 → 0.5·20+0.5·10 = 15 → 0.5·30+0.5·15 = 22.5
+        assert_eq!(run(AggFunc::Ewma(0.5), &v), json!(22.5));
+    }
+
+    #[test]
+    fn restore_rejects_foreign_state() {
+        let mut a = Accumulator::new(AggFunc::Sum);
+        assert!(a.restore(&json!({"nope": 1})).is_err());
+        let mut p = Accumulator::new(AggFunc::Percentile(50.0));
+        assert!(p.restore(&json!("garbage")).is_err());
+    }
+}
