@@ -173,6 +173,11 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
                 what,
             )
         }
+        StageKind::Join(j) => {
+            let op = exec::join::Join::open(j)?;
+            let what = op.describe();
+            (Box::new(op), what)
+        }
         other => {
             return Err(LangError::new(
                 format!(

@@ -50,6 +50,11 @@ impl Decoder {
         self.format
     }
 
+    /// The CSV/TSV header, once its line was decoded.
+    pub fn header(&self) -> Option<&[String]> {
+        self.header.as_deref()
+    }
+
     pub fn decode<'a>(&'a mut self, line: &'a [u8], pos: Pos) -> Decoded<'a> {
         let format = match self.format {
             Some(f) => f,

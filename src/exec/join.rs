@@ -1,0 +1,449 @@
+//! `join FILE on KEY [= COLUMN] [prefix P]` and `left join …`: enrich each
+//! event with the fields of the lookup row whose key has the same text.
+//!
+//! The table is read once, at plan time (a missing or malformed file stops
+//! the run before any input is read), into a hash map keyed by key text. Per
+//! event the key is looked up without allocating: an untouched JSON event
+//! lends its raw value bytes. While the run goes on, the file is watched (at
+//! most one `stat` a second, from `on_tick`); a new version is read whole,
+//! checked not to have changed during the read, parsed, and only then
+//! swapped in — between two events, never half-read. A version that fails
+//! to parse leaves the old table in use, with one warning.
+//!
+//! This stage must never fail the run after startup: a lookup file that
+//! goes bad later only costs freshness.
+
+use std::borrow::Cow;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use super::lookup::{self, LookupFormat, ParseError, ReadError, Row, Signature, Spec, Table};
+use super::{Emit, ExecResult, Flow, Operator};
+use crate::event::{decode_json_value, Event};
+use crate::lang::ast::{self, Millis};
+use crate::lang::LangError;
+use crate::value::{key_text, Value};
+
+/// How often the lookup file is checked for a new version.
+const CHECK_EVERY_MS: Millis = 1000;
+
+pub struct Join {
+    left: bool,
+    /// The event field holding the key.
+    key: Vec<String>,
+    /// The file as the user wrote it (relative to the current directory).
+    file: String,
+    spec: Spec,
+    table: Table,
+    /// The last version of the file acted on: loaded, or refused with a warning.
+    seen: Signature,
+    next_check: Millis,
+    /// The file was missing at the last check (warned once until it is back).
+    missing: bool,
+}
+
+impl Join {
+    /// Load the lookup table; any problem is an error at the pipeline text.
+    pub fn open(j: &ast::Join) -> Result<Join, LangError> {
+        let at_file = |msg: String| LangError::new(msg, j.file_span);
+        let path = PathBuf::from(&j.file);
+        let format = LookupFormat::of(&path).ok_or_else(|| {
+            at_file(format!("cannot tell the format of lookup file {}", j.file))
+                .with_help("name it .csv, .tsv, .json, .jsonl or .ndjson")
+        })?;
+        let spec = Spec {
+            format,
+            key: j.lookup_key.clone().unwrap_or_else(|| j.key.display_name()),
+            prefix: j.prefix.clone(),
+        };
+        let (bytes, sig) = read_at_startup(&path).map_err(|e| match e {
+            ReadError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                at_file(format!("cannot open lookup file {}: {e}", j.file))
+                    .with_help("lookup paths are relative to the current directory")
+            }
+            ReadError::Io(e) => at_file(format!("cannot read lookup file {}: {e}", j.file)),
+            ReadError::IsDir => {
+                at_file(format!("lookup file {} is a directory, not a file", j.file))
+            }
+            ReadError::Changed => at_file(format!(
+                "lookup file {} kept changing while it was read",
+                j.file
+            ))
+            .with_help("try again once whatever writes it is done"),
+        })?;
+        let table = lookup::parse(&bytes, &spec).map_err(|e| {
+            let msg = e.describe(&j.file, &spec.key);
+            match e {
+                ParseError::NoKeyColumn { .. } if j.lookup_key.is_none() => {
+                    LangError::new(msg, j.key.span).with_help(format!(
+                        "name the lookup column with `on {} = COLUMN`",
+                        j.key.display_name()
+                    ))
+                }
+                ParseError::NoKeyColumn { .. } => LangError::new(msg, j.key.span),
+                ParseError::Line { .. } if format == LookupFormat::JsonLines => {
+                    at_file(msg).with_help("a JSON lookup file holds one JSON object per line")
+                }
+                _ => at_file(msg),
+            }
+        })?;
+        warn_duplicates(&j.file, &table);
+        Ok(Join {
+            left: j.left,
+            key: j.key.parts.clone(),
+            file: j.file.clone(),
+            spec,
+            table,
+            seen: sig,
+            next_check: wall_clock_ms() + CHECK_EVERY_MS,
+            missing: false,
+        })
+    }
+
+    /// One line for `--explain`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{}join with {} ({} keys) on {} = {}",
+            if self.left { "left " } else { "" },
+            self.file,
+            self.table.len(),
+            self.key.join("."),
+            self.spec.key
+        );
+        if let Some(p) = &self.spec.prefix {
+            s.push_str(&format!(", added fields prefixed {p}"));
+        }
+        s.push_str(if self.left {
+            "; unmatched events pass unchanged"
+        } else {
+            "; unmatched events are dropped"
+        });
+        s
+    }
+
+    /// The lookup row for this event's key, if any.
+    fn find(&self, ev: &Event<'_>) -> Option<&Row> {
+        if let [field] = self.key.as_slice() {
+            if let Some(raw) = ev.get_raw_json(field) {
+                return match raw_key_text(raw) {
+                    Some(text) => self.table.get(text),
+                    None => self.find_value(&decode_json_value(raw)),
+                };
+            }
+        }
+        self.find_value(ev.get_path(&self.key)?.as_ref())
+    }
+
+    fn find_value(&self, v: &Value) -> Option<&Row> {
+        // Integers are the common non-string key: format them on the stack.
+        let mut buf = [0u8; 24];
+        let text: Cow<'_, str> = match v {
+            Value::Number(n) if n.is_i64() || n.is_u64() => {
+                let mut w = &mut buf[..];
+                match (n.as_i64(), n.as_u64()) {
+                    (Some(i), _) => write!(w, "{i}"),
+                    (_, Some(u)) => write!(w, "{u}"),
+                    _ => return None,
+                }
+                .ok()?;
+                let len = 24 - w.len();
+                Cow::Borrowed(std::str::from_utf8(&buf[..len]).ok()?)
+            }
+            other => key_text(other)?,
+        };
+        self.table.get(&text)
+    }
+
+    /// Check the file if a check is due at `now` (other stages' timers call
+    /// `on_tick` more often).
+    fn check_due(&mut self, now: Millis) {
+        if now >= self.next_check {
+            self.next_check = now + CHECK_EVERY_MS;
+            self.check_file();
+        }
+    }
+
+    /// Look at the file; load a new version if there is one.
+    fn check_file(&mut self) {
+        let path = PathBuf::from(&self.file);
+        let sig = match std::fs::metadata(&path) {
+            Ok(m) => Signature::of(&m),
+            Err(e) => {
+                if !self.missing {
+                    self.missing = true;
+                    warn(&format!(
+                        "cannot check lookup file {} for changes: {e}; the table loaded before stays in use",
+                        self.file
+                    ));
+                }
+                return;
+            }
+        };
+        self.missing = false;
+        // Same version, or an in-place rewrite caught between truncation and
+        // write: nothing to do (an emptied file is read once it has content).
+        if sig == self.seen || sig.size() == 0 {
+            return;
+        }
+        let (bytes, sig) = match lookup::read_consistent(&path) {
+            Ok(r) => r,
+            // Being written: try again at the next check.
+            Err(ReadError::Changed) => return,
+            Err(ReadError::IsDir) => {
+                self.seen = sig;
+                warn(&format!(
+                    "lookup file {} is now a directory; the table loaded before stays in use",
+                    self.file
+                ));
+                return;
+            }
+            Err(ReadError::Io(e)) => {
+                self.seen = sig;
+                warn(&format!(
+                    "cannot read lookup file {}: {e}; the table loaded before stays in use",
+                    self.file
+                ));
+                return;
+            }
+        };
+        self.seen = sig;
+        match lookup::parse(&bytes, &self.spec) {
+            Ok(table) => {
+                warn_duplicates(&self.file, &table);
+                self.table = table;
+            }
+            Err(e) => warn(&format!(
+                "not reloading {}: {}; the table loaded before stays in use",
+                self.file,
+                e.describe(&self.file, &self.spec.key)
+            )),
+        }
+    }
+}
+
+impl Operator for Join {
+    fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        let Some(row) = self.find(&ev) else {
+            return if self.left {
+                out.emit(ev)
+            } else {
+                Ok(Flow::Continue)
+            };
+        };
+        // A lookup with only the key column filters; the event stays untouched.
+        if !row.fields.is_empty() {
+            let map = ev.fields_mut();
+            for (name, value) in row.fields.iter() {
+                // On a clash the event's own value stays (`prefix` avoids clashes).
+                if !map.contains_key(name) {
+                    map.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        out.emit(ev)
+    }
+
+    fn on_tick(&mut self, now: Millis, _out: &mut dyn Emit) -> ExecResult {
+        self.check_due(now);
+        Ok(Flow::Continue)
+    }
+
+    fn next_tick(&self) -> Option<Millis> {
+        Some(self.next_check)
+    }
+
+    // `snapshot`/`restore` keep their defaults (no state): the table is not
+    // state, it is read again from the file on start, so a resumed run joins
+    // against the file as it is then.
+}
+
+/// The key text of a raw JSON value when it can be read off the bytes:
+/// a string without escapes, an integer as written (JSON integers have no
+/// leading zeros, so their text is the canonical one), `true`/`false`.
+/// `None` means: decode the value and use `key_text`.
+fn raw_key_text(raw: &[u8]) -> Option<&str> {
+    match raw.first()? {
+        b'"' => {
+            let inner = raw.get(1..raw.len() - 1)?;
+            if inner.contains(&b'\\') {
+                return None;
+            }
+            std::str::from_utf8(inner).ok()
+        }
+        b'-' | b'0'..=b'9' => {
+            let digits = raw.strip_prefix(b"-").unwrap_or(raw);
+            // Up to 18 digits fit i64; `-0` decodes to 0.
+            let plain = !digits.is_empty()
+                && digits.len() <= 18
+                && digits.iter().all(u8::is_ascii_digit)
+                && raw != b"-0";
+            if plain {
+                std::str::from_utf8(raw).ok()
+            } else {
+                None
+            }
+        }
+        b't' | b'f' => std::str::from_utf8(raw).ok(),
+        _ => None,
+    }
+}
+
+/// Read the file at startup; a file caught mid-write is read again a few times.
+fn read_at_startup(path: &std::path::Path) -> Result<(Vec<u8>, Signature), ReadError> {
+    let mut tries = 0;
+    loop {
+        match lookup::read_consistent(path) {
+            Err(ReadError::Changed) if tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            r => return r,
+        }
+    }
+}
+
+fn warn_duplicates(file: &str, table: &Table) {
+    if let Some(d) = &table.duplicates {
+        let mut msg = format!(
+            "lookup file {file}, line {}: duplicate key `{}` (first on line {}); the last row wins",
+            d.line, d.key, d.first_line
+        );
+        if d.count > 1 {
+            msg.push_str(&format!(" ({} duplicate keys in all)", d.count));
+        }
+        warn(&msg);
+    }
+}
+
+fn warn(msg: &str) {
+    eprintln!("streamctl: warning: {msg}");
+}
+
+fn wall_clock_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::testkit::{assert_snapshot_restore_equivalent, run_script, Step};
+    use crate::lang::ast::FieldPath;
+    use crate::lang::span::Span;
+
+    fn ast_join(
+        file: &str,
+        key: &str,
+        lookup_key: Option<&str>,
+        prefix: Option<&str>,
+        left: bool,
+    ) -> ast::Join {
+        ast::Join {
+            left,
+            file: file.into(),
+            file_span: Span {
+                start: 5,
+                end: 5 + file.len(),
+            },
+            key: FieldPath {
+                parts: key.split('.').map(String::from).collect(),
+                span: Span { start: 0, end: 0 },
+            },
+            lookup_key: lookup_key.map(String::from),
+            prefix: prefix.map(String::from),
+        }
+    }
+
+    #[test]
+    fn raw_keys_read_off_the_bytes_only_when_canonical() {
+        assert_eq!(raw_key_text(br#""abc""#), Some("abc"));
+        assert_eq!(raw_key_text(br#""""#), Some(""));
+        assert_eq!(raw_key_text(br#""a\"b""#), None);
+        assert_eq!(raw_key_text(b"-12"), Some("-12"));
+        assert_eq!(raw_key_text(b"1.50"), None);
+        assert_eq!(raw_key_text(b"1e3"), None);
+        assert_eq!(raw_key_text(b"-0"), None);
+        assert_eq!(raw_key_text(b"12345678901234567890"), None);
+        assert_eq!(raw_key_text(b"true"), Some("true"));
+        assert_eq!(raw_key_text(b"null"), None);
+        assert_eq!(raw_key_text(b"{}"), None);
+    }
+
+    #[test]
+    fn joins_by_key_text_keeps_event_values_and_survives_restore() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("u.csv");
+        std::fs::write(&f, "id,name,n\n12,ann,1\nx,bob,2\n1.5,half,3\n").unwrap();
+        let file = f.to_str().unwrap().to_string();
+        let make = || -> Box<dyn Operator> {
+            Box::new(Join::open(&ast_join(&file, "k", Some("id"), None, true)).unwrap())
+        };
+        let steps = [
+            Step::Event(r#"{"k":12}"#, None),
+            Step::Event(r#"{"k":"12","name":"own"}"#, None),
+            Step::Event(r#"{"k":1.50}"#, None),
+            Step::Event(r#"{"k":"nope"}"#, None),
+            Step::Event(r#"{"k":null}"#, None),
+            Step::Event(r#"{"other":1}"#, None),
+        ];
+        let out = assert_snapshot_restore_equivalent(&make, &steps);
+        assert_eq!(
+            out,
+            vec![
+                r#"{"k":12,"name":"ann","n":1}"#,
+                r#"{"k":"12","name":"own","n":1}"#,
+                r#"{"k":1.5,"name":"half","n":3}"#,
+                r#"{"k":"nope"}"#,
+                r#"{"k":null}"#,
+                r#"{"other":1}"#,
+            ]
+        );
+        // Inner join: the unmatched are dropped; nested keys and prefixes.
+        std::fs::write(&f, "id,name\n7,ann\n").unwrap();
+        let inner = || -> Box<dyn Operator> {
+            Box::new(Join::open(&ast_join(&file, "u.id", Some("id"), Some("u_"), false)).unwrap())
+        };
+        let out = run_script(
+            &inner,
+            &[
+                Step::Event(r#"{"u":{"id":7}}"#, None),
+                Step::Event(r#"{"u":{"id":8}}"#, None),
+            ],
+        );
+        assert_eq!(out, vec![r#"{"u":{"id":7},"u_name":"ann"}"#]);
+    }
+
+    #[test]
+    fn a_tick_swaps_in_a_new_version_only_when_the_file_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("u.jsonl");
+        std::fs::write(&f, "{\"id\":1,\"v\":\"old\"}\n").unwrap();
+        let mut j = Join::open(&ast_join(f.to_str().unwrap(), "id", None, None, false)).unwrap();
+        let first = j.next_tick().unwrap();
+        std::fs::write(&f, "{\"id\":1,\"v\":\"new\"}\n{\"id\":2,\"v\":\"two\"}\n").unwrap();
+        // Not yet due: nothing happens.
+        j.check_due(first - 1);
+        assert_eq!(j.table.len(), 1);
+        j.check_due(first);
+        assert_eq!(j.table.len(), 2);
+        assert_eq!(j.next_tick(), Some(first + CHECK_EVERY_MS));
+        // A version that does not parse keeps the table.
+        std::fs::write(&f, "{\"id\":1,\n").unwrap();
+        j.check_due(first + CHECK_EVERY_MS);
+        assert_eq!(j.table.len(), 2);
+        // An emptied file (an in-place rewrite caught half-way) is not loaded.
+        std::fs::write(&f, "").unwrap();
+        j.check_due(first + 2 * CHECK_EVERY_MS);
+        assert_eq!(j.table.len(), 2);
+        // A vanished file keeps the table too (warned once, until it is back).
+        std::fs::remove_file(&f).unwrap();
+        j.check_due(first + 3 * CHECK_EVERY_MS);
+        assert!(j.missing);
+        assert_eq!(j.table.len(), 2);
+        std::fs::write(&f, "{\"id\":3}\n").unwrap();
+        j.check_due(first + 4 * CHECK_EVERY_MS);
+        assert!(!j.missing);
+        assert_eq!(j.table.len(), 1);
+    }
+}

@@ -1,0 +1,447 @@
+//! Lookup tables for `join`: read a CSV, TSV or JSON-lines file into a hash
+//! map from key text to the fields a match adds, and tell whether the file
+//! changed since.
+//!
+//! Rows are decoded by the input decoder (`input::decode`), so a lookup cell
+//! is typed exactly as an input cell would be and a malformed lookup line is
+//! refused for the same reasons an input line is. This module never prints:
+//! it returns what it found (duplicate keys included) and the caller words
+//! the message for startup or for a reload.
+
+use std::borrow::Cow;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+
+use crate::event::Pos;
+use crate::input::decode::{Decoded, Decoder};
+use crate::input::Format;
+use crate::value::{key_text, Value};
+
+/// What a lookup file holds, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupFormat {
+    Csv,
+    Tsv,
+    JsonLines,
+}
+
+impl LookupFormat {
+    pub fn of(path: &Path) -> Option<LookupFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(LookupFormat::Csv),
+            "tsv" => Some(LookupFormat::Tsv),
+            "json" | "jsonl" | "ndjson" => Some(LookupFormat::JsonLines),
+            _ => None,
+        }
+    }
+
+    fn input_format(self) -> Format {
+        match self {
+            LookupFormat::Csv => Format::Csv,
+            LookupFormat::Tsv => Format::Tsv,
+            LookupFormat::JsonLines => Format::Json,
+        }
+    }
+}
+
+/// How a table is built from a file: which column is the key and what the
+/// added fields are called.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub format: LookupFormat,
+    /// The lookup column matched against the event's key.
+    pub key: String,
+    /// Put before every added field's name.
+    pub prefix: Option<String>,
+}
+
+/// The fields one lookup row adds, names final (prefix applied), key column left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// 1-based line in the file, for the duplicate-key message.
+    pub line: u64,
+    pub fields: Box<[(String, Value)]>,
+}
+
+/// The first duplicate key met while loading (later rows win), and how many there were.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duplicates {
+    pub key: String,
+    pub line: u64,
+    pub first_line: u64,
+    pub count: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Table {
+    rows: FxHashMap<Box<str>, Row>,
+    pub duplicates: Option<Duplicates>,
+}
+
+impl Table {
+    pub fn get(&self, key: &str) -> Option<&Row> {
+        self.rows.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// Why a file could not be made into a table.
+#[derive(Debug, PartialEq)]
+pub enum ParseError {
+    /// A malformed line (1-based), with the decoder's reason.
+    Line { line: u64, reason: String },
+    /// The key column is not in the CSV/TSV header (or in any JSON row).
+    NoKeyColumn { columns: Vec<String> },
+    /// A CSV/TSV file without even a header line.
+    NoHeader,
+}
+
+impl ParseError {
+    /// The message, naming the file as `name`.
+    pub fn describe(&self, name: &str, key: &str) -> String {
+        match self {
+            ParseError::Line { line, reason } => {
+                format!("lookup file {name}, line {line}: {reason}")
+            }
+            ParseError::NoHeader => {
+                format!("lookup file {name} is empty: a CSV/TSV lookup needs a header line")
+            }
+            ParseError::NoKeyColumn { columns } if columns.is_empty() => {
+                format!("lookup file {name} has no column `{key}`: it has no rows")
+            }
+            ParseError::NoKeyColumn { columns } => {
+                let mut s = format!(
+                    "lookup file {name} has no column `{key}` (its columns: {})",
+                    columns.join(", ")
+                );
+                if let Some(near) = columns
+                    .iter()
+                    .filter(|c| strsim::damerau_levenshtein(c, key) <= 2)
+                    .min_by_key(|c| strsim::damerau_levenshtein(c, key))
+                {
+                    s.push_str(&format!("; did you mean `{near}`?"));
+                }
+                s
+            }
+        }
+    }
+}
+
+/// Build a table from a whole file's bytes.
+pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
+    // Spreadsheet exports often start with a byte-order mark; it is not part
+    // of the first column's name.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut decoder = Decoder::new(Some(spec.format.input_format()));
+    let mut table = Table::default();
+    let mut header_checked = false;
+    // JSON rows: the fields seen, for the message when no row has the key.
+    let mut seen_fields: Vec<String> = Vec::new();
+    let mut any_key = false;
+    for (i, line) in lines(bytes).enumerate() {
+        let line_no = i as u64 + 1;
+        let pos = Pos {
+            source: 0,
+            line: line_no,
+        };
+        let mut map = match decoder.decode(line, pos) {
+            Decoded::Event(ev) => ev.into_map(),
+            Decoded::Nothing => continue,
+            Decoded::Reject(reason) => {
+                return Err(ParseError::Line {
+                    line: line_no,
+                    reason,
+                })
+            }
+        };
+        if !header_checked {
+            header_checked = true;
+            if let Some(header) = decoder.header() {
+                if !header.contains(&spec.key) {
+                    return Err(ParseError::NoKeyColumn {
+                        columns: header.to_vec(),
+                    });
+                }
+            }
+        }
+        let Some(key_value) = map.shift_remove(&spec.key) else {
+            // A JSON row without the key can never match; it is skipped.
+            for k in map.keys() {
+                if seen_fields.len() < 20 && !seen_fields.contains(k) {
+                    seen_fields.push(k.clone());
+                }
+            }
+            continue;
+        };
+        any_key = true;
+        // A null key (an empty cell) matches nothing, as in SQL.
+        let Some(key) = key_text(&key_value).map(Cow::into_owned) else {
+            continue;
+        };
+        let fields = map
+            .into_iter()
+            .map(|(k, v)| match &spec.prefix {
+                Some(p) => (format!("{p}{k}"), v),
+                None => (k, v),
+            })
+            .collect();
+        let row = Row {
+            line: line_no,
+            fields,
+        };
+        if let Some(old) = table.rows.insert(key.clone().into_boxed_str(), row) {
+            match &mut table.duplicates {
+                Some(d) => d.count += 1,
+                None => {
+                    table.duplicates = Some(Duplicates {
+                        key,
+                        line: line_no,
+                        first_line: old.line,
+                        count: 1,
+                    })
+                }
+            }
+        }
+    }
+    match spec.format {
+        LookupFormat::Csv | LookupFormat::Tsv => match decoder.header() {
+            None => return Err(ParseError::NoHeader),
+            Some(header) if !header_checked && !header.contains(&spec.key) => {
+                return Err(ParseError::NoKeyColumn {
+                    columns: header.to_vec(),
+                })
+            }
+            Some(_) => {}
+        },
+        LookupFormat::JsonLines => {
+            // Rows exist but none has the key: surely the wrong column name.
+            if !any_key && !seen_fields.is_empty() {
+                return Err(ParseError::NoKeyColumn {
+                    columns: seen_fields,
+                });
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Lines without their `\n` or `\r\n`; a last line without a newline counts.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let mut parts = (!bytes.is_empty()).then(|| body.split(|b| *b == b'\n'));
+    std::iter::from_fn(move || parts.as_mut()?.next()).map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+}
+
+/// What identifies one version of a file: a rename over it changes the inode,
+/// a write changes the size or the modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i128,
+}
+
+impl Signature {
+    pub fn of(m: &fs::Metadata) -> Signature {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Signature {
+                dev: m.dev(),
+                ino: m.ino(),
+                size: m.size(),
+                mtime_ns: m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let mtime_ns = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128);
+            Signature {
+                dev: 0,
+                ino: 0,
+                size: m.len(),
+                mtime_ns,
+            }
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// Why reading a whole file failed.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(io::Error),
+    IsDir,
+    /// The file changed while it was read: what we have may be half old,
+    /// half new. Read it again later.
+    Changed,
+}
+
+/// Read the whole file and prove it did not change meanwhile: the path still
+/// names the same inode, with the size and modification time it had when
+/// opened, and the bytes read are that size.
+pub fn read_consistent(path: &Path) -> Result<(Vec<u8>, Signature), ReadError> {
+    read_consistent_with(path, || {})
+}
+
+/// `read_consistent`, with a hook run between the read and the check (tests
+/// change the file there).
+fn read_consistent_with(
+    path: &Path,
+    after_read: impl FnOnce(),
+) -> Result<(Vec<u8>, Signature), ReadError> {
+    let mut f = File::open(path).map_err(ReadError::Io)?;
+    let meta = f.metadata().map_err(ReadError::Io)?;
+    if meta.is_dir() {
+        return Err(ReadError::IsDir);
+    }
+    let before = Signature::of(&meta);
+    let mut bytes = Vec::with_capacity(before.size as usize);
+    f.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    after_read();
+    let after = Signature::of(&fs::metadata(path).map_err(ReadError::Io)?);
+    if after != before || bytes.len() as u64 != before.size {
+        return Err(ReadError::Changed);
+    }
+    Ok((bytes, before))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(format: LookupFormat, key: &str, prefix: Option<&str>) -> Spec {
+        Spec {
+            format,
+            key: key.into(),
+            prefix: prefix.map(String::from),
+        }
+    }
+
+    fn fields(t: &Table, key: &str) -> String {
+        let row = t.get(key).expect("key present");
+        let m: serde_json::Map<String, Value> = row.fields.iter().cloned().collect();
+        serde_json::to_string(&m).unwrap()
+    }
+
+    #[test]
+    fn csv_cells_are_typed_and_keyed_by_text() {
+        let t = parse(
+            b"\xEF\xBB\xBFid,name,age\r\n12,ann,30\r\n007,bob,\r\n,nobody,1\n",
+            &spec(LookupFormat::Csv, "id", None),
+        )
+        .unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(fields(&t, "12"), r#"{"name":"ann","age":30}"#);
+        assert_eq!(fields(&t, "007"), r#"{"name":"bob","age":null}"#);
+        assert!(t.duplicates.is_none());
+    }
+
+    #[test]
+    fn tsv_and_json_lines_with_prefix() {
+        let t = parse(
+            b"k\tv\nx\ta\\tb\n",
+            &spec(LookupFormat::Tsv, "k", Some("u_")),
+        )
+        .unwrap();
+        assert_eq!(fields(&t, "x"), r#"{"u_v":"a\tb"}"#);
+        let t = parse(
+            b"{\"id\":1.5,\"tags\":[1]}\n\n{\"other\":1}\n{\"id\":\"z\",\"n\":null}",
+            &spec(LookupFormat::JsonLines, "id", None),
+        )
+        .unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(fields(&t, "1.5"), r#"{"tags":[1]}"#);
+        assert_eq!(fields(&t, "z"), r#"{"n":null}"#);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_row_and_are_counted() {
+        let t = parse(
+            b"id,v\n1,a\n2,b\n1,c\n2,d\n1,e\n",
+            &spec(LookupFormat::Csv, "id", None),
+        )
+        .unwrap();
+        assert_eq!(fields(&t, "1"), r#"{"v":"e"}"#);
+        assert_eq!(
+            t.duplicates,
+            Some(Duplicates {
+                key: "1".into(),
+                line: 4,
+                first_line: 2,
+                count: 3
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_files_are_refused_with_their_line() {
+        let csv = spec(LookupFormat::Csv, "id", None);
+        assert_eq!(
+            parse(b"id,v\n1,a\n2\n", &csv).unwrap_err(),
+            ParseError::Line {
+                line: 3,
+                reason: "expected 2 fields (as in the header), found 1".into()
+            }
+        );
+        assert_eq!(parse(b"", &csv).unwrap_err(), ParseError::NoHeader);
+        let err = parse(b"ids,v\n", &csv).unwrap_err();
+        assert_eq!(
+            err.describe("u.csv", "id"),
+            "lookup file u.csv has no column `id` (its columns: ids, v); did you mean `ids`?"
+        );
+        let json = spec(LookupFormat::JsonLines, "id", None);
+        assert_eq!(
+            parse(b"{\"id\":1}\n[1]\n", &json)
+                .unwrap_err()
+                .describe("u.jsonl", "id"),
+            "lookup file u.jsonl, line 2: expected a JSON object at column 1"
+        );
+        assert_eq!(
+            parse(b"{\"uid\":1}\n", &json)
+                .unwrap_err()
+                .describe("u.jsonl", "id"),
+            "lookup file u.jsonl has no column `id` (its columns: uid); did you mean `uid`?"
+        );
+        // An empty JSON lookup is an empty table.
+        assert!(parse(b"", &json).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_changed_during_the_read_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("u.csv");
+        fs::write(&p, "id,v\n1,a\n").unwrap();
+        let (bytes, sig) = read_consistent(&p).unwrap();
+        assert_eq!(bytes, b"id,v\n1,a\n");
+        assert_eq!(sig.size(), 9);
+        let r = read_consistent_with(&p, || fs::write(&p, "id,v\n1,a\n2,b\n").unwrap());
+        assert!(matches!(r, Err(ReadError::Changed)), "{r:?}");
+        let other = dir.path().join("new.csv");
+        let r = read_consistent_with(&p, || {
+            fs::write(&other, "id,v\n1,z\n").unwrap();
+            fs::rename(&other, &p).unwrap();
+        });
+        assert!(matches!(r, Err(ReadError::Changed)), "{r:?}");
+        assert!(matches!(read_consistent(dir.path()), Err(ReadError::IsDir)));
+    }
+}
