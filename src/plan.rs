@@ -178,6 +178,37 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
             let what = op.describe();
             (Box::new(op), what)
         }
+        StageKind::Running { aggs, by, scope } => {
+            let specs = aggs
+                .iter()
+                .map(exec::agg::AggSpec::compile)
+                .collect::<Result<Vec<_>, LangError>>()?;
+            let keys = exec::key::KeyExtractor::new(by)?;
+            let Some(sc) = exec::running::Scope::of(*scope) else {
+                return Err(LangError::new(
+                    "`last 0` keeps no events; write `last 1` or more",
+                    stage.span,
+                ));
+            };
+            let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+            let by = if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" by {}", keys.names().join(", "))
+            };
+            let over = match sc {
+                exec::running::Scope::Cumulative => "everything so far".to_string(),
+                exec::running::Scope::Over(d) => {
+                    format!("the last {} of event time", fmt_ms(d))
+                }
+                exec::running::Scope::Last(1) => "the event itself".to_string(),
+                exec::running::Scope::Last(n) => format!("the last {n} events"),
+            };
+            (
+                Box::new(exec::running::Running::new(specs, keys, sc)),
+                format!("running{by}: add {} over {over}", names.join(", ")),
+            )
+        }
         other => {
             return Err(LangError::new(
                 format!(

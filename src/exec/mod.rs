@@ -21,6 +21,7 @@ pub mod key;
 pub mod lookup;
 pub mod parse;
 pub mod rename;
+pub mod running;
 pub mod select;
 pub mod stats;
 #[cfg(test)]

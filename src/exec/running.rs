@@ -1,0 +1,423 @@
+//! `running AGG, … [by KEYS] [over D | last N]`: every event passes on, in
+//! arrival order, with the aggregates of its key so far added as fields
+//! (`avg_latency_ms`, `count`, or the `as` names), after its own fields.
+//!
+//! Scopes:
+//! - cumulative (default): one accumulator per key and aggregate, fed in
+//!   arrival order. This is the hot path: the argument is read off the raw
+//!   JSON bytes and nothing is allocated per event beyond the added fields.
+//! - `over D`: the key's events with event time in `(t − D, t]`, `t` the
+//!   event's own time, among the events seen so far (an event that arrived
+//!   earlier with a later time is not in the past of this one). The values
+//!   are kept sorted by time and the aggregates recomputed over the range in
+//!   time order (the accumulators cannot remove a value), so a step costs
+//!   O(events in D). Values older than `watermark − D` can never be in a
+//!   range again and are dropped; an event behind the watermark is late
+//!   (counted, dead-lettered, not passed on), as in Flink's OVER windows,
+//!   which keeps results independent of that dropping.
+//! - `last N`: the key's last N events in arrival order, this one included.
+//!
+//! In `over` and `last`, an aggregate starts afresh for each range, so
+//! `ewma` starts at the range's first value.
+
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
+use serde_json::json;
+
+use super::agg::{Accumulator, AggSpec};
+use super::key::{self, KeyExtractor};
+use super::{Emit, ExecResult, Flow, Operator};
+use crate::event::Event;
+use crate::lang::ast::{Millis, RunningScope};
+use crate::value::Value;
+
+/// `RunningScope` with `last N` checked to be at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Cumulative,
+    Over(Millis),
+    Last(usize),
+}
+
+impl Scope {
+    /// `None` for `last 0`, which keeps nothing.
+    pub fn of(s: RunningScope) -> Option<Scope> {
+        Some(match s {
+            RunningScope::Cumulative => Scope::Cumulative,
+            RunningScope::Over(d) if d > 0 => Scope::Over(d),
+            RunningScope::Over(_) => return None,
+            RunningScope::Last(n) if n > 0 => Scope::Last(usize::try_from(n).ok()?),
+            RunningScope::Last(_) => return None,
+        })
+    }
+}
+
+/// One kept event of a sliding scope: its time and each aggregate's argument
+/// (`true` for `count`, which counts events).
+#[derive(Debug, Clone)]
+struct Entry {
+    time: Millis,
+    vals: Box<[Value]>,
+}
+
+enum Group {
+    Cumulative(Vec<Accumulator>),
+    /// `over`: sorted by time (ties in arrival order); `last`: arrival order.
+    Kept(VecDeque<Entry>),
+}
+
+pub struct Running {
+    aggs: Vec<AggSpec>,
+    keys: KeyExtractor,
+    scope: Scope,
+    groups: FxHashMap<Box<[u8]>, Group>,
+    watermark: Millis,
+    /// Watermark of the last sweep over every key (`over`), see `on_watermark`.
+    swept: Millis,
+    buf: Vec<u8>,
+    results: Vec<Value>,
+}
+
+impl Running {
+    pub fn new(aggs: Vec<AggSpec>, keys: KeyExtractor, scope: Scope) -> Running {
+        Running {
+            aggs,
+            keys,
+            scope,
+            groups: FxHashMap::default(),
+            watermark: Millis::MIN,
+            swept: Millis::MIN,
+            buf: Vec::new(),
+            results: Vec::new(),
+        }
+    }
+
+    fn new_group(&self) -> Group {
+        match self.scope {
+            Scope::Cumulative => {
+                Group::Cumulative(self.aggs.iter().map(AggSpec::new_acc).collect())
+            }
+            Scope::Over(_) | Scope::Last(_) => Group::Kept(VecDeque::new()),
+        }
+    }
+
+    fn entry(&self, ev: &Event<'_>, time: Millis) -> Entry {
+        let vals = self
+            .aggs
+            .iter()
+            .map(|a| match a.arg_value(ev) {
+                Some(v) => v.into_owned(),
+                None => Value::Bool(true),
+            })
+            .collect();
+        Entry { time, vals }
+    }
+
+    /// The results over `entries`, each aggregate fed in order.
+    fn recompute<'e>(
+        aggs: &[AggSpec],
+        entries: impl Iterator<Item = &'e Entry> + Clone,
+        results: &mut Vec<Value>,
+    ) {
+        results.clear();
+        for (i, spec) in aggs.iter().enumerate() {
+            let mut acc = spec.new_acc();
+            for e in entries.clone() {
+                acc.update(&e.vals[i]);
+            }
+            results.push(acc.result());
+        }
+    }
+}
+
+/// Drop the values of a sorted deque that no event at or after the
+/// watermark can reach: time ≤ watermark − D.
+fn expire(q: &mut VecDeque<Entry>, horizon: Millis) {
+    while q.front().is_some_and(|e| e.time <= horizon) {
+        q.pop_front();
+    }
+}
+
+impl Operator for Running {
+    fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        let time = match self.scope {
+            Scope::Over(_) => {
+                // The plan turns event time on for `over`.
+                let t = ev.time.unwrap_or(self.watermark.max(0));
+                if t < self.watermark {
+                    out.late(&ev);
+                    return Ok(Flow::Continue);
+                }
+                t
+            }
+            _ => 0,
+        };
+        self.keys.encode(&ev, &mut self.buf);
+        if !self.groups.contains_key(self.buf.as_slice()) {
+            let g = self.new_group();
+            self.groups.insert(self.buf.as_slice().into(), g);
+        }
+        let entry = match self.scope {
+            Scope::Cumulative => None,
+            _ => Some(self.entry(&ev, time)),
+        };
+        let Some(group) = self.groups.get_mut(self.buf.as_slice()) else {
+            return Ok(Flow::Continue);
+        };
+        match (group, self.scope) {
+            (Group::Cumulative(accs), _) => {
+                self.results.clear();
+                for (spec, acc) in self.aggs.iter().zip(accs.iter_mut()) {
+                    spec.update(acc, &ev);
+                    self.results.push(acc.result());
+                }
+            }
+            (Group::Kept(q), Scope::Over(d)) => {
+                expire(q, self.watermark.saturating_sub(d));
+                let at = q.partition_point(|e| e.time <= time);
+                if let Some(e) = entry {
+                    q.insert(at, e);
+                }
+                let lo = q.partition_point(|e| e.time <= time.saturating_sub(d));
+                Self::recompute(&self.aggs, q.range(lo..=at), &mut self.results);
+            }
+            (Group::Kept(q), Scope::Last(n)) => {
+                if let Some(e) = entry {
+                    q.push_back(e);
+                }
+                while q.len() > n {
+                    q.pop_front();
+                }
+                Self::recompute(&self.aggs, q.iter(), &mut self.results);
+            }
+            (Group::Kept(_), Scope::Cumulative) => {}
+        }
+        let fields = ev.fields_mut();
+        for (spec, v) in self.aggs.iter().zip(self.results.drain(..)) {
+            fields.insert(spec.name.clone(), v);
+        }
+        out.emit(ev)
+    }
+
+    fn on_watermark(&mut self, wm: Millis, _out: &mut dyn Emit) -> ExecResult {
+        self.watermark = self.watermark.max(wm);
+        // Each key drops its old values when it sees an event; keys that went
+        // quiet are swept once the watermark moved D since the last sweep, so
+        // memory holds the keys of the last 2·D (plus lateness).
+        if let Scope::Over(d) = self.scope {
+            if self.watermark.saturating_sub(self.swept) >= d {
+                let horizon = self.watermark.saturating_sub(d);
+                self.groups.retain(|_, g| match g {
+                    Group::Kept(q) => {
+                        expire(q, horizon);
+                        !q.is_empty()
+                    }
+                    Group::Cumulative(_) => true,
+                });
+                self.swept = self.watermark;
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn snapshot(&self) -> Value {
+        let mut groups: Vec<(&Box<[u8]>, &Group)> = self.groups.iter().collect();
+        // A stable order makes equal states give equal checkpoints.
+        groups.sort_by(|a, b| a.0.cmp(b.0));
+        let groups: Vec<Value> = groups
+            .into_iter()
+            .map(|(k, g)| {
+                let state = match g {
+                    Group::Cumulative(accs) => {
+                        Value::Array(accs.iter().map(Accumulator::snapshot).collect())
+                    }
+                    Group::Kept(q) => Value::Array(
+                        q.iter()
+                            .map(|e| json!([e.time, Value::Array(e.vals.to_vec())]))
+                            .collect(),
+                    ),
+                };
+                json!([key::to_json(k), state])
+            })
+            .collect();
+        json!({ "watermark": self.watermark, "swept": self.swept, "groups": groups })
+    }
+
+    fn restore(&mut self, state: Value) -> Result<(), String> {
+        let bad = |what: &str| format!("running: state {what}");
+        let int = |name: &str| {
+            state
+                .get(name)
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad(&format!("without `{name}`")))
+        };
+        self.watermark = int("watermark")?;
+        self.swept = int("swept")?;
+        let groups = state
+            .get("groups")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("without `groups`"))?;
+        self.groups.clear();
+        for g in groups {
+            let Some([k, s]) = g.as_array().map(Vec::as_slice) else {
+                return Err(bad("has a bad group"));
+            };
+            let items = s.as_array().ok_or_else(|| bad("has a bad group state"))?;
+            let group = match self.new_group() {
+                Group::Cumulative(mut accs) => {
+                    if items.len() != accs.len() {
+                        return Err(bad("has the wrong number of aggregates"));
+                    }
+                    for (acc, s) in accs.iter_mut().zip(items) {
+                        acc.restore(s)?;
+                    }
+                    Group::Cumulative(accs)
+                }
+                Group::Kept(mut q) => {
+                    for it in items {
+                        let (time, vals) = match it.as_array().map(Vec::as_slice) {
+                            Some([t, Value::Array(v)]) if v.len() == self.aggs.len() => {
+                                (t.as_i64().ok_or_else(|| bad("has a bad time"))?, v)
+                            }
+                            _ => return Err(bad("has a bad kept event")),
+                        };
+                        q.push_back(Entry {
+                            time,
+                            vals: vals.clone().into_boxed_slice(),
+                        });
+                    }
+                    Group::Kept(q)
+                }
+            };
+            self.groups.insert(key::from_json(k)?.into(), group);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::testkit::{assert_snapshot_restore_equivalent, Step};
+    use crate::lang::ast::StageKind;
+
+    fn make(src: &str) -> Box<dyn Operator> {
+        let p = crate::lang::parse(src).expect("parses");
+        match &p.stages[0].kind {
+            StageKind::Running { aggs, by, scope } => Box::new(Running::new(
+                aggs.iter().map(|a| AggSpec::compile(a).unwrap()).collect(),
+                KeyExtractor::new(by).unwrap(),
+                Scope::of(*scope).unwrap(),
+            )),
+            other => panic!("not running: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cumulative_by_key() {
+        let steps = [
+            Step::Event(r#"{"p":"a","ms":10}"#, None),
+            Step::Event(r#"{"p":"b","ms":20}"#, None),
+            Step::Event(r#"{"p":"a","ms":30}"#, None),
+            Step::Event(r#"{"p":"a","ms":null}"#, None),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &|| make("running avg(ms), count, ewma(ms, 0.5) as e by p"),
+            &steps,
+        );
+        assert_eq!(
+            out,
+            [
+                r#"{"p":"a","ms":10,"avg_ms":10.0,"count":1,"e":10.0}"#,
+                r#"{"p":"b","ms":20,"avg_ms":20.0,"count":1,"e":20.0}"#,
+                r#"{"p":"a","ms":30,"avg_ms":20.0,"count":2,"e":20.0}"#,
+                r#"{"p":"a","ms":null,"avg_ms":20.0,"count":3,"e":20.0}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn over_d_is_the_half_open_range_before_each_event() {
+        let steps = [
+            Step::Event(r#"{"v":1}"#, Some(1000)),
+            Step::Event(r#"{"v":2}"#, Some(1500)),
+            Step::Event(r#"{"v":4}"#, Some(2000)),
+            // Out of order, within lateness.
+            Step::Event(r#"{"v":8}"#, Some(1800)),
+            Step::Watermark(1800),
+            Step::Event(r#"{"v":16}"#, Some(2500)),
+            // Behind the watermark: late.
+            Step::Event(r#"{"v":32}"#, Some(1700)),
+            Step::Watermark(5000),
+            Step::Event(r#"{"v":64}"#, Some(5000)),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &|| make("running sum(v), count, first(v), last(v) over 1s"),
+            &steps,
+        );
+        assert_eq!(
+            out,
+            [
+                r#"{"v":1,"sum_v":1,"count":1,"first_v":1,"last_v":1} @1000"#,
+                r#"{"v":2,"sum_v":3,"count":2,"first_v":1,"last_v":2} @1500"#,
+                // (1000, 2000]: 1000 is out.
+                r#"{"v":4,"sum_v":6,"count":2,"first_v":2,"last_v":4} @2000"#,
+                // (800, 1800]: 1000, 1500, 1800 — in time order.
+                r#"{"v":8,"sum_v":11,"count":3,"first_v":1,"last_v":8} @1800"#,
+                // (1500, 2500]: 1800, 2000, 2500.
+                r#"{"v":16,"sum_v":28,"count":3,"first_v":8,"last_v":16} @2500"#,
+                r#"late:{"v":32}"#,
+                r#"{"v":64,"sum_v":64,"count":1,"first_v":64,"last_v":64} @5000"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn last_n_by_key_in_arrival_order() {
+        let steps = [
+            Step::Event(r#"{"k":"x","v":1}"#, None),
+            Step::Event(r#"{"k":"y","v":100}"#, None),
+            Step::Event(r#"{"k":"x","v":2}"#, None),
+            Step::Event(r#"{"k":"x","v":3}"#, None),
+            Step::Event(r#"{"k":"x","v":4}"#, None),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &|| make("running max(v), avg(v), ewma(v, 0.5) by k last 2"),
+            &steps,
+        );
+        assert_eq!(
+            out,
+            [
+                r#"{"k":"x","v":1,"max_v":1,"avg_v":1.0,"ewma_v":1.0}"#,
+                r#"{"k":"y","v":100,"max_v":100,"avg_v":100.0,"ewma_v":100.0}"#,
+                r#"{"k":"x","v":2,"max_v":2,"avg_v":1.5,"ewma_v":1.5}"#,
+                r#"{"k":"x","v":3,"max_v":3,"avg_v":2.5,"ewma_v":2.5}"#,
+                r#"{"k":"x","v":4,"max_v":4,"avg_v":3.5,"ewma_v":3.5}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn over_d_forgets_quiet_keys() {
+        let mut steps = Vec::new();
+        let lines: Vec<&'static str> = (0..50)
+            .map(|i| &*Box::leak(format!(r#"{{"k":{i}}}"#).into_boxed_str()))
+            .collect();
+        for (i, l) in lines.iter().enumerate() {
+            steps.push(Step::Event(l, Some(i as i64 * 1000)));
+            steps.push(Step::Watermark(i as i64 * 1000));
+        }
+        let mut chain = crate::exec::Chain::new(vec![make("running count by k over 5s")]);
+        let mut out = crate::exec::testkit::Collect::default();
+        crate::exec::testkit::drive(&mut chain, &steps, &mut out);
+        assert_eq!(out.lines.len(), 50);
+        // Only keys with values in the last 2·D are remembered.
+        let snap = chain.snapshot();
+        let groups = snap[0]["groups"].as_array().unwrap().len();
+        assert!(groups <= 10, "{groups} keys remembered");
+    }
+}
