@@ -27,6 +27,7 @@ pub mod stats;
 #[cfg(test)]
 pub mod testkit;
 pub mod where_;
+pub mod window;
 
 use crate::event::Event;
 use crate::lang::ast::Millis;

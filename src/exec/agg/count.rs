@@ -14,6 +14,10 @@ impl Count {
         self.n += 1;
     }
 
+    pub fn merge(&mut self, other: &Count) {
+        self.n += other.n;
+    }
+
     pub fn get(&self) -> u64 {
         self.n
     }

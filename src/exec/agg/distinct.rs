@@ -70,6 +70,25 @@ impl Distinct {
         }
     }
 
+    /// Fold another group's values in (session windows that merge).
+    pub fn merge(&mut self, other: &Distinct) {
+        match other {
+            Distinct::Exact(set) => set.iter().for_each(|h| self.add_hash(*h)),
+            Distinct::Sketch(b) => {
+                let mut hll = b.clone();
+                match self {
+                    Distinct::Exact(set) => set.iter().for_each(|h| hll.add(*h)),
+                    Distinct::Sketch(a) => {
+                        for (r, o) in hll.regs.iter_mut().zip(a.regs.iter()) {
+                            *r = (*r).max(*o);
+                        }
+                    }
+                }
+                *self = Distinct::Sketch(hll);
+            }
+        }
+    }
+
     pub fn count(&self) -> u64 {
         match self {
             Distinct::Exact(set) => set.len() as u64,

@@ -24,6 +24,13 @@ impl Ewma {
         });
     }
 
+    /// Two running averages do not combine; the later one (`other`) wins.
+    pub fn merge(&mut self, other: &Ewma) {
+        if other.s.is_some() {
+            self.s = other.s;
+        }
+    }
+
     pub fn result(&self) -> Value {
         self.s.map_or(Value::Null, number_from_f64)
     }

@@ -23,6 +23,12 @@ impl First {
             self.v = Some(v.clone());
         }
     }
+    /// `other` holds later values: the first stays unless there was none.
+    pub fn merge(&mut self, other: &First) {
+        if let Some(v) = &other.v {
+            self.add(v)
+        }
+    }
     pub fn result(&self) -> Value {
         self.v.clone().unwrap_or(Value::Null)
     }
@@ -45,6 +51,12 @@ impl Last {
         match &mut self.v {
             Some(cur) => cur.clone_from(v),
             None => self.v = Some(v.clone()),
+        }
+    }
+    /// `other` holds later values: its last wins.
+    pub fn merge(&mut self, other: &Last) {
+        if let Some(v) = &other.v {
+            self.add(v)
         }
     }
     pub fn result(&self) -> Value {

@@ -41,6 +41,11 @@ impl Min {
     pub fn add(&mut self, v: &Value) {
         keep(&mut self.cur, v, Ordering::Less)
     }
+    pub fn merge(&mut self, other: &Min) {
+        if let Some(v) = &other.cur {
+            self.add(v)
+        }
+    }
     pub fn result(&self) -> Value {
         self.cur.clone().unwrap_or(Value::Null)
     }
@@ -61,6 +66,11 @@ pub struct Max {
 impl Max {
     pub fn add(&mut self, v: &Value) {
         keep(&mut self.cur, v, Ordering::Greater)
+    }
+    pub fn merge(&mut self, other: &Max) {
+        if let Some(v) = &other.cur {
+            self.add(v)
+        }
     }
     pub fn result(&self) -> Value {
         self.cur.clone().unwrap_or(Value::Null)

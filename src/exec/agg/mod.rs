@@ -180,6 +180,26 @@ impl Accumulator {
         }
     }
 
+    /// Fold in another accumulator of the same function, whose values come
+    /// after this one's (session windows that merge). Accumulators of
+    /// different functions are left as they are.
+    pub fn merge(&mut self, other: &Accumulator) {
+        match (self, other) {
+            (Accumulator::Count(a), Accumulator::Count(b)) => a.merge(b),
+            (Accumulator::Sum(a), Accumulator::Sum(b)) => a.merge(b),
+            (Accumulator::Avg(a), Accumulator::Avg(b)) => a.merge(b),
+            (Accumulator::Min(a), Accumulator::Min(b)) => a.merge(b),
+            (Accumulator::Max(a), Accumulator::Max(b)) => a.merge(b),
+            (Accumulator::Distinct(a), Accumulator::Distinct(b)) => a.merge(b),
+            (Accumulator::Percentile(a), Accumulator::Percentile(b)) => a.merge(b),
+            (Accumulator::Stddev(a), Accumulator::Stddev(b)) => a.merge(b),
+            (Accumulator::First(a), Accumulator::First(b)) => a.merge(b),
+            (Accumulator::Last(a), Accumulator::Last(b)) => a.merge(b),
+            (Accumulator::Ewma(a), Accumulator::Ewma(b)) => a.merge(b),
+            _ => {}
+        }
+    }
+
     /// The whole state as JSON, for checkpoints. Floats keep every bit.
     pub fn snapshot(&self) -> serde_json::Value {
         match self {
@@ -242,12 +262,14 @@ impl AggSpec {
     /// argument expression.
     pub fn compile(call: &AggCall) -> Result<AggSpec, LangError> {
         match call.func {
-            AggFunc::Percentile(q) if !(0.0..=100.0).contains(&q) => return Err(LangError::new(
-                format!(
+            AggFunc::Percentile(q) if !(0.0..=100.0).contains(&q) => {
+                return Err(LangError::new(
+                    format!(
                     "percentile {q} is outside 0..=100; write e.g. percentile(latency_ms, 99.9)"
                 ),
-                call.span,
-            )),
+                    call.span,
+                ))
+            }
             AggFunc::Ewma(a) if !(a > 0.0 && a <= 1.0) => {
                 return Err(LangError::new(
                     format!("ewma alpha {a} must be in (0, 1]; e.g. ewma(latency_ms, 0.1)"),
@@ -500,6 +522,44 @@ mod tests {
         let v = vals(json!([10, 20, "x", 30]));
         // 10 → 0.5·20+0.5·10 = 15 → 0.5·30+0.5·15 = 22.5
         assert_eq!(run(AggFunc::Ewma(0.5), &v), json!(22.5));
+    }
+
+    #[test]
+    fn merge_equals_one_pass() {
+        let funcs = [
+            AggFunc::Count,
+            AggFunc::Sum,
+            AggFunc::Avg,
+            AggFunc::Min,
+            AggFunc::Max,
+            AggFunc::Distinct,
+            AggFunc::Percentile(90.0),
+            AggFunc::Stddev,
+            AggFunc::First,
+            AggFunc::Last,
+        ];
+        let mut vals: Vec<Value> = (0..6000).map(|i| json!((i * 7919) % 1000)).collect();
+        vals.push(json!(2.5));
+        for func in funcs {
+            for cut in [0, 3, 100, 5000, vals.len()] {
+                let mut whole = Accumulator::new(func);
+                vals.iter().for_each(|v| whole.update(v));
+                let mut a = Accumulator::new(func);
+                let mut b = Accumulator::new(func);
+                vals[..cut].iter().for_each(|v| a.update(v));
+                vals[cut..].iter().for_each(|v| b.update(v));
+                a.merge(&b);
+                let (x, y) = (a.result(), whole.result());
+                if let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) {
+                    assert!(
+                        (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                        "{func:?} at {cut}: {x} vs {y}"
+                    );
+                } else {
+                    assert_eq!(x, y, "{func:?} at {cut}");
+                }
+            }
+        }
     }
 
     #[test]

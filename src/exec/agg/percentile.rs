@@ -67,6 +67,29 @@ impl Percentile {
         }
     }
 
+    /// Fold another group's values in (session windows that merge).
+    pub fn merge(&mut self, other: &Percentile) {
+        self.all_int &= other.all_int;
+        match (&mut self.state, &other.state) {
+            (State::Exact(_), State::Exact(b)) => {
+                // `add` switches to the sketch when the limit is passed.
+                let b = b.clone();
+                let keep = self.all_int;
+                for x in b {
+                    self.add(x);
+                }
+                self.all_int = keep;
+            }
+            (State::Sketch(a), State::Exact(b)) => b.iter().for_each(|x| a.add(*x)),
+            (State::Exact(a), State::Sketch(b)) => {
+                let mut s = b.clone();
+                a.iter().for_each(|x| s.add(*x));
+                self.state = State::Sketch(s);
+            }
+            (State::Sketch(a), State::Sketch(b)) => a.merge(b),
+        }
+    }
+
     fn value(&self) -> Option<f64> {
         match &self.state {
             State::Exact(v) => {
@@ -136,7 +159,7 @@ struct Store {
 }
 
 impl Store {
-    fn add(&mut self, k: i32) {
+    fn add(&mut self, k: i32, c: u64) {
         if self.bins.is_empty() {
             self.offset = k;
             self.bins.push(0);
@@ -146,7 +169,7 @@ impl Store {
                 // Too wide: the smallest magnitudes share the lowest bucket kept.
                 let low = (self.offset + self.bins.len() as i32 - MAX_BINS as i32).min(self.offset);
                 self.grow_front(self.offset - low);
-                self.bins[0] += 1;
+                self.bins[0] += c;
                 return;
             }
             self.grow_front(self.offset - k);
@@ -167,7 +190,15 @@ impl Store {
             self.bins.resize(need, 0);
         }
         let i = (k - self.offset) as usize;
-        self.bins[i] += 1;
+        self.bins[i] += c;
+    }
+
+    fn merge(&mut self, other: &Store) {
+        for (i, c) in other.bins.iter().enumerate() {
+            if *c > 0 {
+                self.add(other.offset + i as i32, *c);
+            }
+        }
     }
 
     fn grow_front(&mut self, by: i32) {
@@ -244,13 +275,21 @@ impl Sketch {
         self.max = self.max.max(x);
         if x > MIN_MAGNITUDE {
             let k = self.index(x);
-            self.pos.add(k);
+            self.pos.add(k, 1);
         } else if x < -MIN_MAGNITUDE {
             let k = self.index(-x);
-            self.neg.add(k);
+            self.neg.add(k, 1);
         } else {
             self.zero += 1;
         }
+    }
+
+    fn merge(&mut self, other: &Sketch) {
+        self.pos.merge(&other.pos);
+        self.neg.merge(&other.neg);
+        self.zero += other.zero;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
     }
 
     fn quantile(&self, q: f64) -> Option<f64> {

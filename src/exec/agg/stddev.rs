@@ -21,6 +21,23 @@ impl Stddev {
         self.m2 += d * (x - self.mean);
     }
 
+    /// Chan et al.'s pairwise combination of two groups' moments.
+    pub fn merge(&mut self, other: &Stddev) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = other.clone();
+            return;
+        }
+        let n = self.n + other.n;
+        let d = other.mean - self.mean;
+        let (na, nb) = (self.n as f64, other.n as f64);
+        self.mean += d * nb / n as f64;
+        self.m2 += other.m2 + d * d * na * nb / n as f64;
+        self.n = n;
+    }
+
     pub fn result(&self) -> Value {
         if self.n == 0 {
             return Value::Null;

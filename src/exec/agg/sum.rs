@@ -31,6 +31,13 @@ impl Total {
         }
     }
 
+    fn merge(&mut self, other: Total) {
+        match other {
+            Total::Int(i) => self.add(Num::Int(i)),
+            Total::Float(f) => self.add(Num::Float(f)),
+        }
+    }
+
     fn as_f64(self) -> f64 {
         match self {
             Total::Int(i) => i as f64,
@@ -83,6 +90,13 @@ impl Sum {
         self.seen = true;
     }
 
+    pub fn merge(&mut self, other: &Sum) {
+        if other.seen {
+            self.total.merge(other.total);
+            self.seen = true;
+        }
+    }
+
     /// `null` until a number was added.
     pub fn result(&self) -> Value {
         if self.seen {
@@ -121,6 +135,11 @@ impl Avg {
     pub fn add(&mut self, n: Num) {
         self.total.add(n);
         self.n += 1;
+    }
+
+    pub fn merge(&mut self, other: &Avg) {
+        self.total.merge(other.total);
+        self.n += other.n;
     }
 
     pub fn result(&self) -> Value {
