@@ -209,6 +209,15 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
                 format!("running{by}: add {} over {over}", names.join(", ")),
             )
         }
+        StageKind::Top {
+            n,
+            keys,
+            by,
+            window,
+        } => {
+            let (op, what) = exec::top::plan(*n, keys, by.as_ref(), window.as_ref(), stage.span)?;
+            (Box::new(op), what)
+        }
         other => {
             return Err(LangError::new(
                 format!(

@@ -26,6 +26,7 @@ pub mod select;
 pub mod stats;
 #[cfg(test)]
 pub mod testkit;
+pub mod top;
 pub mod where_;
 pub mod window;
 
