@@ -10,14 +10,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::input::Format;
 use crate::output::OutFormat;
 
-const EXAMPLES: &str = "\
-Examples:
-  tail -F /var/log/app.jsonl | streamctl 'where status >= 500'
-  streamctl 'count by path every 1m' access.jsonl
-  streamctl 'avg latency_ms by path' -O table access.jsonl
-  streamctl 'join users.csv on user_id | count by country' events.jsonl
-  streamctl -i lines 'parse regex \"(?P<ms>\\d+)ms\" | where ms > 250' app.log";
-
 #[derive(Debug, Parser)]
 #[command(
     name = "streamctl",
@@ -25,8 +17,9 @@ Examples:
     about = "Run a stream-processing pipeline over line-delimited events",
     long_about = "Reads JSON lines, CSV, TSV, logfmt or raw lines from files or stdin, runs a \
 pipeline of stages written as one argument, and writes each result as soon as it exists.",
-    after_help = EXAMPLES,
+    after_help = crate::help::examples_after_help(),
     args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
     subcommand_negates_reqs = true
 )]
 pub struct Cli {
@@ -41,6 +34,36 @@ pub struct Cli {
 pub enum Command {
     /// Compile a pipeline into a job for a distributed engine (Flink SQL) and print it.
     Compile(CompileArgs),
+    /// Print help: the options, or a topic such as the pipeline language.
+    Help(HelpArgs),
+    /// Write the man pages and shell completions under DIR (the repository
+    /// root): `cargo run -- generate .`
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// `streamctl help [TOPIC]`
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// What to explain; without it, the options.
+    #[arg(value_enum, value_name = "TOPIC")]
+    pub topic: Option<HelpTopic>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HelpTopic {
+    /// The pipeline language: stages, aggregates, windows, expressions, functions.
+    Language,
+    /// The compile subcommand.
+    Compile,
+}
+
+/// `streamctl generate DIR` (hidden)
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The repository root; man/ and completions/ are written under it.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// `streamctl compile --target flink-sql [OPTIONS] PIPELINE [FILE]...`

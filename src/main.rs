@@ -3,6 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use std::io::Write;
+
 use streamctl::cli::{Cli, Command, Config};
 use streamctl::run::{run, RunError};
 
@@ -16,6 +18,13 @@ fn main() -> ExitCode {
             "compile --target {:?} is not supported yet in this build",
             args.target
         ))),
+        Some(Command::Help(args)) => print(&streamctl::help::topic_text(args.topic)),
+        Some(Command::Generate(args)) => streamctl::generate::write_all(&args.dir)
+            .map_err(|e| RunError::Runtime(e.to_string()))
+            .and_then(|paths| {
+                let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                print(&format!("wrote {}\n", list.join(", ")))
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -29,4 +38,15 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// Write text to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) -> Result<(), RunError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => RunError::BrokenPipe,
+            _ => RunError::Runtime(format!("cannot write to stdout: {e}")),
+        })
 }

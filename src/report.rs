@@ -49,7 +49,7 @@ impl Reporter {
 use --on-error warn to skip such lines"
             ))),
             OnError::Warn if self.rejected <= SHOWN => {
-                eprintln!("{location}: {reason}");
+                crate::progress::eprintln(&format!("{location}: {reason}"));
                 Ok(())
             }
             _ => Ok(()),

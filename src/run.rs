@@ -23,6 +23,7 @@ use crate::input::Format;
 use crate::lang::ast::Millis;
 use crate::output::Output;
 use crate::plan::{self, Plan, PlanOptions};
+use crate::progress::{self, Progress};
 use crate::report::{FailFast, Reporter};
 use crate::timefmt::TimeFormat;
 
@@ -92,6 +93,7 @@ struct RunSink {
     out: Output,
     reporter: Reporter,
     stats: Stats,
+    progress: Progress,
 }
 
 impl Sink for RunSink {
@@ -155,6 +157,7 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
         out,
         reporter: Reporter::new(cfg.on_error, dead_letter),
         stats: Stats::default(),
+        progress: Progress::off(),
     };
     let needs_time = plan.needs_time;
     let mut chain = Chain::new(plan.ops);
@@ -165,6 +168,7 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
             .map_err(|e| RunError::Runtime(format!("cannot install signal handler: {e}")))?;
     }
 
+    sink.progress = Progress::start(cfg.progress, cfg.follow, &inputs);
     let reader = reader::spawn(inputs);
     let result = drive(
         &reader,
@@ -175,6 +179,7 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
         needs_time,
         &stop,
     );
+    sink.progress.finish();
     if let Err(RunError::Runtime(_)) = &result {
         // Results made before the failure are still the user's: write them out.
         let _ = sink.out.flush();
@@ -267,6 +272,8 @@ fn drive(
                     engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece)
                 })?;
                 let _ = reader.recycle.try_send(data);
+                sink.progress
+                    .update(sink.stats.bytes_in, sink.stats.events_in);
                 if !go {
                     flow = Flow::Stop;
                 }
@@ -439,8 +446,12 @@ fn open_output(cfg: &Config) -> Result<Output, RunError> {
             false,
         ),
         None => {
-            let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            (Box::new(io::stdout()), color)
+            let color = crate::output::table::color_wanted(
+                io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            );
+            // Results on the terminal go above the progress bar, not through it.
+            (Box::new(progress::AboveBar(io::stdout())), color)
         }
     };
     Ok(Output::new(w, cfg.output_format, cfg.line_buffered, color))

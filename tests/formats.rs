@@ -127,7 +127,8 @@ fn table_output_is_aligned() {
         &["-O", "table", "select path, n"],
         "{\"path\":\"/a\",\"n\":5}\n{\"path\":\"/long\",\"n\":123}\n",
     );
-    assert_eq!(out, "path   n\n/a       5\n/long  123\n\n");
+    // A numeric column is right-aligned, its header too.
+    assert_eq!(out, "path     n\n/a       5\n/long  123\n\n");
 }
 
 #[test]

@@ -83,7 +83,7 @@ impl Encoder {
                 }
                 out.push(b'\n');
             }
-            Encoder::Table(t) => t.push(ev.to_map().into_owned()),
+            Encoder::Table(t) => t.push(ev.to_map().into_owned(), out),
         }
     }
 

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+pub mod pty;
+
 pub struct Dir {
     tmp: tempfile::TempDir,
 }
