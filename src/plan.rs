@@ -218,14 +218,10 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
             let (op, what) = exec::top::plan(*n, keys, by.as_ref(), window.as_ref(), stage.span)?;
             (Box::new(op), what)
         }
-        other => {
-            return Err(LangError::new(
-                format!(
-                    "stage `{}` is not supported yet in this build",
-                    other.keyword()
-                ),
-                stage.span,
-            ))
+        StageKind::Aggregate(a) => {
+            let op = exec::aggregate::Aggregate::new(a)?;
+            let what = op.describe();
+            (Box::new(op), what)
         }
     })
 }

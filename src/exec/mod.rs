@@ -10,6 +10,7 @@
 //! Never two calls at once.
 
 pub mod agg;
+pub mod aggregate;
 pub mod chain;
 pub mod dedup;
 pub mod drop;

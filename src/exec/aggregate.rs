@@ -1,0 +1,889 @@
+//! `AGG [by KEYS] [WINDOW] [EMIT]` and `stats a, b as x …` (DESIGN §3, §5).
+//!
+//! One row per group (and window): `window_start`, `window_end` (only when
+//! windowed), the keys, then the aggregates, in that order. Rows of one
+//! window come in the order their groups were first seen; windows in order
+//! of `window_end`, then `window_start`. A windowed row's event time is
+//! `window_end − 1`, so a later stage can window it again.
+//!
+//! Emission: `on close` (default) when a window closes, or at the end of
+//! input without a window; `every D`, a snapshot of every open group each D
+//! of wall-clock time, plus the final rows when a window closes or input
+//! ends; `on update`, a row each time an event changes a group (nothing
+//! more at close).
+//!
+//! Memory is bounded by the open windows and groups, never by the number of
+//! events: a group is found by the bytes of its key (no allocation for a
+//! group already seen) and only a new group decodes its key values.
+//! An event whose windows have all closed is late: not counted, reported
+//! through `Emit::late`.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use serde_json::{json, Map};
+
+use super::agg::{Accumulator, AggSpec};
+use super::key::{self, KeyExtractor};
+use super::window::{self, fmt_ms, Windows};
+use super::{Emit, ExecResult, Flow, Operator};
+use crate::event::Event;
+use crate::lang::ast::{self, Aggregation, Millis, WindowKind};
+use crate::lang::LangError;
+use crate::timefmt::format_rfc3339_ms;
+use crate::value::Value;
+
+/// `next_tick` before the first tick: asks for one at once, to start the clock.
+const UNSCHEDULED: Millis = Millis::MIN;
+
+pub struct Aggregate {
+    keys: KeyExtractor,
+    specs: Vec<AggSpec>,
+    windows: Option<Windows>,
+    emit: ast::Emit,
+    /// The watermark seen last (windows ending at or before it + 1 are closed).
+    wm: Millis,
+    /// The latest event time seen: the time of unwindowed rows.
+    max_time: Option<Millis>,
+    /// Without a window: every group.
+    global: Table,
+    /// Tumbling and hopping windows still open, by (end, start).
+    open: BTreeMap<(Millis, Millis), Table>,
+    sessions: Sessions,
+    /// `emit every`: the next wall-clock time to emit a snapshot.
+    next_tick: Option<Millis>,
+    /// Reused buffers: the current event's key, its windows.
+    key_buf: Vec<u8>,
+    scratch: Vec<(Millis, Millis)>,
+}
+
+/// The groups of one window (or of the whole input), in first-seen order.
+#[derive(Default)]
+struct Table {
+    index: FxHashMap<Box<[u8]>, usize>,
+    groups: Vec<Group>,
+}
+
+struct Group {
+    key: Box<[u8]>,
+    values: Vec<Value>,
+    accs: Vec<Accumulator>,
+}
+
+impl Table {
+    /// The group of `key`, made with `values()` and `new_accs()` if new.
+    fn group(
+        &mut self,
+        key: &[u8],
+        values: impl FnOnce() -> Vec<Value>,
+        new_accs: impl FnOnce() -> Vec<Accumulator>,
+    ) -> &mut Group {
+        let i = match self.index.get(key) {
+            Some(i) => *i,
+            None => {
+                let i = self.groups.len();
+                self.index.insert(key.into(), i);
+                self.groups.push(Group {
+                    key: key.into(),
+                    values: values(),
+                    accs: new_accs(),
+                });
+                i
+            }
+        };
+        &mut self.groups[i]
+    }
+}
+
+/// Session windows: per key, its open sessions (sorted by start, never
+/// touching each other), and a queue of session ends for closing them.
+#[derive(Default)]
+struct Sessions {
+    keys: FxHashMap<Box<[u8]>, KeySessions>,
+    /// (end, start, key's sequence number) → key.
+    timers: BTreeMap<(Millis, Millis, u64), Box<[u8]>>,
+    next_seq: u64,
+}
+
+struct KeySessions {
+    values: Vec<Value>,
+    /// Orders sessions of different keys that start and end together.
+    seq: u64,
+    list: Vec<Session>,
+}
+
+struct Session {
+    start: Millis,
+    end: Millis,
+    accs: Vec<Accumulator>,
+}
+
+impl Aggregate {
+    pub fn new(a: &Aggregation) -> Result<Aggregate, LangError> {
+        let specs = a
+            .aggs
+            .iter()
+            .map(AggSpec::compile)
+            .collect::<Result<Vec<_>, LangError>>()?;
+        let windows = match &a.window {
+            None => None,
+            Some(w) => Some(Windows::new(w.kind).map_err(|m| LangError::new(m, w.span))?),
+        };
+        if let ast::Emit::Every(d) = a.emit {
+            if d <= 0 {
+                let span = a.window.as_ref().map_or(a.aggs[0].span, |w| w.span);
+                return Err(LangError::new(
+                    "`emit every` needs a duration longer than 0ms; write e.g. `emit every 10s`",
+                    span,
+                ));
+            }
+        }
+        Ok(Aggregate {
+            keys: KeyExtractor::new(&a.by)?,
+            specs,
+            windows,
+            emit: a.emit,
+            wm: Millis::MIN,
+            max_time: None,
+            global: Table::default(),
+            open: BTreeMap::new(),
+            sessions: Sessions::default(),
+            next_tick: match a.emit {
+                ast::Emit::Every(_) => Some(UNSCHEDULED),
+                _ => None,
+            },
+            key_buf: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// One line for `--explain`: aggregates, keys, window, emission.
+    pub fn describe(&self) -> String {
+        let names: Vec<&str> = self.specs.iter().map(|s| s.name.as_str()).collect();
+        let by = if self.keys.is_empty() {
+            " over all events".to_string()
+        } else {
+            format!(" by {}", self.keys.names().join(", "))
+        };
+        let window = match &self.windows {
+            None => "no window".to_string(),
+            Some(w) => w.describe(),
+        };
+        let emit = match (self.emit, &self.windows) {
+            (ast::Emit::OnClose, None) => "emit at end of input".to_string(),
+            (ast::Emit::OnClose, Some(_)) => "emit when a window closes".to_string(),
+            (ast::Emit::Every(d), _) => format!(
+                "emit every {} of wall-clock time, and final rows {}",
+                fmt_ms(d),
+                if self.windows.is_some() {
+                    "when a window closes"
+                } else {
+                    "at end of input"
+                }
+            ),
+            (ast::Emit::OnUpdate, _) => "emit a row on every update".to_string(),
+        };
+        format!("aggregate {}{by}; {window}; {emit}", names.join(", "))
+    }
+
+    fn new_accs(specs: &[AggSpec]) -> Vec<Accumulator> {
+        specs.iter().map(AggSpec::new_acc).collect()
+    }
+
+    fn update(specs: &[AggSpec], accs: &mut [Accumulator], ev: &Event<'_>) {
+        for (spec, acc) in specs.iter().zip(accs.iter_mut()) {
+            spec.update(acc, ev);
+        }
+    }
+
+    fn row(
+        &self,
+        window: Option<(Millis, Millis)>,
+        values: &[Value],
+        accs: &[Accumulator],
+        time: Option<Millis>,
+    ) -> Event<'static> {
+        let mut m = Map::with_capacity(2 + values.len() + accs.len());
+        let time = match window {
+            Some((start, end)) => {
+                m.insert("window_start".into(), format_rfc3339_ms(start).into());
+                m.insert("window_end".into(), format_rfc3339_ms(end).into());
+                Some(window::row_time(end))
+            }
+            None => time,
+        };
+        for (name, v) in self.keys.names().iter().zip(values) {
+            m.insert(name.clone(), v.clone());
+        }
+        for (spec, acc) in self.specs.iter().zip(accs) {
+            m.insert(spec.name.clone(), acc.result());
+        }
+        Event::new_row(m, time)
+    }
+
+    fn event_unwindowed(&mut self, ev: &Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        let specs = &self.specs;
+        let keys = &self.keys;
+        let g = self
+            .global
+            .group(&self.key_buf, || keys.values(ev), || Self::new_accs(specs));
+        Self::update(specs, &mut g.accs, ev);
+        if self.emit == ast::Emit::OnUpdate {
+            let i = self.global.index[self.key_buf.as_slice()];
+            let g = &self.global.groups[i];
+            return out.emit(self.row(None, &g.values, &g.accs, ev.time));
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn event_fixed(
+        &mut self,
+        w: Windows,
+        t: Millis,
+        ev: &Event<'_>,
+        out: &mut dyn Emit,
+    ) -> ExecResult {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let wm = self.wm;
+        w.each_window(t, |s, e| {
+            if !window::is_closed(e, wm) {
+                scratch.push((s, e));
+            }
+        });
+        if scratch.is_empty() {
+            out.late(ev);
+        }
+        let mut flow = Flow::Continue;
+        for &(s, e) in &scratch {
+            let specs = &self.specs;
+            let keys = &self.keys;
+            let table = self.open.entry((e, s)).or_default();
+            let g = table.group(&self.key_buf, || keys.values(ev), || Self::new_accs(specs));
+            Self::update(specs, &mut g.accs, ev);
+            if self.emit == ast::Emit::OnUpdate && flow == Flow::Continue {
+                let table = &self.open[&(e, s)];
+                let g = &table.groups[table.index[self.key_buf.as_slice()]];
+                flow = out.emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+            }
+        }
+        self.scratch = scratch;
+        Ok(flow)
+    }
+
+    fn event_session(
+        &mut self,
+        gap: Millis,
+        t: Millis,
+        ev: &Event<'_>,
+        out: &mut dyn Emit,
+    ) -> ExecResult {
+        let (ns, ne) = window::session_of(t, gap);
+        let ss = &mut self.sessions;
+        let known = ss.keys.contains_key(self.key_buf.as_slice());
+        let meets = |s: &Session| window::sessions_meet((s.start, s.end), (ns, ne));
+        let any_open = known && ss.keys[self.key_buf.as_slice()].list.iter().any(meets);
+        if !any_open && window::is_closed(ne, self.wm) {
+            out.late(ev);
+            return Ok(Flow::Continue);
+        }
+        if !known {
+            let seq = ss.next_seq;
+            ss.next_seq += 1;
+            ss.keys.insert(
+                self.key_buf.as_slice().into(),
+                KeySessions {
+                    values: self.keys.values(ev),
+                    seq,
+                    list: Vec::new(),
+                },
+            );
+        }
+        let Some(ks) = ss.keys.get_mut(self.key_buf.as_slice()) else {
+            return Ok(Flow::Continue);
+        };
+        // Take out every session the new window meets, merge them in order of start.
+        let mut merged = Session {
+            start: ns,
+            end: ne,
+            accs: Vec::new(),
+        };
+        let mut i = 0;
+        while i < ks.list.len() {
+            if window::sessions_meet((ks.list[i].start, ks.list[i].end), (ns, ne)) {
+                let s = ks.list.remove(i);
+                ss.timers.remove(&(s.end, s.start, ks.seq));
+                merged.start = merged.start.min(s.start);
+                merged.end = merged.end.max(s.end);
+                if merged.accs.is_empty() {
+                    merged.accs = s.accs;
+                } else {
+                    for (a, b) in merged.accs.iter_mut().zip(&s.accs) {
+                        a.merge(b);
+                    }
+                }
+            } else {
+                i += 1;
+            }
+        }
+        if merged.accs.is_empty() {
+            merged.accs = Self::new_accs(&self.specs);
+        }
+        Self::update(&self.specs, &mut merged.accs, ev);
+        ss.timers.insert(
+            (merged.end, merged.start, ks.seq),
+            self.key_buf.as_slice().into(),
+        );
+        let pos = ks.list.partition_point(|s| s.start < merged.start);
+        ks.list.insert(pos, merged);
+        if self.emit == ast::Emit::OnUpdate {
+            let ks = &self.sessions.keys[self.key_buf.as_slice()];
+            let s = &ks.list[pos];
+            return out.emit(self.row(Some((s.start, s.end)), &ks.values, &s.accs, None));
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Emit and forget every window (and session) that `done` says is over,
+    /// in order of end, then start.
+    fn close(&mut self, done: impl Fn(Millis) -> bool, out: &mut dyn Emit) -> ExecResult {
+        let mut flow = Flow::Continue;
+        let final_rows = self.emit != ast::Emit::OnUpdate;
+        while let Some((&(e, s), _)) = self.open.first_key_value() {
+            if !done(e) {
+                break;
+            }
+            let Some((_, table)) = self.open.pop_first() else {
+                break;
+            };
+            if final_rows {
+                for g in &table.groups {
+                    if flow == Flow::Continue {
+                        flow = out.emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+                    }
+                }
+            }
+        }
+        while let Some((&(e, s, _), _)) = self.sessions.timers.first_key_value() {
+            if !done(e) {
+                break;
+            }
+            let Some((_, key)) = self.sessions.timers.pop_first() else {
+                break;
+            };
+            let Some(ks) = self.sessions.keys.get_mut(&key) else {
+                continue;
+            };
+            let Some(i) = ks.list.iter().position(|x| x.start == s && x.end == e) else {
+                continue;
+            };
+            let sess = ks.list.remove(i);
+            let ks = if ks.list.is_empty() {
+                match self.sessions.keys.remove(&key) {
+                    Some(ks) => ks,
+                    None => continue,
+                }
+            } else {
+                KeySessions {
+                    values: ks.values.clone(),
+                    seq: ks.seq,
+                    list: Vec::new(),
+                }
+            };
+            if final_rows && flow == Flow::Continue {
+                flow = out.emit(self.row(Some((s, e)), &ks.values, &sess.accs, None))?;
+            }
+        }
+        Ok(flow)
+    }
+
+    /// `emit every`: a row for every open group, windows in order of end.
+    fn emit_snapshot(&self, out: &mut dyn Emit) -> ExecResult {
+        let mut flow = Flow::Continue;
+        let mut emit = |ev: Event<'static>| -> ExecResult {
+            if flow == Flow::Continue {
+                flow = out.emit(ev)?;
+            }
+            Ok(flow)
+        };
+        match &self.windows {
+            None => {
+                for g in &self.global.groups {
+                    emit(self.row(None, &g.values, &g.accs, self.max_time))?;
+                }
+            }
+            Some(w) if w.is_session() => {
+                for (&(e, s, _), key) in &self.sessions.timers {
+                    let Some(ks) = self.sessions.keys.get(key) else {
+                        continue;
+                    };
+                    if let Some(sess) = ks.list.iter().find(|x| x.start == s && x.end == e) {
+                        emit(self.row(Some((s, e)), &ks.values, &sess.accs, None))?;
+                    }
+                }
+            }
+            Some(_) => {
+                for (&(e, s), table) in &self.open {
+                    for g in &table.groups {
+                        emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+                    }
+                }
+            }
+        }
+        Ok(flow)
+    }
+}
+
+impl Operator for Aggregate {
+    fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        if let Some(t) = ev.time {
+            self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
+        }
+        self.keys.encode(&ev, &mut self.key_buf);
+        let Some(w) = self.windows else {
+            return self.event_unwindowed(&ev, out);
+        };
+        let Some(t) = ev.time else {
+            // Only rows of an unwindowed stage have no time: they belong to no window.
+            out.late(&ev);
+            return Ok(Flow::Continue);
+        };
+        match w.kind {
+            WindowKind::Session { gap } => self.event_session(gap, t, &ev, out),
+            _ => self.event_fixed(w, t, &ev, out),
+        }
+    }
+
+    fn on_watermark(&mut self, wm: Millis, out: &mut dyn Emit) -> ExecResult {
+        if wm <= self.wm {
+            return Ok(Flow::Continue);
+        }
+        self.wm = wm;
+        self.close(|end| window::is_closed(end, wm), out)
+    }
+
+    fn on_tick(&mut self, now: Millis, out: &mut dyn Emit) -> ExecResult {
+        let (ast::Emit::Every(d), Some(next)) = (self.emit, self.next_tick) else {
+            return Ok(Flow::Continue);
+        };
+        if next == UNSCHEDULED {
+            self.next_tick = Some(now.saturating_add(d));
+            return Ok(Flow::Continue);
+        }
+        if now < next {
+            return Ok(Flow::Continue);
+        }
+        self.next_tick = Some(now.saturating_add(d));
+        self.emit_snapshot(out)
+    }
+
+    fn next_tick(&self) -> Option<Millis> {
+        self.next_tick
+    }
+
+    fn on_end(&mut self, out: &mut dyn Emit) -> ExecResult {
+        if self.windows.is_some() {
+            return self.close(|_| true, out);
+        }
+        let mut flow = Flow::Continue;
+        if self.keys.is_empty() && self.global.groups.is_empty() && self.emit == ast::Emit::OnClose
+        {
+            // As in SQL, an aggregate without keys has one row even over no
+            // events: `count` of an empty input is 0.
+            let accs = Self::new_accs(&self.specs);
+            return out.emit(self.row(None, &[], &accs, self.max_time));
+        }
+        if self.emit != ast::Emit::OnUpdate {
+            for g in &self.global.groups {
+                if flow == Flow::Continue {
+                    flow = out.emit(self.row(None, &g.values, &g.accs, self.max_time))?;
+                }
+            }
+        }
+        self.global = Table::default();
+        Ok(flow)
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        let groups = |t: &Table| -> Vec<serde_json::Value> {
+            t.groups
+                .iter()
+                .map(|g| {
+                    json!({
+                        "key": key::to_json(&g.key),
+                        "values": g.values,
+                        "accs": g.accs.iter().map(Accumulator::snapshot).collect::<Vec<_>>(),
+                    })
+                })
+                .collect()
+        };
+        let windows: Vec<serde_json::Value> = self
+            .open
+            .iter()
+            .map(|(&(e, s), t)| json!({ "start": s, "end": e, "groups": groups(t) }))
+            .collect();
+        let mut keys: Vec<(&Box<[u8]>, &KeySessions)> = self.sessions.keys.iter().collect();
+        keys.sort_by_key(|(_, ks)| ks.seq);
+        let sessions: Vec<serde_json::Value> = keys
+            .into_iter()
+            .map(|(k, ks)| {
+                json!({
+                    "key": key::to_json(k),
+                    "values": ks.values,
+                    "seq": ks.seq,
+                    "list": ks.list.iter().map(|s| json!({
+                        "start": s.start,
+                        "end": s.end,
+                        "accs": s.accs.iter().map(Accumulator::snapshot).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "wm": self.wm,
+            "max_time": self.max_time,
+            "next_tick": self.next_tick,
+            "groups": groups(&self.global),
+            "windows": windows,
+            "sessions": sessions,
+            "next_seq": self.sessions.next_seq,
+        })
+    }
+
+    fn restore(&mut self, state: serde_json::Value) -> Result<(), String> {
+        let st = &state;
+        let get = |k: &str| {
+            st.get(k)
+                .ok_or_else(|| format!("aggregate: state without `{k}`"))
+        };
+        let int = |v: &serde_json::Value, what: &str| {
+            v.as_i64()
+                .ok_or_else(|| format!("aggregate: `{what}` is not a number"))
+        };
+        let list = |v: &serde_json::Value, what: &str| -> Result<Vec<serde_json::Value>, String> {
+            v.as_array()
+                .cloned()
+                .ok_or_else(|| format!("aggregate: `{what}` is not a list"))
+        };
+        let accs = |v: Option<&serde_json::Value>| -> Result<Vec<Accumulator>, String> {
+            let v = v
+                .and_then(|v| v.as_array())
+                .ok_or("aggregate: group without `accs`")?;
+            if v.len() != self.specs.len() {
+                return Err(format!(
+                    "aggregate: state has {} aggregates per group, the stage has {}",
+                    v.len(),
+                    self.specs.len()
+                ));
+            }
+            self.specs
+                .iter()
+                .zip(v)
+                .map(|(spec, s)| {
+                    let mut a = spec.new_acc();
+                    a.restore(s)
+                        .map_err(|e| format!("aggregate `{}`: {e}", spec.name))?;
+                    Ok(a)
+                })
+                .collect()
+        };
+        let values = |v: Option<&serde_json::Value>| -> Result<Vec<Value>, String> {
+            v.and_then(|v| v.as_array())
+                .cloned()
+                .ok_or_else(|| "aggregate: group without key `values`".to_string())
+        };
+        let table = |v: &serde_json::Value| -> Result<Table, String> {
+            let mut t = Table::default();
+            for g in list(v, "groups")? {
+                let key: Box<[u8]> = key::from_json(g.get("key").unwrap_or(&Value::Null))?.into();
+                t.index.insert(key.clone(), t.groups.len());
+                t.groups.push(Group {
+                    key,
+                    values: values(g.get("values"))?,
+                    accs: accs(g.get("accs"))?,
+                });
+            }
+            Ok(t)
+        };
+        let wm = int(get("wm")?, "wm")?;
+        let max_time = get("max_time")?.as_i64();
+        let next_tick = get("next_tick")?.as_i64();
+        let global = table(get("groups")?)?;
+        let mut open = BTreeMap::new();
+        for w in list(get("windows")?, "windows")? {
+            let s = int(w.get("start").unwrap_or(&Value::Null), "start")?;
+            let e = int(w.get("end").unwrap_or(&Value::Null), "end")?;
+            open.insert((e, s), table(w.get("groups").unwrap_or(&Value::Null))?);
+        }
+        let mut sessions = Sessions {
+            next_seq: get("next_seq")?
+                .as_u64()
+                .ok_or("aggregate: bad `next_seq`")?,
+            ..Sessions::default()
+        };
+        for k in list(get("sessions")?, "sessions")? {
+            let key: Box<[u8]> = key::from_json(k.get("key").unwrap_or(&Value::Null))?.into();
+            let seq = k
+                .get("seq")
+                .and_then(|s| s.as_u64())
+                .ok_or("aggregate: session without `seq`")?;
+            let mut ks = KeySessions {
+                values: values(k.get("values"))?,
+                seq,
+                list: Vec::new(),
+            };
+            for s in list(k.get("list").unwrap_or(&Value::Null), "list")? {
+                let start = int(s.get("start").unwrap_or(&Value::Null), "start")?;
+                let end = int(s.get("end").unwrap_or(&Value::Null), "end")?;
+                sessions.timers.insert((end, start, seq), key.clone());
+                ks.list.push(Session {
+                    start,
+                    end,
+                    accs: accs(s.get("accs"))?,
+                });
+            }
+            sessions.keys.insert(key, ks);
+        }
+        self.wm = wm;
+        self.max_time = max_time;
+        self.next_tick = match self.emit {
+            ast::Emit::Every(_) => Some(next_tick.unwrap_or(UNSCHEDULED)),
+            _ => None,
+        };
+        self.global = global;
+        self.open = open;
+        self.sessions = sessions;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::testkit::{assert_snapshot_restore_equivalent, run_script, Step};
+    use crate::lang::ast::StageKind;
+
+    fn make(src: &str) -> impl Fn() -> Box<dyn Operator> + '_ {
+        move || {
+            let p = crate::lang::parse(src).expect("parses");
+            let StageKind::Aggregate(a) = &p.stages[0].kind else {
+                panic!("not an aggregation: {src}")
+            };
+            Box::new(Aggregate::new(a).expect("plans"))
+        }
+    }
+
+    fn ev(text: &'static str, t: Millis) -> Step {
+        Step::Event(text, Some(t))
+    }
+
+    #[test]
+    fn unwindowed_rows_at_end_in_first_seen_order() {
+        let steps = [
+            ev(r#"{"p":"/b","ms":10}"#, 1),
+            ev(r#"{"p":"/a","ms":20}"#, 2),
+            ev(r#"{"p":"/b","ms":30}"#, 3),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &make("stats count, avg(ms), max(ms) as top by p"),
+            &steps,
+        );
+        assert_eq!(
+            out,
+            vec![
+                r#"{"p":"/b","count":2,"avg_ms":20.0,"top":30} @3"#,
+                r#"{"p":"/a","count":1,"avg_ms":20.0,"top":20} @3"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn tumbling_windows_close_on_the_watermark_and_late_events_are_reported() {
+        let steps = [
+            ev(r#"{"p":"a"}"#, 1_000),
+            ev(r#"{"p":"b"}"#, 9_000),
+            ev(r#"{"p":"a"}"#, 12_000),
+            Step::Watermark(9_998),
+            ev(r#"{"p":"a"}"#, 5_000), // window still open: counted
+            Step::Watermark(9_999),
+            ev(r#"{"p":"c"}"#, 3_000), // its window closed: late
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&make("count by p every 10s"), &steps);
+        assert_eq!(
+            out,
+            vec![
+                r#"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","p":"a","count":2} @9999"#,
+                r#"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","p":"b","count":1} @9999"#,
+                r#"late:{"p":"c"}"#,
+                r#"{"window_start":"1970-01-01T00:00:10.000Z","window_end":"1970-01-01T00:00:20.000Z","p":"a","count":1} @19999"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn hopping_windows_count_an_event_in_each() {
+        let steps = [
+            ev(r#"{}"#, 25),
+            ev(r#"{}"#, 31),
+            Step::Watermark(39),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&make("count every 30ms slide 10ms"), &steps);
+        let short: Vec<String> = out
+            .iter()
+            .map(|l| {
+                let v: serde_json::Value =
+                    serde_json::from_str(l.split(" @").next().unwrap()).unwrap();
+                format!(
+                    "{}-{}:{}",
+                    &v["window_start"].as_str().unwrap()[20..23],
+                    &v["window_end"].as_str().unwrap()[20..23],
+                    v["count"]
+                )
+            })
+            .collect();
+        assert_eq!(
+            short,
+            vec!["000-030:1", "010-040:2", "020-050:2", "030-060:1"]
+        );
+    }
+
+    #[test]
+    fn sessions_split_on_silence_and_merge_on_bridging_events() {
+        let steps = [
+            ev(r#"{"u":"x","v":1}"#, 0),
+            ev(r#"{"u":"y","v":5}"#, 1_000),
+            ev(r#"{"u":"x","v":2}"#, 20_000), // a second session for x
+            ev(r#"{"u":"x","v":3}"#, 10_000), // bridges x's two sessions
+            Step::Watermark(28_000),
+            ev(r#"{"u":"y","v":6}"#, 2_000), // y's session [1000,11000) closed: late
+            Step::Tick(0),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &make("stats count, sum(v), first(v), last(v) by u session 10s"),
+            &steps,
+        );
+        assert_eq!(
+            out,
+            vec![
+                r#"{"window_start":"1970-01-01T00:00:01.000Z","window_end":"1970-01-01T00:00:11.000Z","u":"y","count":1,"sum_v":5,"first_v":5,"last_v":5} @10999"#,
+                r#"late:{"u":"y","v":6}"#,
+                r#"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:30.000Z","u":"x","count":3,"sum_v":6,"first_v":1,"last_v":3} @29999"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn emit_every_snapshots_open_groups_on_the_wall_clock() {
+        let steps = [
+            Step::Tick(1_000), // starts the clock: next snapshot at 3000
+            ev(r#"{"p":"a"}"#, 1),
+            Step::Tick(2_000),
+            ev(r#"{"p":"b"}"#, 2),
+            Step::Tick(3_000),
+            ev(r#"{"p":"a"}"#, 3),
+            Step::Tick(4_000),
+            Step::Tick(5_000),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&make("count by p emit every 2s"), &steps);
+        assert_eq!(
+            out,
+            vec![
+                r#"{"p":"a","count":1} @2"#,
+                r#"{"p":"b","count":1} @2"#,
+                r#"{"p":"a","count":2} @3"#,
+                r#"{"p":"b","count":1} @3"#,
+                r#"{"p":"a","count":2} @3"#,
+                r#"{"p":"b","count":1} @3"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn emit_every_on_windows_and_on_update() {
+        let steps = [
+            Step::Tick(0),
+            ev(r#"{"p":"a"}"#, 1_000),
+            Step::Tick(5_000),
+            ev(r#"{"p":"a"}"#, 11_000),
+            Step::Watermark(10_000),
+            Step::End,
+        ];
+        let out =
+            assert_snapshot_restore_equivalent(&make("count every 10s emit every 5s"), &steps);
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert!(out[0].ends_with(r#""count":1} @9999"#));
+        let out = assert_snapshot_restore_equivalent(&make("count by p emit on update"), &steps);
+        assert_eq!(
+            out,
+            vec![
+                r#"{"p":"a","count":1} @1000"#,
+                r#"{"p":"a","count":2} @11000"#
+            ]
+        );
+        let out = assert_snapshot_restore_equivalent(
+            &make("count by p session 1s emit on update"),
+            &steps,
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+    }
+
+    #[test]
+    fn chained_windows_roll_up() {
+        // Two stages in one chain: 10s counts summed per minute.
+        let make2 = || -> Vec<Box<dyn Operator>> {
+            vec![
+                make("count by p every 10s")(),
+                make("sum(count) by p every 1m")(),
+            ]
+        };
+        let mut chain = crate::exec::Chain::new(make2());
+        let mut out = crate::exec::testkit::Collect::default();
+        let steps = [
+            ev(r#"{"p":"a"}"#, 1_000),
+            ev(r#"{"p":"a"}"#, 15_000),
+            ev(r#"{"p":"a"}"#, 59_999),
+            Step::Watermark(59_999),
+            ev(r#"{"p":"a"}"#, 61_000),
+            Step::End,
+        ];
+        crate::exec::testkit::drive(&mut chain, &steps, &mut out);
+        assert_eq!(
+            out.lines,
+            vec![
+                r#"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:01:00.000Z","p":"a","sum_count":3} @59999"#,
+                r#"{"window_start":"1970-01-01T00:01:00.000Z","window_end":"1970-01-01T00:02:00.000Z","p":"a","sum_count":1} @119999"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn restore_refuses_a_state_of_another_stage() {
+        let mut chain = crate::exec::Chain::new(vec![make("count by p")()]);
+        let mut out = crate::exec::testkit::Collect::default();
+        crate::exec::testkit::drive(&mut chain, &[ev(r#"{"p":"a"}"#, 1)], &mut out);
+        let state = chain.snapshot().remove(0);
+        let mut other = make("stats count, sum(x) by p")();
+        let err = other.restore(state.clone()).unwrap_err();
+        assert!(
+            err.contains("state has 1 aggregates per group, the stage has 2"),
+            "{err}"
+        );
+        let mut same = make("count by p")();
+        assert!(same.restore(json!({"wm": 0})).is_err());
+        assert!(same.restore(state).is_ok());
+        assert_eq!(
+            run_script(&make("stats count, sum(x)"), &[Step::End]),
+            vec![r#"{"count":0,"sum_x":null}"#],
+            "no events: one row without keys, as in SQL"
+        );
+        assert_eq!(
+            run_script(&make("count by p"), &[Step::End]),
+            Vec::<String>::new()
+        );
+    }
+}
