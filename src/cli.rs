@@ -80,6 +80,54 @@ pub struct CompileArgs {
     /// Input files (their format and a sample of their events shape the source tables).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Column names and types of the input, `name type` a line (e.g. `status BIGINT`);
+    /// default: inferred from the first 1000 events of the FILE or --sample.
+    #[arg(long, value_name = "F")]
+    pub schema: Option<PathBuf>,
+
+    /// Infer the schema from this file's first 1000 events instead of the FILE's.
+    #[arg(long, value_name = "F")]
+    pub sample: Option<PathBuf>,
+
+    /// Input format; `auto` goes by extension, else by the first line.
+    #[arg(
+        short = 'i',
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "FORMAT"
+    )]
+    pub input_format: InFormatArg,
+
+    /// Field holding event time (default: the first of ts, timestamp, time, @timestamp).
+    #[arg(long, value_name = "F")]
+    pub time_field: Option<String>,
+
+    /// Timestamp format: `auto` or a strftime pattern.
+    #[arg(long, default_value = "auto", value_name = "FMT")]
+    pub time_format: String,
+
+    /// How far out of order event time may be (the watermark's delay).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "D")]
+    pub lateness: Duration,
+
+    /// A source connector option `key=value` (repeatable); replaces the filesystem
+    /// connector, e.g. `connector=kafka`.
+    #[arg(long = "source-option", value_name = "K=V")]
+    pub source_options: Vec<String>,
+
+    /// A sink connector option `key=value` (repeatable); replaces the filesystem sink.
+    #[arg(long = "sink-option", value_name = "K=V")]
+    pub sink_options: Vec<String>,
+
+    /// Directory the default filesystem sink writes JSON lines to.
+    #[arg(long, value_name = "DIR")]
+    pub sink_path: Option<String>,
+
+    /// Say which Flink operators each stage becomes, and print no SQL.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,6 +4,7 @@
 //! Data flows one way: input → decode → operators → encode → output.
 
 pub mod cli;
+pub mod compile;
 pub mod event;
 pub mod exec;
 pub mod expr;

@@ -14,10 +14,9 @@ fn main() -> ExitCode {
         None => Config::from_cli(cli.run)
             .map_err(RunError::Usage)
             .and_then(|cfg| run(&cfg)),
-        Some(Command::Compile(args)) => Err(RunError::Usage(format!(
-            "compile --target {:?} is not supported yet in this build",
-            args.target
-        ))),
+        Some(Command::Compile(args)) => streamctl::compile::run(args)
+            .map_err(RunError::Usage)
+            .and_then(|script| print(&script)),
         Some(Command::Help(args)) => print(&streamctl::help::topic_text(args.topic)),
         Some(Command::Generate(args)) => streamctl::generate::write_all(&args.dir)
             .map_err(|e| RunError::Runtime(e.to_string()))

@@ -1,0 +1,1003 @@
+//! The Flink SQL script for a pipeline (DESIGN §9): `SET` lines, the source
+//! table(s) with the event-time column and watermark, one temporary view per
+//! stage, the sink table and `INSERT INTO`.
+//!
+//! Each view carries the stage's output columns, in streamctl's order, plus
+//! the hidden `rowtime` column while event time is still known (it becomes
+//! `window_time`, i.e. `window_end − 1 ms`, after a window, as in §3). The
+//! final `INSERT` selects the user columns only.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::compile::expr::{sql_string, Scope, Sx};
+use crate::compile::schema::{self, quote_ident as q, Column, Ty};
+use crate::compile::{time, Options};
+use crate::input::Format;
+use crate::lang::ast::*;
+use crate::lang::print::duration;
+use crate::lang::LangError;
+
+/// The name of the hidden event-time column in every table and view.
+const ROWTIME: &str = "rowtime";
+/// RFC 3339 UTC with milliseconds, as streamctl writes `window_start`.
+const RFC3339_MS: &str = "yyyy-MM-dd''T''HH:mm:ss.SSS''Z''";
+
+/// A table or view and what it holds.
+#[derive(Debug, Clone)]
+struct Rel {
+    name: String,
+    cols: Vec<Column>,
+    rowtime: bool,
+}
+
+impl Rel {
+    /// Every column, the hidden time column last.
+    fn select_all(&self) -> String {
+        let mut names: Vec<String> = self.cols.iter().map(|c| q(&c.name)).collect();
+        if self.rowtime {
+            names.push(q(ROWTIME));
+        }
+        names.join(", ")
+    }
+}
+
+/// Compile a pipeline; the script, or the `--explain` text. Errors are
+/// complete messages for stderr (exit 2).
+pub fn compile(opts: &Options) -> Result<String, String> {
+    let src = opts.pipeline.as_str();
+    let pipeline = crate::lang::parse(src).map_err(|e| e.render(src))?;
+    check_expressions(&pipeline).map_err(|e| e.render(src))?;
+
+    let needs_time = pipeline.stages.iter().position(stage_needs_time);
+    let source = Source::build(opts, needs_time.is_some())?;
+    if let (Some(i), None) = (needs_time, &source.time) {
+        let stage = &pipeline.stages[i];
+        return Err(refusal(
+            i,
+            stage,
+            "it needs event time and the input has no time field, so it would run on processing time, whose windows depend on when the job runs; give --time-field",
+        )
+        .render(src));
+    }
+    let batch = batch_mode(&pipeline, opts)
+        .map_err(|(i, why)| refusal(i, &pipeline.stages[i], &why).render(src))?;
+
+    let mut c = Compiler {
+        views: Vec::new(),
+        explain: Vec::new(),
+    };
+    let mut rel = source.rel.clone();
+    for (i, stage) in pipeline.stages.iter().enumerate() {
+        let name = format!("v{}", i + 1);
+        let (body, next, ops) = c
+            .stage(stage, &rel, &name)
+            .map_err(|why| refusal(i, stage, &why).render(src))?;
+        let mut text = single_line(&stage.to_string());
+        if text.len() > 200 {
+            text = format!("{}…", text.chars().take(200).collect::<String>());
+        }
+        c.views.push(format!(
+            "-- {}. {text}\nCREATE TEMPORARY VIEW {} AS\n{body};\n",
+            i + 1,
+            q(&name)
+        ));
+        c.explain.push(format!("{}. {text}\n     -> {ops}", i + 1));
+        rel = next;
+    }
+
+    let sink = sink_table(opts, &rel)?;
+    if opts.explain {
+        let mut out = String::new();
+        let _ = writeln!(out, "source: {}", source.explain);
+        for line in &c.explain {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "sink: {}", sink.1);
+        let _ = writeln!(
+            out,
+            "mode: {}",
+            if batch {
+                "batch (the unwindowed aggregate gives its rows at end of input)"
+            } else {
+                "streaming"
+            }
+        );
+        return Ok(out);
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- Flink SQL compiled by streamctl {} from:\n--   {}",
+        env!("CARGO_PKG_VERSION"),
+        single_line(src)
+    );
+    out.push_str("SET 'table.local-time-zone' = 'UTC';\n");
+    out.push_str("SET 'pipeline.auto-watermark-interval' = '0 ms';\n");
+    if batch {
+        out.push_str("SET 'execution.runtime-mode' = 'batch';\n");
+    }
+    out.push('\n');
+    out.push_str(&source.ddl);
+    for v in &c.views {
+        out.push('\n');
+        out.push_str(v);
+    }
+    out.push('\n');
+    out.push_str(&sink.0);
+    let _ = write!(
+        out,
+        "\nINSERT INTO {}\nSELECT {}\nFROM {};\n",
+        q("sink"),
+        rel.cols
+            .iter()
+            .map(|c| q(&c.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        q(&rel.name)
+    );
+    Ok(out)
+}
+
+fn single_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+/// The refusal of stage `i`, with carets under it.
+fn refusal(i: usize, stage: &Stage, why: &str) -> LangError {
+    LangError::new(
+        format!(
+            "cannot compile stage {} (`{}`) to Flink SQL: {why}",
+            i + 1,
+            stage.kind.keyword()
+        ),
+        stage.span,
+    )
+}
+
+/// Check every expression as the planner does (unknown functions, arity,
+/// invalid regexes), so compile and run refuse the same pipelines alike.
+fn check_expressions(p: &Pipeline) -> Result<(), LangError> {
+    let check = |e: &Expr| crate::expr::compile(e).map(|_| ());
+    for s in &p.stages {
+        match &s.kind {
+            StageKind::Where(e) => check(e)?,
+            StageKind::Select(items) => items.iter().try_for_each(|i| check(&i.expr))?,
+            StageKind::Eval(a) => a.iter().try_for_each(|a| check(&a.expr))?,
+            StageKind::Aggregate(a) => {
+                a.by.iter().try_for_each(|k| check(&k.expr))?;
+                a.aggs
+                    .iter()
+                    .filter_map(|c| c.arg.as_ref())
+                    .try_for_each(check)?;
+            }
+            StageKind::Running { aggs, by, .. } => {
+                by.iter().try_for_each(|k| check(&k.expr))?;
+                aggs.iter()
+                    .filter_map(|c| c.arg.as_ref())
+                    .try_for_each(check)?;
+            }
+            StageKind::Dedup { keys, .. } => keys.iter().try_for_each(|k| check(&k.expr))?,
+            StageKind::Top { keys, by, .. } => {
+                keys.iter().try_for_each(|k| check(&k.expr))?;
+                by.iter()
+                    .filter_map(|c| c.arg.as_ref())
+                    .try_for_each(check)?;
+            }
+            StageKind::Parse {
+                kind: ParseKind::Regex { pattern, span },
+                ..
+            } => {
+                regex::Regex::new(pattern)
+                    .map_err(|e| LangError::new(format!("invalid regex: {e}"), *span))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn stage_needs_time(s: &Stage) -> bool {
+    match &s.kind {
+        StageKind::Aggregate(a) => a.window.is_some(),
+        StageKind::Running { .. } => true,
+        StageKind::Dedup { within, .. } => within.is_some(),
+        StageKind::Top { window, .. } => window.is_some(),
+        _ => false,
+    }
+}
+
+/// Whether the job runs in batch mode: an aggregate without a window gives
+/// its rows at end of input, which a bounded batch job does and a streaming
+/// job (an update stream) does not. Event-time stages need streaming, so a
+/// pipeline with both is refused at the unwindowed aggregate.
+fn batch_mode(p: &Pipeline, opts: &Options) -> Result<bool, (usize, String)> {
+    let unwindowed = p.stages.iter().position(|s| match &s.kind {
+        StageKind::Aggregate(a) => a.window.is_none(),
+        StageKind::Top { window, .. } => window.is_none(),
+        _ => false,
+    });
+    let Some(i) = unwindowed else {
+        return Ok(false);
+    };
+    if p.stages.iter().any(stage_needs_time) {
+        return Err((
+            i,
+            "an aggregate without a window gives its rows at end of input, which needs a batch job, and the pipeline's event-time stages need a streaming one; give this aggregate a window (`every D`)".into(),
+        ));
+    }
+    if !opts.source_options.is_empty() {
+        return Err((
+            i,
+            "an aggregate without a window gives its rows at end of input, which Flink does as a batch job over a bounded input; with --source-option the input may be unbounded: give the aggregate a window (`every D`)".into(),
+        ));
+    }
+    Ok(true)
+}
+
+/// The source: its DDL, what it holds, and a line for `--explain`.
+struct Source {
+    ddl: String,
+    rel: Rel,
+    time: Option<String>,
+    explain: String,
+}
+
+impl Source {
+    fn build(opts: &Options, needs_time: bool) -> Result<Source, String> {
+        if opts.files.is_empty() && opts.source_options.is_empty() {
+            return Err(
+                "compile needs the input FILE (its format and first events shape the source table), or --source-option connector=… with --schema F or --sample F".into(),
+            );
+        }
+        if opts.files.len() > 1 && needs_time {
+            return Err(format!(
+                "{} input files with event-time stages: streamctl reads the files one after another, Flink would read them side by side with one watermark for all, so late events would differ; concatenate them into one file",
+                opts.files.len()
+            ));
+        }
+        let sample_path: Option<&PathBuf> = opts.sample.as_ref().or(opts.files.first());
+        let format = match opts.input_format {
+            Some(f) => f,
+            None => detect_format(sample_path.map(PathBuf::as_path))?,
+        };
+        let (flink_format, cols, sample) = match format {
+            Format::Json => {
+                let sample = match sample_path {
+                    Some(p) => schema::read_sample(p)?,
+                    None => Vec::new(),
+                };
+                let cols = match &opts.schema {
+                    Some(f) => schema::read_schema_file(f)?,
+                    None => match sample_path {
+                        Some(p) => schema::infer(&sample, p)?,
+                        None => {
+                            return Err("give --schema F or --sample F: there is no input file to infer the columns from".into())
+                        }
+                    },
+                };
+                ("json", cols, sample)
+            }
+            Format::Lines => (
+                "raw",
+                vec![Column {
+                    name: "line".into(),
+                    ty: Ty::Str,
+                }],
+                Vec::new(),
+            ),
+            Format::Csv | Format::Tsv => {
+                return Err(format!(
+                    "{} input cannot be compiled: Flink's csv format has no header line, and streamctl names the columns from it and types each cell by its text; convert the input to JSON lines first (streamctl 'select …' -i {} FILE > FILE.jsonl)",
+                    if format == Format::Csv { "CSV" } else { "TSV" },
+                    if format == Format::Csv { "csv" } else { "tsv" },
+                ))
+            }
+            Format::Logfmt => {
+                return Err("logfmt input cannot be compiled: Flink has no logfmt format; convert the input to JSON lines first".into())
+            }
+        };
+        if cols.iter().any(|c| c.name == ROWTIME) {
+            return Err(format!(
+                "the input has a field named `{ROWTIME}`, the name the compiled job gives its event-time column; rename it before compiling"
+            ));
+        }
+
+        // Event time, only when a stage needs it: a job whose stages are all
+        // stateless must not fail on an event without a readable time.
+        let time = if needs_time {
+            time_field(opts, &cols, &sample)?
+        } else {
+            None
+        };
+        let mut explain = String::new();
+        let mut lines: Vec<String> = cols
+            .iter()
+            .map(|c| format!("  {} {}", q(&c.name), c.ty.sql()))
+            .collect();
+        let mut time_desc = None;
+        if let Some(field) = &time {
+            let col = cols.iter().find(|c| &c.name == field).ok_or_else(|| {
+                format!("the time field `{field}` is not among the input's columns; declare it with --schema")
+            })?;
+            let (sql, desc) = time::rowtime_sql(field, &col.ty, &opts.time_format, &sample)?;
+            lines.push(format!("  {} AS {sql}", q(ROWTIME)));
+            lines.push(format!(
+                "  WATERMARK FOR {} AS {} - {}",
+                q(ROWTIME),
+                q(ROWTIME),
+                interval(opts.lateness_ms)
+            ));
+            time_desc = Some(format!(
+                "event time from {desc}; watermark = max event time - {}",
+                duration(opts.lateness_ms)
+            ));
+        }
+
+        let inputs: Vec<Option<&PathBuf>> = if opts.files.is_empty() {
+            vec![None]
+        } else {
+            opts.files.iter().map(Some).collect()
+        };
+        let mut ddl = String::new();
+        let table_names: Vec<String> = if inputs.len() == 1 {
+            vec!["events".into()]
+        } else {
+            (1..=inputs.len()).map(|i| format!("events_{i}")).collect()
+        };
+        for (input, name) in inputs.iter().zip(&table_names) {
+            let options = source_options(opts, *input, flink_format)?;
+            let _ = write!(
+                ddl,
+                "CREATE TEMPORARY TABLE {} (\n{}\n) WITH (\n{}\n);\n",
+                q(name),
+                lines.join(",\n"),
+                with_options(&options)
+            );
+            let where_from = match input {
+                Some(p) => format!("filesystem {flink_format} {}", absolute(p)),
+                None => "connector from --source-option".into(),
+            };
+            if !explain.is_empty() {
+                explain.push_str("; ");
+            }
+            let _ = write!(explain, "table `{name}`: {where_from}");
+        }
+        let rel_name = if table_names.len() == 1 {
+            table_names[0].clone()
+        } else {
+            let union = table_names
+                .iter()
+                .map(|n| format!("SELECT * FROM {}", q(n)))
+                .collect::<Vec<_>>()
+                .join("\nUNION ALL\n");
+            let _ = write!(
+                ddl,
+                "\n-- the inputs, one after another\nCREATE TEMPORARY VIEW {} AS\n{union};\n",
+                q("events")
+            );
+            explain.push_str("; view `events`: UNION ALL of the inputs");
+            "events".into()
+        };
+        explain.push_str(&format!(
+            "; columns {}",
+            cols.iter()
+                .map(|c| format!("{} {}", c.name, c.ty.sql()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if let Some(d) = time_desc {
+            explain.push_str("; ");
+            explain.push_str(&d);
+        }
+        Ok(Source {
+            ddl,
+            rel: Rel {
+                name: rel_name,
+                cols,
+                rowtime: time.is_some(),
+            },
+            time,
+            explain,
+        })
+    }
+}
+
+fn absolute(p: &Path) -> String {
+    std::path::absolute(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
+}
+
+fn detect_format(path: Option<&Path>) -> Result<Format, String> {
+    let Some(path) = path else {
+        return Ok(Format::Json);
+    };
+    if let Some(f) = Format::from_extension(path) {
+        return Ok(f);
+    }
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    Ok(if first == Some(&b'{') {
+        Format::Json
+    } else {
+        Format::Lines
+    })
+}
+
+/// The time field: `--time-field`, else the first of ts, timestamp, time,
+/// @timestamp in the first event (or among the declared columns).
+fn time_field(
+    opts: &Options,
+    cols: &[Column],
+    sample: &[Map<String, Value>],
+) -> Result<Option<String>, String> {
+    if let Some(f) = &opts.time_field {
+        if f.contains('.') {
+            return Err(format!(
+                "--time-field `{f}` is nested; the compiled job reads a top-level time field"
+            ));
+        }
+        return Ok(Some(f.clone()));
+    }
+    let auto = crate::exec::event_time::AUTO_FIELDS;
+    let found = match sample.first() {
+        Some(first) => auto.iter().find(|f| first.contains_key(**f)),
+        None => auto.iter().find(|f| cols.iter().any(|c| c.name == **f)),
+    };
+    Ok(found.map(|f| f.to_string()))
+}
+
+/// `--source-option`s, or the filesystem connector over the file.
+fn source_options(
+    opts: &Options,
+    input: Option<&PathBuf>,
+    format: &str,
+) -> Result<Vec<(String, String)>, String> {
+    if !opts.source_options.is_empty() {
+        let mut o = opts.source_options.clone();
+        add_format(&mut o, format);
+        return Ok(o);
+    }
+    let Some(path) = input else {
+        return Err("no input FILE and no --source-option".into());
+    };
+    Ok(vec![
+        ("connector".into(), "filesystem".into()),
+        ("path".into(), absolute(path)),
+        ("format".into(), format.into()),
+    ])
+}
+
+/// Add `'format'` unless the options name one (or the connector takes none).
+fn add_format(o: &mut Vec<(String, String)>, format: &str) {
+    let connector = o
+        .iter()
+        .find(|(k, _)| k == "connector")
+        .map(|(_, v)| v.as_str());
+    let wants = matches!(connector, Some("kafka") | Some("filesystem"));
+    if wants && !o.iter().any(|(k, _)| k.contains("format")) {
+        o.push(("format".into(), format.into()));
+    }
+}
+
+fn with_options(o: &[(String, String)]) -> String {
+    o.iter()
+        .map(|(k, v)| format!("  {} = {}", sql_string(k), sql_string(v)))
+        .collect::<Vec<_>>()
+        .join(",\n")
+}
+
+/// The sink table's DDL and a line for `--explain`.
+fn sink_table(opts: &Options, rel: &Rel) -> Result<(String, String), String> {
+    let (options, explain) = if !opts.sink_options.is_empty() {
+        let mut o = opts.sink_options.clone();
+        add_format(&mut o, "json");
+        (o, "connector from --sink-option".to_string())
+    } else {
+        let Some(path) = &opts.sink_path else {
+            return Err("give --sink-path DIR for the default filesystem sink (JSON lines), or --sink-option connector=… for another".into());
+        };
+        (
+            vec![
+                ("connector".into(), "filesystem".into()),
+                ("path".into(), path.clone()),
+                ("format".into(), "json".into()),
+                // streamctl leaves a missing field out of its row; a SQL
+                // column is NULL instead, so write NULLs as absent.
+                ("json.encode.ignore-null-fields".into(), "true".into()),
+            ],
+            format!("filesystem json {path}"),
+        )
+    };
+    let cols = rel
+        .cols
+        .iter()
+        .map(|c| format!("  {} {}", q(&c.name), c.ty.sql()))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    Ok((
+        format!(
+            "CREATE TEMPORARY TABLE {} (\n{cols}\n) WITH (\n{}\n);\n",
+            q("sink"),
+            with_options(&options)
+        ),
+        format!("`sink`: {explain}; INSERT INTO from the last view"),
+    ))
+}
+
+/// A Flink interval literal, in the largest unit that divides it.
+pub fn interval(ms: i64) -> String {
+    let lit = |n: i64, unit: &str| {
+        let digits = n.to_string().len();
+        if digits > 2 {
+            format!("INTERVAL '{n}' {unit}({digits})")
+        } else {
+            format!("INTERVAL '{n}' {unit}")
+        }
+    };
+    for (size, unit) in [
+        (86_400_000, "DAY"),
+        (3_600_000, "HOUR"),
+        (60_000, "MINUTE"),
+        (1_000, "SECOND"),
+    ] {
+        if ms % size == 0 {
+            return lit(ms / size, unit);
+        }
+    }
+    let secs = ms / 1000;
+    let digits = secs.to_string().len().max(1);
+    if digits > 2 {
+        format!("INTERVAL '{secs}.{:03}' SECOND({digits}, 3)", ms % 1000)
+    } else {
+        format!("INTERVAL '{secs}.{:03}' SECOND", ms % 1000)
+    }
+}
+
+struct Compiler {
+    views: Vec<String>,
+    explain: Vec<String>,
+}
+
+fn flat_name(p: &FieldPath, what: &str) -> Result<String, String> {
+    if p.parts.len() > 1 {
+        return Err(format!(
+            "it {what} the nested field `{}`; Flink SQL rows are flat here: name it with a plain name (e.g. `as {}`)",
+            p.display_name(),
+            p.parts.last().map(String::as_str).unwrap_or("x")
+        ));
+    }
+    Ok(p.parts[0].clone())
+}
+
+impl Compiler {
+    /// One stage: the view's body, what it holds, and the Flink operators.
+    fn stage(
+        &mut self,
+        stage: &Stage,
+        rel: &Rel,
+        name: &str,
+    ) -> Result<(String, Rel, String), String> {
+        let scope = Scope::new(&rel.cols);
+        let from = q(&rel.name);
+        let next = |cols: Vec<Column>, rowtime: bool| Rel {
+            name: name.to_string(),
+            cols,
+            rowtime,
+        };
+        match &stage.kind {
+            StageKind::Where(e) => {
+                let c = scope.cond(e, false)?;
+                Ok((
+                    format!("SELECT {}\nFROM {from}\nWHERE {c}", rel.select_all()),
+                    next(rel.cols.clone(), rel.rowtime),
+                    "Calc (filter)".into(),
+                ))
+            }
+            StageKind::Select(items) => {
+                let mut out: Vec<(Column, String)> = Vec::new();
+                for item in items {
+                    let n = flat_name(&item.name, "writes")?;
+                    let v = scope.value(&item.expr)?;
+                    let entry = (Column { name: n.clone(), ty: v.ty }, v.sql);
+                    match out.iter_mut().find(|(c, _)| c.name == n) {
+                        Some(slot) => *slot = entry,
+                        None => out.push(entry),
+                    }
+                }
+                let body = projection(&out, rel, &from);
+                Ok((
+                    body,
+                    next(out.into_iter().map(|(c, _)| c).collect(), rel.rowtime),
+                    "Calc (projection)".into(),
+                ))
+            }
+            StageKind::Eval(assignments) => {
+                let mut scope = Scope::new(&rel.cols);
+                let mut out: Vec<(Column, String)> = rel
+                    .cols
+                    .iter()
+                    .map(|c| (c.clone(), q(&c.name)))
+                    .collect();
+                for a in assignments {
+                    let n = flat_name(&a.name, "sets")?;
+                    let v = scope.value(&a.expr)?;
+                    let entry = (
+                        Column {
+                            name: n.clone(),
+                            ty: v.ty.clone(),
+                        },
+                        v.sql.clone(),
+                    );
+                    match out.iter_mut().find(|(c, _)| c.name == n) {
+                        Some(slot) => *slot = entry,
+                        None => out.push(entry),
+                    }
+                    scope.assigned.insert(n, v);
+                }
+                let body = projection(&out, rel, &from);
+                Ok((
+                    body,
+                    next(out.into_iter().map(|(c, _)| c).collect(), rel.rowtime),
+                    "Calc (projection)".into(),
+                ))
+            }
+            StageKind::Drop(fields) => {
+                let names = fields
+                    .iter()
+                    .map(|f| flat_name(f, "drops"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let out: Vec<(Column, String)> = rel
+                    .cols
+                    .iter()
+                    .filter(|c| !names.contains(&c.name))
+                    .map(|c| (c.clone(), q(&c.name)))
+                    .collect();
+                Ok((
+                    projection(&out, rel, &from),
+                    next(out.into_iter().map(|(c, _)| c).collect(), rel.rowtime),
+                    "Calc (projection)".into(),
+                ))
+            }
+            StageKind::Rename(pairs) => {
+                let mut out: Vec<(Column, String)> = rel
+                    .cols
+                    .iter()
+                    .map(|c| (c.clone(), q(&c.name)))
+                    .collect();
+                for (a, b) in pairs {
+                    let (a, b) = (flat_name(a, "renames")?, flat_name(b, "renames to")?);
+                    if a == b || !out.iter().any(|(c, _)| c.name == a) {
+                        continue;
+                    }
+                    out.retain(|(c, _)| c.name != b);
+                    if let Some((c, _)) = out.iter_mut().find(|(c, _)| c.name == a) {
+                        c.name = b;
+                    }
+                }
+                Ok((
+                    projection(&out, rel, &from),
+                    next(out.into_iter().map(|(c, _)| c).collect(), rel.rowtime),
+                    "Calc (projection)".into(),
+                ))
+            }
+            StageKind::Aggregate(a) => self.aggregate(a, rel, &scope, name),
+            StageKind::Parse { kind, .. } => Err(match kind {
+                ParseKind::Regex { .. } => "parse regex types each capture by its text (a number or a string, event by event), which one SQL column cannot".into(),
+                ParseKind::Logfmt => "parse logfmt makes whatever fields each line has, known only at run time; a SQL view has fixed columns".into(),
+                ParseKind::Json => "parse json makes whatever fields each text has, known only at run time; a SQL view has fixed columns".into(),
+            }),
+            StageKind::Head(_) => Err("head N ends the job after the first N events; a Flink job over a partitioned stream has no single \"first N\" and does not stop".into()),
+            StageKind::Running { .. } => Err("running aggregates are not translated by this version".into()),
+            StageKind::Join(_) => Err("join is not translated by this version".into()),
+            StageKind::Dedup { .. } => Err("dedup is not translated by this version".into()),
+            StageKind::Top { .. } => Err("top is not translated by this version".into()),
+        }
+    }
+
+    fn aggregate(
+        &mut self,
+        a: &Aggregation,
+        rel: &Rel,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<(String, Rel, String), String> {
+        match a.emit {
+            Emit::OnClose => {}
+            Emit::Every(d) => {
+                return Err(format!(
+                    "`emit every {}` snapshots open groups on the wall clock; a Flink job's rows would depend on when it runs",
+                    duration(d)
+                ))
+            }
+            Emit::OnUpdate => {
+                return Err("`emit on update` writes a row per change; Flink's update stream also retracts the previous row, which streamctl does not write".into())
+            }
+        }
+        let mut keys: Vec<(Column, String)> = Vec::new();
+        for k in &a.by {
+            let v = scope.value(&k.expr)?;
+            if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
+                return Err(format!(
+                    "the key `{}` is {}; grouping is translated for plain values",
+                    k.name,
+                    v.ty.describe()
+                ));
+            }
+            keys.push((
+                Column {
+                    name: k.name.clone(),
+                    ty: v.ty,
+                },
+                v.sql,
+            ));
+        }
+        let mut aggs: Vec<(Column, String)> = Vec::new();
+        for call in &a.aggs {
+            let (sql, ty) = agg_call(scope, call)?;
+            aggs.push((
+                Column {
+                    name: call.name.clone(),
+                    ty,
+                },
+                sql,
+            ));
+        }
+        let mut select: Vec<String> = Vec::new();
+        let mut cols: Vec<Column> = Vec::new();
+        let mut group: Vec<String> = Vec::new();
+        let from;
+        let ops;
+        let rowtime;
+        match &a.window {
+            None => {
+                from = q(&rel.name);
+                ops = if keys.is_empty() {
+                    "GroupAggregate (one row at end of input)".to_string()
+                } else {
+                    "GroupAggregate (GROUP BY keys; rows at end of input)".to_string()
+                };
+                rowtime = false;
+            }
+            Some(w) => {
+                if !rel.rowtime {
+                    return Err("the window needs event time, which the rows lost at an earlier aggregate without a window".into());
+                }
+                if rel.cols.iter().any(|c| {
+                    matches!(
+                        c.name.as_str(),
+                        "window_start" | "window_end" | "window_time"
+                    )
+                }) {
+                    return Err("its input already has `window_start`/`window_end` columns, which Flink's window functions add again; `rename` them first".into());
+                }
+                let table = q(&rel.name);
+                let time = format!("DESCRIPTOR({})", q(ROWTIME));
+                let (tvf, what) = match w.kind {
+                    WindowKind::Tumbling { size } => (
+                        format!("TUMBLE(TABLE {table}, {time}, {})", interval(size)),
+                        "TUMBLE window TVF",
+                    ),
+                    WindowKind::Hopping { size, slide } => {
+                        if size % slide != 0 {
+                            return Err(format!(
+                                "Flink's HOP needs the size ({}) to be a multiple of the slide ({})",
+                                duration(size),
+                                duration(slide)
+                            ));
+                        }
+                        (
+                            format!(
+                                "HOP(TABLE {table}, {time}, {}, {})",
+                                interval(slide),
+                                interval(size)
+                            ),
+                            "HOP window TVF",
+                        )
+                    }
+                    WindowKind::Session { gap } => {
+                        let mut parts = Vec::new();
+                        for (k, (c, sql)) in a.by.iter().zip(&keys) {
+                            if !matches!(&k.expr.kind, ExprKind::Field(p) if p.parts.len() == 1 && p.parts[0] == c.name)
+                            {
+                                return Err(format!(
+                                    "the session key `{}` is an expression; Flink's SESSION partitions by columns: `eval` it first",
+                                    k.name
+                                ));
+                            }
+                            parts.push(sql.clone());
+                        }
+                        let partition = if parts.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" PARTITION BY {}", parts.join(", "))
+                        };
+                        (
+                            format!(
+                                "SESSION(TABLE {table}{partition}, {time}, {})",
+                                interval(gap)
+                            ),
+                            "SESSION window TVF",
+                        )
+                    }
+                };
+                from = format!("TABLE({tvf})");
+                ops = format!(
+                    "{what} + WindowAggregate (GROUP BY window_start, window_end{})",
+                    if keys.is_empty() { "" } else { ", keys" }
+                );
+                for col in ["window_start", "window_end"] {
+                    select.push(format!(
+                        "DATE_FORMAT({}, '{RFC3339_MS}') AS {}",
+                        q(col),
+                        q(col)
+                    ));
+                    cols.push(Column {
+                        name: col.into(),
+                        ty: Ty::Str,
+                    });
+                }
+                group.extend(["window_start", "window_end", "window_time"].map(q));
+                rowtime = true;
+            }
+        }
+        for (c, sql) in &keys {
+            if *sql == q(&c.name) {
+                select.push(sql.clone());
+            } else {
+                select.push(format!("{sql} AS {}", q(&c.name)));
+            }
+            group.push(sql.clone());
+            cols.push(c.clone());
+        }
+        for (c, sql) in &aggs {
+            select.push(format!("{sql} AS {}", q(&c.name)));
+            cols.push(c.clone());
+        }
+        if rowtime {
+            select.push(format!("{} AS {}", q("window_time"), q(ROWTIME)));
+        }
+        let mut body = format!("SELECT\n  {}\nFROM {from}", select.join(",\n  "));
+        if !group.is_empty() {
+            let _ = write!(body, "\nGROUP BY {}", group.join(", "));
+        }
+        Ok((
+            body,
+            Rel {
+                name: name.to_string(),
+                cols,
+                rowtime,
+            },
+            ops,
+        ))
+    }
+}
+
+/// `SELECT expr AS name, …[, rowtime] FROM prev`.
+fn projection(out: &[(Column, String)], rel: &Rel, from: &str) -> String {
+    let mut items: Vec<String> = out
+        .iter()
+        .map(|(c, sql)| {
+            if *sql == q(&c.name) {
+                sql.clone()
+            } else {
+                format!("{sql} AS {}", q(&c.name))
+            }
+        })
+        .collect();
+    if rel.rowtime {
+        items.push(q(ROWTIME));
+    }
+    format!("SELECT {}\nFROM {from}", items.join(", "))
+}
+
+/// One aggregate call in SQL, with its result type.
+fn agg_call(scope: &Scope, call: &AggCall) -> Result<(String, Ty), String> {
+    let arg = || -> Result<Sx, String> {
+        match &call.arg {
+            Some(e) => scope.value(e),
+            None => Err(format!("`{}` has no argument", call.name)),
+        }
+    };
+    let numeric = |v: &Sx| -> Result<(), String> {
+        if v.ty.is_numeric() || v.ty == Ty::Null {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{}` reads {}; streamctl reads numbers and numeric text, Flink's aggregate would cast or fail: declare the field a number with --schema",
+                call.name,
+                v.ty.describe()
+            ))
+        }
+    };
+    Ok(match call.func {
+        AggFunc::Count => match &call.arg {
+            None => ("COUNT(*)".into(), Ty::Int),
+            Some(_) => (format!("COUNT({})", arg()?.sql), Ty::Int),
+        },
+        AggFunc::Sum => {
+            let v = arg()?;
+            numeric(&v)?;
+            let ty = if v.ty == Ty::Float { Ty::Float } else { Ty::Int };
+            (format!("SUM({})", v.sql), ty)
+        }
+        AggFunc::Avg => {
+            let v = arg()?;
+            numeric(&v)?;
+            // AVG of a BIGINT is a BIGINT in Flink; streamctl's is a float.
+            (format!("AVG(CAST({} AS DOUBLE))", v.sql), Ty::Float)
+        }
+        AggFunc::Min | AggFunc::Max => {
+            let v = arg()?;
+            if !matches!(v.ty, Ty::Int | Ty::Float | Ty::Str | Ty::Null) {
+                return Err(format!(
+                    "`{}` of {} has no translation (streamctl orders numbers and strings)",
+                    call.name,
+                    v.ty.describe()
+                ));
+            }
+            let f = if call.func == AggFunc::Min { "MIN" } else { "MAX" };
+            (format!("{f}({})", v.sql), v.ty)
+        }
+        AggFunc::Distinct => {
+            let v = arg()?;
+            if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
+                return Err(format!(
+                    "`{}` of {} has no translation",
+                    call.name,
+                    v.ty.describe()
+                ));
+            }
+            (format!("COUNT(DISTINCT {})", v.sql), Ty::Int)
+        }
+        AggFunc::Stddev => {
+            let v = arg()?;
+            numeric(&v)?;
+            (format!("STDDEV_POP(CAST({} AS DOUBLE))", v.sql), Ty::Float)
+        }
+        AggFunc::First | AggFunc::Last => {
+            let v = arg()?;
+            // Both skip nulls, as streamctl's first and last do.
+            let f = if call.func == AggFunc::First {
+                "FIRST_VALUE"
+            } else {
+                "LAST_VALUE"
+            };
+            (format!("{f}({})", v.sql), v.ty)
+        }
+        AggFunc::Percentile(_) => {
+            return Err(format!(
+                "`{}`: streamctl's percentiles come from a sketch (within 1% of the nearest-rank value); Flink SQL has no nearest-rank percentile aggregate to match it",
+                call.name
+            ))
+        }
+        AggFunc::Ewma(_) => {
+            return Err(format!(
+                "`{}`: ewma is a running aggregate only",
+                call.name
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_in_the_largest_unit() {
+        assert_eq!(interval(60_000), "INTERVAL '1' MINUTE");
+        assert_eq!(interval(5_000), "INTERVAL '5' SECOND");
+        assert_eq!(interval(250), "INTERVAL '0.250' SECOND");
+        assert_eq!(interval(120 * 60_000), "INTERVAL '2' HOUR");
+        assert_eq!(interval(90 * 60_000), "INTERVAL '90' MINUTE");
+        assert_eq!(interval(150 * 60_000), "INTERVAL '150' MINUTE(3)");
+        assert_eq!(interval(90_500), "INTERVAL '90.500' SECOND");
+        assert_eq!(interval(100_500), "INTERVAL '100.500' SECOND(3, 3)");
+    }
+}

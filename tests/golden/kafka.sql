@@ -1,0 +1,51 @@
+-- Flink SQL compiled by streamctl 0.1.0 from:
+--   where status >= 500 | count by path every 1m
+SET 'table.local-time-zone' = 'UTC';
+SET 'pipeline.auto-watermark-interval' = '0 ms';
+
+CREATE TEMPORARY TABLE `events` (
+  `ts` BIGINT,
+  `path` STRING,
+  `status` BIGINT,
+  `rowtime` AS TO_TIMESTAMP_LTZ(CASE WHEN ABS(`ts`) >= 100000000000 THEN `ts` ELSE `ts` * 1000 END, 3),
+  WATERMARK FOR `rowtime` AS `rowtime` - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'events',
+  'properties.bootstrap.servers' = 'kafka:9092',
+  'scan.startup.mode' = 'earliest-offset',
+  'format' = 'json'
+);
+
+-- 1. where status >= 500
+CREATE TEMPORARY VIEW `v1` AS
+SELECT `ts`, `path`, `status`, `rowtime`
+FROM `events`
+WHERE `status` >= 500;
+
+-- 2. count by path every 1m
+CREATE TEMPORARY VIEW `v2` AS
+SELECT
+  DATE_FORMAT(`window_start`, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''') AS `window_start`,
+  DATE_FORMAT(`window_end`, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''') AS `window_end`,
+  `path`,
+  COUNT(*) AS `count`,
+  `window_time` AS `rowtime`
+FROM TABLE(TUMBLE(TABLE `v1`, DESCRIPTOR(`rowtime`), INTERVAL '1' MINUTE))
+GROUP BY `window_start`, `window_end`, `window_time`, `path`;
+
+CREATE TEMPORARY TABLE `sink` (
+  `window_start` STRING,
+  `window_end` STRING,
+  `path` STRING,
+  `count` BIGINT
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'errors-per-minute',
+  'properties.bootstrap.servers' = 'kafka:9092',
+  'format' = 'json'
+);
+
+INSERT INTO `sink`
+SELECT `window_start`, `window_end`, `path`, `count`
+FROM `v2`;
