@@ -64,6 +64,21 @@ complete -c streamctl -n "__fish_streamctl_needs_command" -a "compile" -d 'Compi
 complete -c streamctl -n "__fish_streamctl_needs_command" -a "help" -d 'Print help: the options, or a topic such as the pipeline language'
 complete -c streamctl -n "__fish_streamctl_needs_command" -a "generate" -d 'Write the man pages and shell completions under DIR (the repository root): `cargo run -- generate .`'
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l target -d 'The engine to compile for' -r -f -a "flink-sql\t'Apache Flink SQL (a script for the SQL client or SQL gateway)'"
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l schema -d 'Column names and types of the input, `name type` a line (e.g. `status BIGINT`); default: inferred from the first 1000 events of the FILE or --sample' -r -F
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l sample -d 'Infer the schema from this file\'s first 1000 events instead of the FILE\'s' -r -F
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -s i -l input-format -d 'Input format; `auto` goes by extension, else by the first line' -r -f -a "auto\t''
+json\t''
+csv\t''
+tsv\t''
+logfmt\t''
+lines\t''"
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l time-field -d 'Field holding event time (default: the first of ts, timestamp, time, @timestamp)' -r
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l time-format -d 'Timestamp format: `auto` or a strftime pattern' -r
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l lateness -d 'How far out of order event time may be (the watermark\'s delay)' -r
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l source-option -d 'A source connector option `key=value` (repeatable); replaces the filesystem connector, e.g. `connector=kafka`' -r
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l sink-option -d 'A sink connector option `key=value` (repeatable); replaces the filesystem sink' -r
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l sink-path -d 'Directory the default filesystem sink writes JSON lines to' -r
+complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l explain -d 'Say which Flink operators each stage becomes, and print no SQL'
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c streamctl -n "__fish_streamctl_using_subcommand help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c streamctl -n "__fish_streamctl_using_subcommand generate" -s h -l help -d 'Print help'

@@ -33,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compile a pipeline into a job for a distributed engine (Flink SQL) and print it.
-    Compile(CompileArgs),
+    Compile(Box<CompileArgs>),
     /// Print help: the options, or a topic such as the pipeline language.
     Help(HelpArgs),
     /// Write the man pages and shell completions under DIR (the repository

@@ -143,7 +143,9 @@ fn help_without_a_topic_is_the_long_help() {
     assert_eq!(out, long);
     let (out, _, code) = run(&["help", "compile"], "");
     assert_eq!(code, 0);
-    assert!(out.contains("Usage: streamctl compile --target <TARGET> <PIPELINE> [FILE]..."));
+    assert!(
+        out.contains("Usage: streamctl compile [OPTIONS] --target <TARGET> <PIPELINE> [FILE]...")
+    );
 }
 
 #[test]

@@ -80,10 +80,10 @@ impl Options {
 
 /// Run `streamctl compile`: the script (or the `--explain` text) to print.
 /// Every error is a usage error (exit 2); a refused pipeline renders with carets.
-pub fn run(args: CompileArgs) -> Result<String, String> {
+pub fn run(args: Box<CompileArgs>) -> Result<String, String> {
     match args.target {
         CompileTarget::FlinkSql => {
-            let opts = Options::from_cli(args)?;
+            let opts = Options::from_cli(*args)?;
             flink::compile(&opts)
         }
     }
