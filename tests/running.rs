@@ -179,3 +179,70 @@ fn explain_and_errors() {
         "{err}"
     );
 }
+
+/// A small deterministic generator, so the test needs no crate.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn running_avg_matches_an_independent_computation() {
+    let mut rng = Lcg(11);
+    let mut input = String::new();
+    let mut events: Vec<(i64, String, Option<u64>)> = Vec::new();
+    for i in 0..3000i64 {
+        let host = format!("h{}", rng.next(7));
+        // Some events have no value, which avg ignores.
+        let ms = (rng.next(10) != 0).then(|| rng.next(5000));
+        // Out of order by up to 3s, within the 5s default lateness.
+        let ts = 1_700_000_000_000 + i * 50 + rng.next(3000) as i64;
+        match ms {
+            Some(ms) => input.push_str(&format!(
+                "{{\"ts\":{ts},\"host\":\"{host}\",\"ms\":{ms}}}\n"
+            )),
+            None => input.push_str(&format!("{{\"ts\":{ts},\"host\":\"{host}\"}}\n")),
+        }
+        events.push((ts, host, ms));
+    }
+    let parse = |out: &str| -> Vec<(Option<f64>, Option<f64>)> {
+        out.lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["a"].as_f64(), v["w"].as_f64())
+            })
+            .collect()
+    };
+    let got = parse(&ok(
+        &["running avg(ms) as a by host | running avg(ms) as w by host over 10s | select a, w"],
+        &input,
+    ));
+    assert_eq!(got.len(), events.len());
+    for (i, (ts, host, _)) in events.iter().enumerate() {
+        // Everything of this host so far; and what arrived so far with time in (ts − 10s, ts].
+        let mine = events[..=i].iter().filter(|e| &e.1 == host);
+        let vals: Vec<u64> = mine.clone().filter_map(|e| e.2).collect();
+        let cum = (!vals.is_empty()).then(|| vals.iter().sum::<u64>() as f64 / vals.len() as f64);
+        let win: Vec<u64> = mine
+            .filter(|e| e.0 > ts - 10_000 && e.0 <= *ts)
+            .filter_map(|e| e.2)
+            .collect();
+        let over = (!win.is_empty()).then(|| win.iter().sum::<u64>() as f64 / win.len() as f64);
+        for (what, g, want) in [("cumulative", got[i].0, cum), ("over 10s", got[i].1, over)] {
+            match (g, want) {
+                (Some(g), Some(w)) => assert!(close(g, w), "event {i} {what}: {g} != {w}"),
+                (g, w) => assert_eq!(g, w, "event {i} {what}"),
+            }
+        }
+    }
+}
