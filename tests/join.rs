@@ -81,6 +81,31 @@ fn left_join_keeps_unmatched_events_unchanged() {
 }
 
 #[test]
+fn a_joined_json_event_keeps_its_own_bytes() {
+    let d = Dir::new();
+    d.create("users.csv", "id,name,score\n1,\"é \"\"x\"\"\",1.50\n");
+    // Spacing, escapes and number text of the event stay as read; the
+    // added members are written as the JSON encoder writes values.
+    assert_eq!(
+        ok_in(
+            &d,
+            &["join users.csv on user_id = id"],
+            "{ \"user_id\" : 1, \"s\":\"\\u00e9\", \"f\":1.50 }\r\n"
+        ),
+        "{ \"user_id\" : 1, \"s\":\"\\u00e9\", \"f\":1.50,\"name\":\"é \\\"x\\\"\",\"score\":1.5}\n"
+    );
+    // A clash on some fields: only the others are added.
+    assert_eq!(
+        ok_in(
+            &d,
+            &["join users.csv on user_id = id"],
+            "{\"user_id\":1,\"name\":\"own\"}\n"
+        ),
+        "{\"user_id\":1,\"name\":\"own\",\"score\":1.5}\n"
+    );
+}
+
+#[test]
 fn key_column_named_like_the_field_and_empty_cells_are_null() {
     let d = Dir::new();
     d.create("users.csv", "user_id,name,country\n12,zoe,\n");

@@ -4,7 +4,11 @@
 //! The table is read once, at plan time (a missing or malformed file stops
 //! the run before any input is read), into a hash map keyed by key text. Per
 //! event the key is looked up without allocating: an untouched JSON event
-//! lends its raw value bytes. While the run goes on, the file is watched (at
+//! lends its raw value bytes. Such an event is not decoded either: the row's
+//! fields, serialised once at load, are appended to its bytes (so its own
+//! part stays as read, and a later dead letter holds the joined line); other
+//! events get the fields through `fields_mut`. While the run goes on, the
+//! file is watched (at
 //! most one `stat` a second, from `on_tick`); a new version is read whole,
 //! checked not to have changed during the read, parsed, and only then
 //! swapped in — between two events, never half-read. A version that fails
@@ -19,7 +23,8 @@ use std::path::PathBuf;
 
 use super::lookup::{self, LookupFormat, ParseError, ReadError, Row, Signature, Spec, Table};
 use super::{Emit, ExecResult, Flow, Operator};
-use crate::event::{decode_json_value, Event};
+use crate::event::{decode_json_value, Event, RawFormat};
+use crate::input::json_index::{index_object, Member};
 use crate::lang::ast::{self, Millis};
 use crate::lang::LangError;
 use crate::value::{key_text, Value};
@@ -40,6 +45,9 @@ pub struct Join {
     next_check: Millis,
     /// The file was missing at the last check (warned once until it is back).
     missing: bool,
+    /// The joined line of an untouched JSON event, and its member index.
+    buf: Vec<u8>,
+    members: Vec<Member>,
 }
 
 impl Join {
@@ -97,6 +105,8 @@ impl Join {
             seen: sig,
             next_check: wall_clock_ms() + CHECK_EVERY_MS,
             missing: false,
+            buf: Vec::new(),
+            members: Vec::new(),
         })
     }
 
@@ -119,39 +129,6 @@ impl Join {
             "; unmatched events are dropped"
         });
         s
-    }
-
-    /// The lookup row for this event's key, if any.
-    fn find(&self, ev: &Event<'_>) -> Option<&Row> {
-        if let [field] = self.key.as_slice() {
-            if let Some(raw) = ev.get_raw_json(field) {
-                return match raw_key_text(raw) {
-                    Some(text) => self.table.get(text),
-                    None => self.find_value(&decode_json_value(raw)),
-                };
-            }
-        }
-        self.find_value(ev.get_path(&self.key)?.as_ref())
-    }
-
-    fn find_value(&self, v: &Value) -> Option<&Row> {
-        // Integers are the common non-string key: format them on the stack.
-        let mut buf = [0u8; 24];
-        let text: Cow<'_, str> = match v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => {
-                let mut w = &mut buf[..];
-                match (n.as_i64(), n.as_u64()) {
-                    (Some(i), _) => write!(w, "{i}"),
-                    (_, Some(u)) => write!(w, "{u}"),
-                    _ => return None,
-                }
-                .ok()?;
-                let len = 24 - w.len();
-                Cow::Borrowed(std::str::from_utf8(&buf[..len]).ok()?)
-            }
-            other => key_text(other)?,
-        };
-        self.table.get(&text)
     }
 
     /// Check the file if a check is due at `now` (other stages' timers call
@@ -223,7 +200,7 @@ impl Join {
 
 impl Operator for Join {
     fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
-        let Some(row) = self.find(&ev) else {
+        let Some(row) = find(&self.table, &self.key, &ev) else {
             return if self.left {
                 out.emit(ev)
             } else {
@@ -231,13 +208,29 @@ impl Operator for Join {
             };
         };
         // A lookup with only the key column filters; the event stays untouched.
-        if !row.fields.is_empty() {
-            let map = ev.fields_mut();
-            for (name, value) in row.fields.iter() {
-                // On a clash the event's own value stays (`prefix` avoids clashes).
-                if !map.contains_key(name) {
-                    map.insert(name.clone(), value.clone());
+        if row.fields.is_empty() {
+            return out.emit(ev);
+        }
+        // The hot path: an untouched JSON event gets the row's members
+        // (serialised at load) appended to its bytes. Decoding it into a map
+        // and encoding it again would cost several times the rest of the join.
+        if let Some((line, RawFormat::Json)) = ev.unchanged_raw() {
+            // On a clash the event's own value stays (`prefix` avoids clashes).
+            let keep = |i: usize| ev.get_raw_json(&row.fields[i].0).is_none();
+            match append_members(line, row, keep, &mut self.buf) {
+                Some(0) => return out.emit(ev),
+                Some(_) if index_object(&self.buf, &mut self.members).is_ok() => {
+                    let mut joined = Event::from_json_line(&self.buf, &self.members, ev.pos);
+                    joined.time = ev.time;
+                    return out.emit(joined);
                 }
+                _ => {}
+            }
+        }
+        let map = ev.fields_mut();
+        for (name, value) in row.fields.iter() {
+            if !map.contains_key(name) {
+                map.insert(name.clone(), value.clone());
             }
         }
         out.emit(ev)
@@ -255,6 +248,70 @@ impl Operator for Join {
     // `snapshot`/`restore` keep their defaults (no state): the table is not
     // state, it is read again from the file on start, so a resumed run joins
     // against the file as it is then.
+}
+
+/// The lookup row for this event's key, if any.
+fn find<'t>(table: &'t Table, key: &[String], ev: &Event<'_>) -> Option<&'t Row> {
+    if let [field] = key {
+        if let Some(raw) = ev.get_raw_json(field) {
+            return match raw_key_text(raw) {
+                Some(text) => table.get(text),
+                None => find_value(table, &decode_json_value(raw)),
+            };
+        }
+    }
+    find_value(table, ev.get_path(key)?.as_ref())
+}
+
+fn find_value<'t>(table: &'t Table, v: &Value) -> Option<&'t Row> {
+    // Integers are the common non-string key: format them on the stack.
+    let mut buf = [0u8; 24];
+    let text: Cow<'_, str> = match v {
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            let mut w = &mut buf[..];
+            match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => write!(w, "{i}"),
+                (_, Some(u)) => write!(w, "{u}"),
+                _ => return None,
+            }
+            .ok()?;
+            let len = 24 - w.len();
+            Cow::Borrowed(std::str::from_utf8(&buf[..len]).ok()?)
+        }
+        other => key_text(other)?,
+    };
+    table.get(&text)
+}
+
+/// `line` (an untouched JSON object) with the members `keep` picks from
+/// `row` appended before its closing brace, into `buf`; how many were
+/// appended. `None` if the line does not look like an object (never for a
+/// line `json_index` accepted).
+fn append_members(
+    line: &[u8],
+    row: &Row,
+    mut keep: impl FnMut(usize) -> bool,
+    buf: &mut Vec<u8>,
+) -> Option<usize> {
+    let close = line.iter().rposition(|&b| b == b'}')?;
+    let last = line[..close]
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())?;
+    buf.clear();
+    buf.extend_from_slice(&line[..=last]);
+    // After `{` (an empty object) the first member takes no comma.
+    let mut first = line[last] == b'{';
+    let mut appended = 0;
+    for i in 0..row.fields.len() {
+        if keep(i) {
+            let member = row.json_member(i).as_bytes();
+            buf.extend_from_slice(if first { &member[1..] } else { member });
+            first = false;
+            appended += 1;
+        }
+    }
+    buf.extend_from_slice(&line[close..]);
+    Some(appended)
 }
 
 /// The key text of a raw JSON value when it can be read off the bytes:
@@ -353,6 +410,32 @@ mod tests {
             lookup_key: lookup_key.map(String::from),
             prefix: prefix.map(String::from),
         }
+    }
+
+    #[test]
+    fn members_are_appended_before_the_closing_brace() {
+        let row = Row {
+            line: 1,
+            fields: vec![("a".into(), Value::from(1)), ("b".into(), Value::from("x"))].into(),
+            json: r#","a":1,"b":"x""#.into(),
+            json_ends: vec![6, 14].into(),
+        };
+        let mut buf = Vec::new();
+        let text = |b: &Vec<u8>| String::from_utf8(b.clone()).unwrap();
+        assert_eq!(
+            append_members(b"{ \"k\" : 1 } ", &row, |_| true, &mut buf),
+            Some(2)
+        );
+        assert_eq!(text(&buf), r#"{ "k" : 1,"a":1,"b":"x"} "#);
+        assert_eq!(append_members(b"{ }", &row, |i| i == 1, &mut buf), Some(1));
+        assert_eq!(text(&buf), r#"{"b":"x"}"#);
+        assert_eq!(append_members(b"{}", &row, |_| true, &mut buf), Some(2));
+        assert_eq!(text(&buf), r#"{"a":1,"b":"x"}"#);
+        assert_eq!(
+            append_members(b"{\"a\":0}", &row, |_| false, &mut buf),
+            Some(0)
+        );
+        assert_eq!(append_members(b"nope", &row, |_| true, &mut buf), None);
     }
 
     #[test]

@@ -65,6 +65,22 @@ pub struct Row {
     /// 1-based line in the file, for the duplicate-key message.
     pub line: u64,
     pub fields: Box<[(String, Value)]>,
+    /// The same fields as JSON object members, each after a comma
+    /// (`,"name":"ann","age":30`), to append to an untouched JSON event.
+    pub json: Box<str>,
+    /// Where each field's member ends in `json`.
+    pub json_ends: Box<[u32]>,
+}
+
+impl Row {
+    /// Field `i` as a JSON member with its leading comma (`,"name":"ann"`).
+    pub fn json_member(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            _ => self.json_ends[i - 1] as usize,
+        };
+        &self.json[start..self.json_ends[i] as usize]
+    }
 }
 
 /// The first duplicate key met while loading (later rows win), and how many there were.
@@ -189,16 +205,19 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
         let Some(key) = key_text(&key_value).map(Cow::into_owned) else {
             continue;
         };
-        let fields = map
+        let fields: Box<[(String, Value)]> = map
             .into_iter()
             .map(|(k, v)| match &spec.prefix {
                 Some(p) => (format!("{p}{k}"), v),
                 None => (k, v),
             })
             .collect();
+        let (json, json_ends) = json_members(&fields);
         let row = Row {
             line: line_no,
             fields,
+            json,
+            json_ends,
         };
         if let Some(old) = table.rows.insert(key.clone().into_boxed_str(), row) {
             match &mut table.duplicates {
@@ -234,6 +253,22 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
         }
     }
     Ok(table)
+}
+
+/// `,"k":v` for each field, written as the JSON encoder writes them, and
+/// where each ends.
+fn json_members(fields: &[(String, Value)]) -> (Box<str>, Box<[u32]>) {
+    let mut out = String::new();
+    let mut ends = Vec::with_capacity(fields.len());
+    for (k, v) in fields {
+        out.push(',');
+        // Serialising a string or a `Value` into a String cannot fail.
+        out.push_str(&serde_json::to_string(k).unwrap_or_default());
+        out.push(':');
+        out.push_str(&serde_json::to_string(v).unwrap_or_default());
+        ends.push(out.len() as u32);
+    }
+    (out.into_boxed_str(), ends.into_boxed_slice())
 }
 
 /// Lines without their `\n` or `\r\n`; a last line without a newline counts.
@@ -353,6 +388,10 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(fields(&t, "12"), r#"{"name":"ann","age":30}"#);
         assert_eq!(fields(&t, "007"), r#"{"name":"bob","age":null}"#);
+        let row = t.get("12").unwrap();
+        assert_eq!(&*row.json, r#","name":"ann","age":30"#);
+        assert_eq!(row.json_member(0), r#","name":"ann""#);
+        assert_eq!(row.json_member(1), r#","age":30"#);
         assert!(t.duplicates.is_none());
     }
 
