@@ -31,16 +31,16 @@ pub struct Example {
 /// `tests/help.rs` runs every one of them as written.
 pub const EXAMPLES: &[Example] = &[
     Example {
-        what: "Show server errors from a growing log as they are written.",
-        command: "tail -F app.jsonl | streamctl 'where status >= 500 | select ts, path, status'",
+        what: "Count server errors per path, a row per path each minute, as a log grows.",
+        command: "tail -F app.jsonl | streamctl 'where status >= 500 | count by path every 1m'",
     },
     Example {
-        what: "Add a field and keep only the slow requests.",
-        command: "streamctl 'eval slow = ms > 250 | where slow | select path, ms' access.jsonl",
+        what: "Requests and 95th-percentile latency per path, as an aligned table.",
+        command: "streamctl -O table 'stats count, p95(ms) by path' access.jsonl",
     },
     Example {
-        what: "Print the first three events as an aligned table.",
-        command: "streamctl -O table 'head 3' access.jsonl",
+        what: "Enrich events from a CSV lookup file, then count per country.",
+        command: "streamctl 'join users.csv on user_id | count by country' events.jsonl",
     },
     Example {
         what: "Turn raw log lines into fields with a regex and filter on them.",

@@ -15,6 +15,8 @@ const ACCESS: &str = r#"{"path":"/a","status":200,"ms":12}
 {"path":"/c","status":200,"ms":251}
 {"path":"/a","status":404,"ms":7}
 "#;
+const USERS: &str = "user_id,country\n1,FR\n2,DE\n";
+const EVENTS: &str = "{\"user_id\":1}\n{\"user_id\":2}\n{\"user_id\":1}\n{\"user_id\":3}\n";
 const APP_LOG: &str = "GET /a took 12ms\nGET /b took 300ms\nstarting up\n";
 
 /// Run a shell command line in `dir` with this build's streamctl first on
@@ -45,9 +47,9 @@ fn help_ends_with_the_five_examples_and_points_at_the_language() {
     let (out, err, code) = run(&["--help"], "");
     assert_eq!((code, err.as_str()), (0, ""));
     let tail = "Examples:
-  tail -F app.jsonl | streamctl 'where status >= 500 | select ts, path, status'
-  streamctl 'eval slow = ms > 250 | where slow | select path, ms' access.jsonl
-  streamctl -O table 'head 3' access.jsonl
+  tail -F app.jsonl | streamctl 'where status >= 500 | count by path every 1m'
+  streamctl -O table 'stats count, p95(ms) by path' access.jsonl
+  streamctl 'join users.csv on user_id | count by country' events.jsonl
   streamctl -i lines 'parse regex \"took (?P<ms>\\d+)ms\" | where ms > 250' app.log
   streamctl -O csv 'select path, status' access.jsonl
 
@@ -83,11 +85,15 @@ fn every_help_example_runs_as_written() {
     d.create("app.jsonl", APP);
     d.create("access.jsonl", ACCESS);
     d.create("app.log", APP_LOG);
+    d.create("users.csv", USERS);
+    d.create("events.jsonl", EVENTS);
     let expected = [
-        "{\"ts\":\"2026-01-01T00:00:02Z\",\"path\":\"/b\",\"status\":503}\n\
-         {\"ts\":\"2026-01-01T00:00:03Z\",\"path\":\"/a\",\"status\":500}\n",
-        "{\"path\":\"/b\",\"ms\":300}\n{\"path\":\"/c\",\"ms\":251}\n",
-        "path  status   ms\n/a       200   12\n/b       500  300\n/c       200  251\n\n",
+        "{\"window_start\":\"2026-01-01T00:00:00.000Z\",\"window_end\":\"2026-01-01T00:01:00.000Z\",\
+         \"path\":\"/b\",\"count\":1}\n\
+         {\"window_start\":\"2026-01-01T00:00:00.000Z\",\"window_end\":\"2026-01-01T00:01:00.000Z\",\
+         \"path\":\"/a\",\"count\":1}\n",
+        "path  count  p95_ms\n/a        2      12\n/b        1     300\n/c        1     251\n\n",
+        "{\"country\":\"FR\",\"count\":2}\n{\"country\":\"DE\",\"count\":1}\n",
         "{\"line\":\"GET /b took 300ms\",\"ms\":300}\n",
         "path,status\n/a,200\n/b,500\n/c,200\n/a,404\n",
     ];

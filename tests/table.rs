@@ -116,3 +116,19 @@ fn no_colour_into_a_pipe() {
     let out = ok(&["-O", "table", "select city"], "{\"city\":\"Oslo\"}\n");
     assert_eq!(out, "city\nOslo\n\n");
 }
+
+#[test]
+fn each_closed_window_is_its_own_block() {
+    let input = "{\"ts\":\"2026-03-01T12:00:05Z\",\"k\":\"a\"}\n\
+                 {\"ts\":\"2026-03-01T12:00:30Z\",\"k\":\"bb\"}\n\
+                 {\"ts\":\"2026-03-01T12:01:10Z\",\"k\":\"a\"}\n";
+    assert_eq!(
+        ok(&["-O", "table", "count by k every 1m"], input),
+        "window_start              window_end                k   count\n\
+         2026-03-01T12:00:00.000Z  2026-03-01T12:01:00.000Z  a       1\n\
+         2026-03-01T12:00:00.000Z  2026-03-01T12:01:00.000Z  bb      1\n\
+         \n\
+         window_start              window_end                k  count\n\
+         2026-03-01T12:01:00.000Z  2026-03-01T12:02:00.000Z  a      1\n\n"
+    );
+}
