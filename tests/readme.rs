@@ -214,3 +214,56 @@ fn blocks_are_parsed_as_documented() {
     assert_eq!(b[0][0].command, "cat > f <<'EOF'\n$ not a command\nEOF");
     assert_eq!(b[0][1].output, "x\n");
 }
+
+/// GitHub's anchor for a heading: lower case, spaces to `-`, other
+/// punctuation dropped.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn readme_links_to_sections_resolve() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let mut in_code = false;
+    let mut anchors = Vec::new();
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            anchors.push(slug(line.trim_start_matches('#')));
+        }
+    }
+    let mut broken = Vec::new();
+    for (i, part) in readme.split("](#").enumerate().skip(1) {
+        let target = part.split(')').next().unwrap_or("");
+        if !anchors.iter().any(|a| a == target) {
+            broken.push(format!("#{target} (link {i})"));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "README links to missing sections: {broken:?}"
+    );
+}
+
+#[test]
+fn slugs_follow_github() {
+    assert_eq!(
+        slug(" Compared with jq, mlr and agrind"),
+        "compared-with-jq-mlr-and-agrind"
+    );
+    assert_eq!(
+        slug(" Exit status and standard error"),
+        "exit-status-and-standard-error"
+    );
+}
