@@ -348,6 +348,24 @@ impl Config {
                 format!("--checkpoint-interval: {e} (or give a number of events such as 10000)")
             })?),
         };
+        if cli.checkpoint.is_none() {
+            if let Some(g) = cli.guarantee {
+                let name = g.to_possible_value().map(|v| v.get_name().to_string());
+                return Err(format!(
+                    "--guarantee {} needs --checkpoint F: a guarantee is about carrying on from a checkpoint after a restart",
+                    name.unwrap_or_default()
+                ));
+            }
+            if cli.reset {
+                return Err("--reset needs --checkpoint F (the checkpoint to start over)".into());
+            }
+        }
+        if cli.guarantee == Some(Guarantee::ExactlyOnce) && cli.output.is_none() {
+            return Err(
+                "--guarantee exactly-once needs -o FILE: stdout cannot take back what it wrote before a crash, so results could repeat. Write to a file with -o, or use --guarantee at-least-once"
+                    .into(),
+            );
+        }
         if cli.max_line_bytes == 0 {
             return Err("--max-line-bytes must be at least 1".into());
         }

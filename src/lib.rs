@@ -3,6 +3,7 @@
 //!
 //! Data flows one way: input → decode → operators → encode → output.
 
+pub mod checkpoint;
 pub mod cli;
 pub mod compile;
 pub mod event;

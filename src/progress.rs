@@ -14,13 +14,12 @@
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Seek};
-use std::os::fd::AsFd;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::input::reader::Input;
+use crate::input::reader::Source;
 
 /// The bar currently drawn, if any.
 static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -60,18 +59,10 @@ pub fn decide(
 /// The bytes left to read over all inputs, when every one is a regular file
 /// (stdin redirected from a file counts). Reading starts at each file's
 /// current position, so a resumed run counts only what is left.
-pub fn remaining_bytes(inputs: &[Input]) -> Option<u64> {
+pub fn remaining_bytes<'a>(files: impl IntoIterator<Item = &'a File>) -> Option<u64> {
     let mut total = 0u64;
-    for input in inputs {
-        let left = match input {
-            Input::File(f) => file_left(f),
-            Input::Stdin => io::stdin()
-                .as_fd()
-                .try_clone_to_owned()
-                .ok()
-                .and_then(|fd| file_left(&File::from(fd))),
-        }?;
-        total = total.saturating_add(left);
+    for f in files {
+        total = total.saturating_add(file_left(f)?);
     }
     Some(total)
 }
@@ -104,11 +95,15 @@ impl Progress {
     }
 
     /// Start drawing on stderr if [`decide`] says so.
-    pub fn start(setting: Option<bool>, follow: bool, inputs: &[Input]) -> Progress {
+    pub fn start(setting: Option<bool>, follow: bool, inputs: &[Source]) -> Progress {
         let tty = io::stderr().is_terminal();
         // Only look at the inputs when a bar could be drawn at all.
         let total = if tty && setting != Some(false) {
-            remaining_bytes(inputs)
+            remaining_bytes(
+                inputs
+                    .iter()
+                    .flat_map(|s| s.segments.iter().map(|g| &g.file)),
+            )
         } else {
             None
         };
@@ -257,20 +252,17 @@ mod tests {
         let p = dir.path().join("a.jsonl");
         std::fs::write(&p, "0123456789").unwrap();
         let mut f = File::open(&p).unwrap();
-        assert_eq!(
-            remaining_bytes(&[Input::File(f.try_clone().unwrap())]),
-            Some(10)
-        );
+        assert_eq!(remaining_bytes([&f]), Some(10));
         f.seek(io::SeekFrom::Start(4)).unwrap();
         let g = File::open(&p).unwrap();
-        assert_eq!(remaining_bytes(&[Input::File(f), Input::File(g)]), Some(16));
+        assert_eq!(remaining_bytes([&f, &g]), Some(16));
     }
 
     #[test]
     fn a_directory_or_pipe_has_no_known_size() {
         let dir = tempfile::tempdir().unwrap();
         let d = File::open(dir.path()).unwrap();
-        assert_eq!(remaining_bytes(&[Input::File(d)]), None);
+        assert_eq!(remaining_bytes([&d]), None);
     }
 
     #[test]

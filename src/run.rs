@@ -3,22 +3,30 @@
 //! It waits on the reader thread with a timeout, so timers (idle watermark,
 //! `emit every`, processing-time windows, signals) run while the input is
 //! quiet, and it flushes the output whenever no more input is ready (§7).
+//!
+//! With `--checkpoint` it also commits checkpoints (`checkpoint.rs` holds the
+//! format and the commit itself); *when* it commits, relative to writing
+//! results, is what makes each delivery guarantee (§6): see `Session::checkpoint`.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cli::Config;
+use clap::ValueEnum;
+
+use crate::checkpoint::{self, Checkpoint, CkptError, FileState, Fingerprint, InputState};
+use crate::cli::{Config, Guarantee};
 use crate::event::{Event, Pos};
 use crate::exec::chain::Sink;
 use crate::exec::event_time::EventTime;
 use crate::exec::{Chain, ExecError, Flow, Stats};
 use crate::input::decode::{Decoded, Decoder};
 use crate::input::lines::{LineSplitter, Piece};
-use crate::input::reader::{self, Input, Msg};
+use crate::input::reader::{self, FileId, Msg, Opened, Segment, Source};
 use crate::input::Format;
 use crate::lang::ast::Millis;
 use crate::output::Output;
@@ -62,6 +70,15 @@ fn output_error(e: io::Error) -> RunError {
     }
 }
 
+impl From<CkptError> for RunError {
+    fn from(e: CkptError) -> RunError {
+        match e {
+            CkptError::Usage(s) => RunError::Usage(s),
+            CkptError::Io(s) => RunError::Runtime(s),
+        }
+    }
+}
+
 impl From<ExecError> for RunError {
     fn from(e: ExecError) -> RunError {
         match e {
@@ -80,12 +97,18 @@ pub fn now_ms() -> Millis {
 
 /// Parse and plan the pipeline; a language error is rendered with carets.
 pub fn plan_pipeline(cfg: &Config) -> Result<Plan, RunError> {
+    plan_with_text(cfg).map(|(plan, _)| plan)
+}
+
+/// The plan and the pipeline's canonical text (what a checkpoint is tied to).
+fn plan_with_text(cfg: &Config) -> Result<(Plan, String), RunError> {
     let ast =
         crate::lang::parse(&cfg.pipeline).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))?;
     let opts = PlanOptions {
         lateness_ms: cfg.lateness.as_millis() as i64,
     };
-    plan::build(&ast, &opts).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))
+    let plan = plan::build(&ast, &opts).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))?;
+    Ok((plan, crate::lang::print::print(&ast)))
 }
 
 /// The end of the chain: writes events, counts, reports late ones.
@@ -114,14 +137,142 @@ impl Sink for RunSink {
 /// One input's reading state.
 struct SourceState {
     name: String,
+    /// How checkpoints name it: absolute path, or `-`.
+    ck_path: String,
+    /// The format given or told by the extension (`None`: the first line decides).
+    format: Option<Format>,
     decoder: Decoder,
     splitter: LineSplitter,
     line_no: u64,
+    /// The file being read, once the reader opened one.
+    file: Option<FileId>,
+    head: Head,
+    /// Where a checkpoint left this input: applied when the reader opens
+    /// that file at that offset.
+    resume: Option<InputState>,
+}
+
+/// What fingerprints the file being read.
+enum Head {
+    /// Its first bytes, as they pass by.
+    Reading(Vec<u8>),
+    /// The fingerprint a checkpoint carried (reading resumed past those bytes).
+    Known(Fingerprint),
+}
+
+impl SourceState {
+    fn new(
+        name: String,
+        ck_path: String,
+        format: Option<Format>,
+        max_line_bytes: usize,
+        resume: Option<InputState>,
+    ) -> SourceState {
+        SourceState {
+            name,
+            ck_path,
+            format,
+            decoder: Decoder::new(format),
+            splitter: LineSplitter::new(max_line_bytes, 0),
+            line_no: 0,
+            file: None,
+            head: Head::Reading(Vec::new()),
+            resume,
+        }
+    }
+
+    /// The reader moved this input to file `id`, reading from `start`: the
+    /// splitter and decoder start over (a new file has its own CSV header),
+    /// unless this is where a checkpoint left off.
+    fn open_file(&mut self, id: FileId, start: u64, max_line_bytes: usize) {
+        self.file = Some(id);
+        self.splitter = LineSplitter::new(max_line_bytes, start);
+        self.decoder = Decoder::new(self.format);
+        self.line_no = 0;
+        self.head = Head::Reading(Vec::new());
+        let Some(saved) = self.resume.take() else {
+            return;
+        };
+        if let Some(f) = saved.file.filter(|f| f.id() == id && start == saved.offset) {
+            self.line_no = saved.line;
+            self.head = Head::Known(f.fingerprint);
+            let format = saved
+                .format
+                .as_deref()
+                .and_then(|f| Format::from_str(f, true).ok());
+            self.decoder.resume(format, saved.header);
+        }
+    }
+
+    /// Bytes read from the file: the first ones make its fingerprint.
+    fn saw(&mut self, data: &[u8]) {
+        if let Head::Reading(h) = &mut self.head {
+            let take = (checkpoint::FINGERPRINT_BYTES - h.len()).min(data.len());
+            h.extend_from_slice(&data[..take]);
+        }
+    }
+
+    /// For a checkpoint: where the next run carries on.
+    fn state(&self) -> InputState {
+        let fingerprint = match &self.head {
+            Head::Reading(h) => Fingerprint::of(h),
+            Head::Known(f) => *f,
+        };
+        InputState {
+            path: self.ck_path.clone(),
+            file: self.file.map(|id| FileState {
+                dev: id.dev,
+                ino: id.ino,
+                fingerprint,
+            }),
+            offset: self.splitter.committed_offset(),
+            line: self.line_no,
+            format: self
+                .decoder
+                .format()
+                .and_then(|f| f.to_possible_value().map(|v| v.get_name().to_string())),
+            header: self.decoder.header().map(<[String]>::to_vec),
+        }
+    }
+}
+
+/// Checkpointing state of a run with `--checkpoint`.
+struct Ckpt {
+    store: checkpoint::Store,
+    guarantee: Guarantee,
+    schedule: checkpoint::Schedule,
+    job: String,
+    pipeline: String,
+    /// Something happened since the last commit.
+    dirty: bool,
+    /// The checkpoint resumed from was taken after the input ended.
+    resumed_ended: bool,
+}
+
+/// Why reading stopped.
+enum Ending {
+    /// End of every input, a stage stopped the run (head), or a signal without `--checkpoint`.
+    Input,
+    /// SIGINT/SIGTERM with `--checkpoint`: keep the open state for the next run.
+    Signal,
+}
+
+/// Everything one run works on.
+struct Session {
+    sources: Vec<SourceState>,
+    chain: Chain,
+    sink: RunSink,
+    event_time: EventTime,
+    needs_time: bool,
+    max_line_bytes: usize,
+    /// `-o`, for messages and to record its committed length.
+    output_name: Option<String>,
+    ckpt: Option<Ckpt>,
 }
 
 pub fn run(cfg: &Config) -> Result<(), RunError> {
     let started = Instant::now();
-    let plan = plan_pipeline(cfg)?;
+    let (plan, canonical) = plan_with_text(cfg)?;
     let time_format = TimeFormat::parse_arg(&cfg.time_format).map_err(RunError::Usage)?;
     let mut event_time = EventTime::new(
         cfg.time_field.as_deref(),
@@ -134,33 +285,79 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
         print_explain(cfg, &plan, &event_time);
         return Ok(());
     }
-    if cfg.follow {
-        return Err(RunError::Usage(
-            "--follow is not supported yet in this build".into(),
-        ));
-    }
-    if cfg.checkpoint.is_some() {
-        return Err(RunError::Usage(
-            "--checkpoint is not supported yet in this build".into(),
-        ));
+
+    // Checkpoint: lock it, load it, and check it is this job's, before
+    // anything is opened for writing.
+    let store = cfg
+        .checkpoint
+        .as_deref()
+        .map(checkpoint::Store::lock)
+        .transpose()?;
+    let job = checkpoint::job_hash(&checkpoint::job_descriptor(cfg, &canonical));
+    let saved = match &store {
+        Some(s) if !cfg.reset => s.load()?,
+        _ => None,
+    };
+    if let (Some(ck), Some(s)) = (&saved, &store) {
+        if ck.job != job {
+            return Err(RunError::Usage(format!(
+                "checkpoint {} belongs to another pipeline or other options (it was made for \
+                 `{}`); carrying on from it would mix two jobs. Run the same pipeline with the \
+                 same inputs and options, or pass --reset to start over",
+                s.path().display(),
+                ck.pipeline.trim()
+            )));
+        }
     }
 
-    let (inputs, mut sources) = open_inputs(cfg)?;
-    let out = open_output(cfg)?;
+    let (inputs, sources) = open_inputs(cfg, saved.as_ref())?;
+    let needs_time = plan.needs_time;
+    let mut chain = Chain::new(plan.ops);
+    if let (Some(ck), Some(s)) = (&saved, &store) {
+        let bad = |e: String| {
+            RunError::Usage(format!(
+                "checkpoint {} cannot be restored: {e}; pass --reset to start over",
+                s.path().display()
+            ))
+        };
+        chain.restore(ck.stages.clone()).map_err(bad)?;
+        event_time.restore(&ck.event_time).map_err(bad)?;
+    }
+    // Last, once every check passed: exactly-once may cut the output back.
+    let out = open_output(cfg, saved.as_ref())?;
     let dead_letter = match &cfg.dead_letter {
         Some(p) => Some(open_append(p).map_err(|e| {
             RunError::Runtime(format!("cannot open dead-letter file {}: {e}", p.display()))
         })?),
         None => None,
     };
-    let mut sink = RunSink {
-        out,
-        reporter: Reporter::new(cfg.on_error, dead_letter),
-        stats: Stats::default(),
-        progress: Progress::off(),
+    let ckpt = store.map(|store| Ckpt {
+        store,
+        guarantee: cfg.guarantee,
+        schedule: checkpoint::Schedule::new(cfg.checkpoint_interval),
+        job,
+        pipeline: cfg.pipeline.clone(),
+        dirty: false,
+        resumed_ended: saved.as_ref().is_some_and(|c| c.ended),
+    });
+    let mut session = Session {
+        sources,
+        chain,
+        sink: RunSink {
+            out,
+            reporter: Reporter::new(cfg.on_error, dead_letter),
+            stats: Stats::default(),
+            progress: Progress::off(),
+        },
+        event_time,
+        needs_time,
+        max_line_bytes: cfg.max_line_bytes,
+        output_name: cfg.output.as_ref().map(|p| p.display().to_string()),
+        ckpt,
     };
-    let needs_time = plan.needs_time;
-    let mut chain = Chain::new(plan.ops);
+    if session.holds_output() {
+        session.sink.out.set_hold(true);
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -168,31 +365,28 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
             .map_err(|e| RunError::Runtime(format!("cannot install signal handler: {e}")))?;
     }
 
-    sink.progress = Progress::start(cfg.progress, cfg.follow, &inputs);
-    let reader = reader::spawn(inputs);
-    let result = drive(
-        &reader,
-        &mut sources,
-        &mut chain,
-        &mut sink,
-        &mut event_time,
-        needs_time,
-        &stop,
-    );
-    sink.progress.finish();
+    session.sink.progress = Progress::start(cfg.progress, cfg.follow, &inputs);
+    let reader = reader::spawn(inputs, cfg.follow);
+    let result = session
+        .drive(&reader, &stop)
+        .and_then(|ending| session.finish(ending));
+    session.sink.progress.finish();
     if let Err(RunError::Runtime(_)) = &result {
-        // Results made before the failure are still the user's: write them out.
-        let _ = sink.out.flush();
-        let _ = sink.reporter.flush();
+        // Results made before the failure are still the user's: write them
+        // out — unless at-most-once holds them back because no checkpoint
+        // covers them (a restart makes them again).
+        if !session.holds_output() {
+            let _ = session.sink.out.flush();
+        }
+        let _ = session.sink.reporter.flush();
     }
     result?;
-    sink.out.flush().map_err(output_error)?;
-    sink.reporter.flush().ok();
-    if let Some(s) = sink.reporter.summary() {
+    session.sink.reporter.flush().ok();
+    if let Some(s) = session.sink.reporter.summary() {
         eprintln!("{s}");
     }
     if cfg.stats {
-        print_stats(&sink, started);
+        print_stats(&session.sink, started);
     }
     Ok(())
 }
@@ -213,107 +407,267 @@ fn print_stats(sink: &RunSink, started: Instant) {
     );
 }
 
-/// Read every input to its end (or until a stage stops the run or a signal
-/// arrives), then end the chain.
-fn drive(
-    reader: &reader::Reader,
-    sources: &mut [SourceState],
-    chain: &mut Chain,
-    sink: &mut RunSink,
-    event_time: &mut EventTime,
-    needs_time: bool,
-    stop: &AtomicBool,
-) -> Result<(), RunError> {
-    // How often the loop wakes on a quiet input to run timers and see signals.
-    const TICK: Duration = Duration::from_millis(50);
-    let mut finished = vec![false; sources.len()];
-    let mut flow = Flow::Continue;
-    'read: while flow == Flow::Continue {
-        let msg = match reader.rx.try_recv() {
-            Ok(m) => Some(m),
-            Err(TryRecvError::Disconnected) => break,
-            Err(TryRecvError::Empty) => {
-                // Nothing more is ready: everything pending goes out now (§7).
-                sink.out.flush().map_err(output_error)?;
-                sink.reporter.flush().ok();
-                match reader.rx.recv_timeout(TICK) {
-                    Ok(m) => Some(m),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
-            }
-        };
-        if stop.load(Ordering::Relaxed) {
-            // SIGINT/SIGTERM without a checkpoint is the end of input (§2).
-            break;
-        }
-        let now = now_ms();
-        match msg {
-            None => {
-                if needs_time {
-                    if let Some(wm) = event_time.on_idle(now) {
-                        flow = chain.watermark(wm, sink)?;
+impl Session {
+    /// Read the inputs (until their end, a stage stopping the run, or a
+    /// signal), committing checkpoints as they fall due.
+    fn drive(&mut self, reader: &reader::Reader, stop: &AtomicBool) -> Result<Ending, RunError> {
+        // How often the loop wakes on a quiet input to run timers and see signals.
+        const TICK: Duration = Duration::from_millis(50);
+        let mut finished = vec![false; self.sources.len()];
+        let mut flow = Flow::Continue;
+        while flow == Flow::Continue {
+            let msg = match reader.rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {
+                    // Nothing more is ready: everything pending goes out now (§7).
+                    self.flush_idle()?;
+                    match reader.rx.recv_timeout(TICK) {
+                        Ok(m) => Some(m),
+                        Err(RecvTimeoutError::Timeout) => None,
+                        Err(RecvTimeoutError::Disconnected) => break,
                     }
                 }
+            };
+            if stop.load(Ordering::Relaxed) {
+                // SIGINT/SIGTERM: without a checkpoint it is the end of input
+                // (§2); with one, the open state is kept for the next run.
+                return Ok(match self.ckpt {
+                    Some(_) => Ending::Signal,
+                    None => Ending::Input,
+                });
             }
-            Some(Msg::Data { source, data }) => {
-                sink.stats.bytes_in += data.len() as u64;
-                event_time.saw_input(now);
-                let src = &mut sources[source];
-                let mut engine = Engine {
-                    chain,
-                    sink,
-                    event_time,
-                    needs_time,
-                    now,
-                    source: source as u32,
-                };
-                let go = src.splitter.feed(&data, |piece| {
-                    engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece)
-                })?;
-                let _ = reader.recycle.try_send(data);
-                sink.progress
-                    .update(sink.stats.bytes_in, sink.stats.events_in);
-                if !go {
-                    flow = Flow::Stop;
+            let now = now_ms();
+            let mut changed = msg.is_some();
+            match msg {
+                None => {
+                    if self.needs_time {
+                        if let Some(wm) = self.event_time.on_idle(now) {
+                            flow = self.chain.watermark(wm, &mut self.sink)?;
+                            changed = true;
+                        }
+                    }
+                }
+                Some(Msg::Open {
+                    source,
+                    id,
+                    start,
+                    why,
+                }) => flow = self.open_file(source, id, start, why, now)?,
+                Some(Msg::Data { source, data }) => {
+                    flow = self.data(source, &data, now)?;
+                    let _ = reader.recycle.try_send(data);
+                }
+                Some(Msg::End { source }) => {
+                    flow = self.finish_file(source, now)?;
+                    finished[source] = true;
+                    if finished.iter().all(|f| *f) {
+                        break;
+                    }
+                }
+                Some(Msg::Failed { source, error }) => {
+                    return Err(RunError::Runtime(format!(
+                        "cannot read {}: {error}",
+                        self.sources[source].name
+                    )));
                 }
             }
-            Some(Msg::End { source }) => {
-                let src = &mut sources[source];
-                let mut engine = Engine {
-                    chain,
-                    sink,
-                    event_time,
-                    needs_time,
-                    now,
-                    source: source as u32,
-                };
-                let go = src.splitter.finish(|piece| {
-                    engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece)
-                })?;
-                if !go {
-                    flow = Flow::Stop;
-                }
-                finished[source] = true;
-                if finished.iter().all(|f| *f) {
-                    break 'read;
-                }
+            if flow == Flow::Continue && self.chain.next_tick().is_some_and(|t| t <= now) {
+                flow = self.chain.tick(now, &mut self.sink)?;
+                changed = true;
             }
-            Some(Msg::Failed { source, error }) => {
-                return Err(RunError::Runtime(format!(
-                    "cannot read {}: {error}",
-                    sources[source].name
-                )));
-            }
+            self.maybe_checkpoint(changed)?;
         }
-        if flow == Flow::Continue && chain.next_tick().is_some_and(|t| t <= now) {
-            flow = chain.tick(now, sink)?;
+        Ok(Ending::Input)
+    }
+
+    /// After reading: end the stages at a real end, and commit the last checkpoint.
+    fn finish(&mut self, ending: Ending) -> Result<(), RunError> {
+        match ending {
+            Ending::Input => {
+                // A run resumed after its input had ended, with nothing new to
+                // read, must not end (and emit) a second time.
+                let nothing_new = self.ckpt.as_ref().is_some_and(|c| c.resumed_ended)
+                    && self.sink.stats.events_in == 0;
+                if !nothing_new {
+                    self.chain.end(&mut self.sink)?;
+                }
+                self.checkpoint(true)
+            }
+            Ending::Signal => self.checkpoint(false),
         }
     }
-    chain.end(sink)?;
-    Ok(())
-}
 
+    /// at-most-once keeps results in memory until a checkpoint covers them.
+    fn holds_output(&self) -> bool {
+        self.ckpt
+            .as_ref()
+            .is_some_and(|c| c.guarantee == Guarantee::AtMostOnce)
+    }
+
+    fn flush(&mut self) -> Result<(), RunError> {
+        self.sink.out.flush().map_err(output_error)?;
+        self.sink.reporter.flush().ok();
+        Ok(())
+    }
+
+    /// The input has nothing ready: results go out now.
+    fn flush_idle(&mut self) -> Result<(), RunError> {
+        if self.holds_output() && self.sink.out.pending() > 0 {
+            return self.checkpoint(false);
+        }
+        self.flush()
+    }
+
+    fn maybe_checkpoint(&mut self, changed: bool) -> Result<(), RunError> {
+        let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
+        let Some(ck) = self.ckpt.as_mut() else {
+            return Ok(());
+        };
+        ck.dirty |= changed;
+        let due = (ck.dirty && ck.schedule.due(lines))
+            || (ck.guarantee == Guarantee::AtMostOnce && self.sink.out.over_high_water());
+        if due {
+            self.checkpoint(false)?;
+        }
+        Ok(())
+    }
+
+    /// Write out pending results and, with `--checkpoint`, commit a
+    /// checkpoint, in the order the guarantee needs (§6):
+    /// - at-most-once: commit first, then write. A crash between the two
+    ///   loses those results; it can never repeat them.
+    /// - at-least-once: write, flush (and fsync `-o`), then commit. A crash
+    ///   before the commit repeats the results since the previous one; it can
+    ///   never lose them.
+    /// - exactly-once: as at-least-once, and the commit records the output
+    ///   file's length; a restart cuts the file back to that length and
+    ///   carries on from the offsets and state committed with it, so the
+    ///   file ends byte for byte as if the run had never stopped.
+    fn checkpoint(&mut self, ended: bool) -> Result<(), RunError> {
+        let Some(guarantee) = self.ckpt.as_ref().map(|c| c.guarantee) else {
+            return self.flush();
+        };
+        if guarantee == Guarantee::AtMostOnce {
+            self.commit(ended, None)?;
+            return self.flush();
+        }
+        self.flush()?;
+        if let Some(name) = &self.output_name {
+            self.sink.out.sync().map_err(|e| {
+                RunError::Runtime(format!(
+                    "cannot fsync output {name}: {e}; the last good checkpoint stands"
+                ))
+            })?;
+        }
+        let len = self.output_name.is_some().then(|| self.sink.out.written());
+        self.commit(ended, len)
+    }
+
+    fn commit(&mut self, ended: bool, output_len: Option<u64>) -> Result<(), RunError> {
+        let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
+        let inputs = self.sources.iter().map(SourceState::state).collect();
+        let event_time = self.event_time.snapshot();
+        let stages = self.chain.snapshot();
+        let Some(ck) = self.ckpt.as_mut() else {
+            return Ok(());
+        };
+        ck.store.commit(&Checkpoint {
+            job: ck.job.clone(),
+            pipeline: ck.pipeline.clone(),
+            inputs,
+            event_time,
+            stages,
+            output_len,
+            ended,
+        })?;
+        ck.schedule.committed(lines);
+        ck.dirty = false;
+        Ok(())
+    }
+
+    /// The reader moved input `source` to another file.
+    fn open_file(
+        &mut self,
+        source: usize,
+        id: FileId,
+        start: u64,
+        why: Opened,
+        now: Millis,
+    ) -> Result<Flow, RunError> {
+        let mut flow = Flow::Continue;
+        if self.sources[source].file.is_some() {
+            // The previous file is finished: its last line counts even
+            // without a newline.
+            flow = self.finish_file(source, now)?;
+        }
+        if why == Opened::Truncated {
+            eprintln!(
+                "streamctl: {} was truncated; reading it again from its start \
+                 (lines written between a copy and the truncation may be lost)",
+                self.sources[source].name
+            );
+        }
+        if flow == Flow::Continue {
+            self.sources[source].open_file(id, start, self.max_line_bytes);
+        }
+        Ok(flow)
+    }
+
+    fn data(&mut self, source: usize, data: &[u8], now: Millis) -> Result<Flow, RunError> {
+        self.sink.stats.bytes_in += data.len() as u64;
+        self.event_time.saw_input(now);
+        let Session {
+            sources,
+            chain,
+            sink,
+            event_time,
+            needs_time,
+            ..
+        } = self;
+        let src = &mut sources[source];
+        src.saw(data);
+        let mut engine = Engine {
+            chain,
+            sink,
+            event_time,
+            needs_time: *needs_time,
+            now,
+            source: source as u32,
+        };
+        let go = src.splitter.feed(data, |piece| {
+            engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece)
+        })?;
+        let st = &self.sink.stats;
+        self.sink.progress.update(st.bytes_in, st.events_in);
+        Ok(if go { Flow::Continue } else { Flow::Stop })
+    }
+
+    /// The file of input `source` is finished: a last line without `\n` counts.
+    fn finish_file(&mut self, source: usize, now: Millis) -> Result<Flow, RunError> {
+        let Session {
+            sources,
+            chain,
+            sink,
+            event_time,
+            needs_time,
+            ..
+        } = self;
+        let src = &mut sources[source];
+        let mut engine = Engine {
+            chain,
+            sink,
+            event_time,
+            needs_time: *needs_time,
+            now,
+            source: source as u32,
+        };
+        let go = src
+            .splitter
+            .finish(|piece| engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece))?;
+        Ok(if go { Flow::Continue } else { Flow::Stop })
+    }
+}
 /// Borrowed pieces of the loop that handle one line.
 struct Engine<'e> {
     chain: &'e mut Chain,
@@ -395,31 +749,80 @@ impl Engine<'_> {
     }
 }
 
-fn open_inputs(cfg: &Config) -> Result<(Vec<Input>, Vec<SourceState>), RunError> {
+/// Open every input; when resuming, find each where the checkpoint left it.
+fn open_inputs(
+    cfg: &Config,
+    saved: Option<&Checkpoint>,
+) -> Result<(Vec<Source>, Vec<SourceState>), RunError> {
     let mut inputs = Vec::new();
     let mut sources = Vec::new();
-    for path in &cfg.inputs {
-        let (input, name, format) = match path {
-            None => (Input::Stdin, "<stdin>".to_string(), cfg.input_format),
-            Some(p) => {
-                let f = File::open(p).map_err(|e| open_error(p, e))?;
-                if f.metadata().is_ok_and(|m| m.is_dir()) {
-                    return Err(RunError::Usage(format!(
-                        "{} is a directory, not an input file",
-                        p.display()
-                    )));
+    for (i, path) in cfg.inputs.iter().enumerate() {
+        let (name, format, current) = match path {
+            None => {
+                let seg = Segment::stdin()
+                    .map_err(|e| RunError::Runtime(format!("cannot read stdin: {e}")))?;
+                if cfg.checkpoint.is_some() && !seg.file.metadata().is_ok_and(|m| m.is_file()) {
+                    return Err(RunError::Usage(
+                        "--checkpoint needs input that can be read again after a restart, but \
+                         stdin is a pipe or a terminal. Let the producer append to a file and \
+                         read that with --follow FILE (e.g. `producer >> app.log &` then \
+                         `streamctl --follow --checkpoint app.ckpt PIPELINE app.log`), or \
+                         redirect stdin from a file"
+                            .into(),
+                    ));
                 }
+                ("<stdin>".to_string(), cfg.input_format, Some(seg))
+            }
+            Some(p) => {
+                let current = match File::open(p) {
+                    Ok(file) => {
+                        let meta = file.metadata().map_err(|e| open_error(p, e))?;
+                        if meta.is_dir() {
+                            return Err(RunError::Usage(format!(
+                                "{} is a directory, not an input file",
+                                p.display()
+                            )));
+                        }
+                        let id = FileId::from_meta(&meta);
+                        Some(Segment { file, id, start: 0 })
+                    }
+                    // Followed like `tail -F`: waited for until it exists.
+                    Err(e) if cfg.follow && e.kind() == io::ErrorKind::NotFound => None,
+                    Err(e) => return Err(open_error(p, e)),
+                };
                 let format = cfg.input_format.or_else(|| Format::from_extension(p));
-                (Input::File(f), p.display().to_string(), format)
+                (p.display().to_string(), format, current)
             }
         };
-        inputs.push(input);
-        sources.push(SourceState {
-            name,
-            decoder: Decoder::new(format),
-            splitter: LineSplitter::new(cfg.max_line_bytes, 0),
-            line_no: 0,
+        let resume = saved.and_then(|c| c.inputs.get(i)).cloned();
+        let segments = match &resume {
+            Some(at) => {
+                let located = checkpoint::locate(
+                    &name,
+                    path.as_deref().unwrap_or(Path::new("-")),
+                    current,
+                    at,
+                    path.is_some(),
+                )
+                .map_err(|e| RunError::Runtime(format!("cannot resume reading {name}: {e}")))?;
+                if let Some(n) = located.notice {
+                    eprintln!("streamctl: {n}");
+                }
+                located.segments
+            }
+            None => current.into_iter().collect(),
+        };
+        inputs.push(Source {
+            path: path.clone(),
+            segments,
         });
+        sources.push(SourceState::new(
+            name,
+            checkpoint::input_name(path.as_deref()),
+            format,
+            cfg.max_line_bytes,
+            resume,
+        ));
     }
     Ok((inputs, sources))
 }
@@ -437,24 +840,52 @@ fn open_append(p: &std::path::Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(p)
 }
 
-fn open_output(cfg: &Config) -> Result<Output, RunError> {
-    let (w, color): (Box<dyn Write + Send>, bool) = match &cfg.output {
-        Some(p) => (
-            Box::new(open_append(p).map_err(|e| {
-                RunError::Runtime(format!("cannot open output {}: {e}", p.display()))
-            })?),
-            false,
-        ),
-        None => {
-            let color = crate::output::table::color_wanted(
-                io::stdout().is_terminal(),
-                std::env::var_os("NO_COLOR").as_deref(),
-            );
-            // Results on the terminal go above the progress bar, not through it.
-            (Box::new(progress::AboveBar(io::stdout())), color)
-        }
+/// Open the output. Resuming exactly-once, `-o` is cut back to the length
+/// the checkpoint committed: what was written after it is made again.
+fn open_output(cfg: &Config, saved: Option<&Checkpoint>) -> Result<Output, RunError> {
+    let Some(p) = &cfg.output else {
+        let color = crate::output::table::color_wanted(
+            io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+        // Results on the terminal go above the progress bar, not through it.
+        return Ok(Output::new(
+            Box::new(progress::AboveBar(io::stdout())),
+            cfg.output_format,
+            cfg.line_buffered,
+            color,
+        ));
     };
-    Ok(Output::new(w, cfg.output_format, cfg.line_buffered, color))
+    let fail = |e: io::Error| RunError::Runtime(format!("cannot open output {}: {e}", p.display()));
+    let file = open_append(p).map_err(fail)?;
+    let mut len = file.metadata().map_err(fail)?.len();
+    let committed = saved.and_then(|c| c.output_len);
+    if let (Guarantee::ExactlyOnce, Some(committed)) = (cfg.guarantee, committed) {
+        if len < committed {
+            return Err(RunError::Usage(format!(
+                "output {} has {len} bytes, fewer than the {committed} the checkpoint covers: it \
+                 was truncated or replaced since, so exactly-once cannot carry on. Restore the \
+                 file, or pass --reset to start over",
+                p.display()
+            )));
+        }
+        if len > committed {
+            file.set_len(committed)
+                .and_then(|_| file.sync_data())
+                .map_err(|e| {
+                    RunError::Runtime(format!(
+                        "cannot cut output {} back to the checkpoint's {committed} bytes: {e}",
+                        p.display()
+                    ))
+                })?;
+            len = committed;
+        }
+    }
+    let sync = file.try_clone().map_err(fail)?;
+    let mut out = Output::new(Box::new(file), cfg.output_format, cfg.line_buffered, false);
+    out.set_written(len);
+    out.set_sync_file(sync);
+    Ok(out)
 }
 
 fn print_explain(cfg: &Config, plan: &Plan, et: &EventTime) {

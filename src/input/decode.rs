@@ -50,9 +50,18 @@ impl Decoder {
         self.format
     }
 
-    /// The CSV/TSV header, once its line was decoded.
+    /// The CSV/TSV header, once its line was decoded (a checkpoint keeps it,
+    /// since a resumed run starts past the header line).
     pub fn header(&self) -> Option<&[String]> {
         self.header.as_deref()
+    }
+
+    /// Carry on from a checkpoint: the format the first line settled and the header.
+    pub fn resume(&mut self, format: Option<Format>, header: Option<Vec<String>>) {
+        if format.is_some() {
+            self.format = format;
+        }
+        self.header = header;
     }
 
     pub fn decode<'a>(&'a mut self, line: &'a [u8], pos: Pos) -> Decoded<'a> {

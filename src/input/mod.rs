@@ -2,6 +2,7 @@
 //! and per-format decoding.
 
 pub mod decode;
+pub mod follow;
 pub mod json_index;
 pub mod lines;
 pub mod logfmt;

@@ -32,6 +32,11 @@ pub struct Output {
     line_buffered: bool,
     /// Bytes handed to the writer so far (the committed length for `-o`).
     written: u64,
+    /// Keep everything in the buffer until `flush` (at-most-once: the
+    /// checkpoint is committed before results are written).
+    hold: bool,
+    /// The output file, to fsync it (`-o`).
+    sync: Option<std::fs::File>,
 }
 
 impl Output {
@@ -47,12 +52,16 @@ impl Output {
             enc: Encoder::new(format, color),
             line_buffered,
             written: 0,
+            hold: false,
+            sync: None,
         }
     }
 
     pub fn write_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
         self.enc.encode(ev, &mut self.buf);
-        if self.line_buffered {
+        if self.hold {
+            Ok(())
+        } else if self.line_buffered {
             self.flush()
         } else if self.buf.len() >= HIGH_WATER {
             self.drain()
@@ -85,5 +94,33 @@ impl Output {
     /// Set the count of bytes already in an appended output file.
     pub fn set_written(&mut self, n: u64) {
         self.written = n;
+    }
+
+    /// Hold results in memory until `flush` (see `hold`).
+    pub fn set_hold(&mut self, hold: bool) {
+        self.hold = hold;
+    }
+
+    /// Bytes of results not handed to the writer yet.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Held results have reached the size at which they would have been written.
+    pub fn over_high_water(&self) -> bool {
+        self.buf.len() >= HIGH_WATER
+    }
+
+    /// The file behind the writer, so `sync` can fsync it.
+    pub fn set_sync_file(&mut self, f: std::fs::File) {
+        self.sync = Some(f);
+    }
+
+    /// fsync the output file, if there is one (call after `flush`).
+    pub fn sync(&mut self) -> io::Result<()> {
+        match &self.sync {
+            Some(f) => f.sync_data(),
+            None => Ok(()),
+        }
     }
 }
