@@ -33,10 +33,24 @@ pub enum RawFormat {
 }
 
 enum Repr<'a> {
-    /// A JSON object line, untouched so far.
-    Json { members: &'a [Member] },
+    /// A JSON object line, untouched so far except for fields appended with
+    /// `append_field` (new names only), which the JSON encoder writes after
+    /// the original bytes.
+    Json {
+        members: &'a [Member],
+        appended: Vec<(String, Value)>,
+    },
     /// A decoded object.
     Obj(Map<String, Value>),
+}
+
+/// A JSON line with fields appended (see `Event::append_field`).
+pub struct Appended<'a, 'e> {
+    /// The line as read; it ends with the object's `}`.
+    pub line: &'a [u8],
+    /// Whether the object has members (so the first appended field needs a `,`).
+    pub has_members: bool,
+    pub fields: &'e [(String, Value)],
 }
 
 pub struct Event<'a> {
@@ -56,7 +70,10 @@ impl<'a> Event<'a> {
         Event {
             line,
             raw_format: Some(RawFormat::Json),
-            repr: Repr::Json { members },
+            repr: Repr::Json {
+                members,
+                appended: Vec::new(),
+            },
             time: None,
             pos,
         }
@@ -96,14 +113,60 @@ impl<'a> Event<'a> {
 
     /// The original bytes when no stage changed the event.
     pub fn unchanged_raw(&self) -> Option<(&'a [u8], RawFormat)> {
-        self.raw_format.map(|f| (self.line, f))
+        match &self.repr {
+            Repr::Json { appended, .. } if !appended.is_empty() => None,
+            _ => self.raw_format.map(|f| (self.line, f)),
+        }
+    }
+
+    /// An untouched JSON line and the fields appended to it, for the JSON
+    /// encoder: it writes the line without its closing `}`, then the fields.
+    pub fn raw_json_appended(&self) -> Option<Appended<'a, '_>> {
+        match (&self.repr, self.raw_format) {
+            (Repr::Json { members, appended }, Some(RawFormat::Json)) => Some(Appended {
+                line: self.line,
+                has_members: !members.is_empty(),
+                fields: appended,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Add a top-level field. For an untouched JSON line that is already in
+    /// the form the encoder would write (see `is_canonical`) and has no field
+    /// of that name, the line is not decoded: the field is kept beside it and
+    /// written after its bytes (`running` adds its aggregates this way, so a
+    /// step costs no decoding). Otherwise the same as setting it in
+    /// `fields_mut`, with the same output either way.
+    pub fn append_field(&mut self, name: &str, v: Value) {
+        if let Repr::Json { members, appended } = &self.repr {
+            let known = appended.iter().position(|(k, _)| k == name);
+            let fits = if appended.is_empty() {
+                self.raw_top_level(members, name).is_none() && is_canonical(self.line, members)
+            } else {
+                known.is_some() || self.raw_top_level(members, name).is_none()
+            };
+            if fits && self.raw_format == Some(RawFormat::Json) {
+                if let Repr::Json { appended, .. } = &mut self.repr {
+                    match known {
+                        Some(i) => appended[i].1 = v,
+                        None => appended.push((name.to_owned(), v)),
+                    }
+                }
+                return;
+            }
+        }
+        self.fields_mut().insert(name.to_owned(), v);
     }
 
     /// A top-level field, decoded on demand.
     pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
         match &self.repr {
             Repr::Obj(map) => map.get(key).map(Cow::Borrowed),
-            Repr::Json { members } => {
+            Repr::Json { members, appended } => {
+                if let Some((_, v)) = appended.iter().find(|(k, _)| k == key) {
+                    return Some(Cow::Borrowed(v));
+                }
                 let raw = self.raw_top_level(members, key)?;
                 Some(Cow::Owned(decode_json_value(raw)))
             }
@@ -114,8 +177,11 @@ impl<'a> Event<'a> {
     /// for hot paths that hash or compare bytes (group keys).
     pub fn get_raw_json(&self, key: &str) -> Option<&'a [u8]> {
         match &self.repr {
-            Repr::Json { members } => self.raw_top_level(members, key),
-            Repr::Obj(_) => None,
+            // An appended field has no raw bytes (and its name is new).
+            Repr::Json { members, appended } if !appended.iter().any(|(k, _)| k == key) => {
+                self.raw_top_level(members, key)
+            }
+            _ => None,
         }
     }
 
@@ -152,8 +218,9 @@ impl<'a> Event<'a> {
     /// event is no longer written back as its original bytes.
     pub fn fields_mut(&mut self) -> &mut Map<String, Value> {
         self.raw_format = None;
-        if let Repr::Json { .. } = self.repr {
-            self.repr = Repr::Obj(decode_object(self.line));
+        if let Repr::Json { appended, .. } = &mut self.repr {
+            let appended = std::mem::take(appended);
+            self.repr = Repr::Obj(decode_with(self.line, appended));
         }
         match &mut self.repr {
             Repr::Obj(map) => map,
@@ -165,7 +232,7 @@ impl<'a> Event<'a> {
     pub fn to_map(&self) -> Cow<'_, Map<String, Value>> {
         match &self.repr {
             Repr::Obj(map) => Cow::Borrowed(map),
-            Repr::Json { .. } => Cow::Owned(decode_object(self.line)),
+            Repr::Json { appended, .. } => Cow::Owned(decode_with(self.line, appended.to_vec())),
         }
     }
 
@@ -173,7 +240,7 @@ impl<'a> Event<'a> {
     pub fn into_map(self) -> Map<String, Value> {
         match self.repr {
             Repr::Obj(map) => map,
-            Repr::Json { .. } => decode_object(self.line),
+            Repr::Json { appended, .. } => decode_with(self.line, appended),
         }
     }
 
@@ -187,7 +254,11 @@ impl<'a> Event<'a> {
     pub fn keys(&self) -> Vec<String> {
         match &self.repr {
             Repr::Obj(map) => map.keys().cloned().collect(),
-            Repr::Json { .. } => decode_object(self.line).keys().cloned().collect(),
+            Repr::Json { appended, .. } => decode_object(self.line)
+                .keys()
+                .cloned()
+                .chain(appended.iter().map(|(k, _)| k.clone()))
+                .collect(),
         }
     }
 }
@@ -261,6 +332,71 @@ fn decode_object(line: &[u8]) -> Map<String, Value> {
     serde_json::from_slice(line).unwrap_or_default()
 }
 
+/// Whether serde_json writes this object's decoded fields back exactly as
+/// the line reads: compact, no escapes, no duplicate keys, scalar values in
+/// serde's own form (`1.5`, not `1.50`). Only then may fields be appended
+/// to the raw bytes without changing the output. Allocates nothing.
+fn is_canonical(line: &[u8], members: &[Member]) -> bool {
+    if members.len() > 64 || line.first() != Some(&b'{') || line.contains(&b'\\') {
+        return false;
+    }
+    let mut pos = 1usize;
+    for (i, m) in members.iter().enumerate() {
+        if i > 0 {
+            if line.get(pos) != Some(&b',') {
+                return false;
+            }
+            pos += 1;
+        }
+        let compact = line.get(pos) == Some(&b'"')
+            && m.key_start as usize == pos + 1
+            && m.val_start as usize == m.key_end as usize + 2;
+        if !compact
+            || !scalar_is_canonical(m.value(line))
+            || members[..i].iter().any(|o| o.key(line) == m.key(line))
+        {
+            return false;
+        }
+        pos = m.val_end as usize;
+    }
+    line.get(pos) == Some(&b'}') && pos + 1 == line.len()
+}
+
+/// A raw scalar serde_json would write the same way (the line has no `\\`).
+fn scalar_is_canonical(v: &[u8]) -> bool {
+    match v.first() {
+        Some(b'"' | b't' | b'f' | b'n') => true,
+        Some(b'-' | b'0'..=b'9') => {
+            let digits = v.strip_prefix(b"-").unwrap_or(v);
+            if digits.iter().all(u8::is_ascii_digit) {
+                // `-0` reads as the float -0.0; up to 18 digits always fit i64.
+                return v != b"-0" && digits.len() <= 18;
+            }
+            let Some(f) = std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+            else {
+                return false;
+            };
+            let mut buf = [0u8; 40];
+            let mut w: &mut [u8] = &mut buf;
+            if serde_json::to_writer(&mut w, &f).is_err() {
+                return false;
+            }
+            let n = 40 - w.len();
+            buf[..n] == *v
+        }
+        _ => false,
+    }
+}
+
+/// The line's fields, then the appended ones.
+fn decode_with(line: &[u8], appended: Vec<(String, Value)>) -> Map<String, Value> {
+    let mut map = decode_object(line);
+    map.extend(appended);
+    map
+}
+
 impl Fields for Event<'_> {
     fn field(&self, path: &[String]) -> Option<Cow<'_, Value>> {
         self.get_path(path)
@@ -300,6 +436,85 @@ mod tests {
         index_object(line, &mut idx).unwrap();
         let ev = Event::from_json_line(line, &idx, Pos::default());
         assert_eq!(ev.get("status").unwrap().as_ref(), &Value::from(500));
+    }
+
+    /// JSON output of `line` with fields appended: through `append_field`
+    /// and through a full decode. Also returns whether the raw path was taken.
+    fn appended_both_ways(line: &str, fields: &[(&str, Value)]) -> (String, String, bool) {
+        use crate::output::Encoder;
+        use crate::output::OutFormat;
+        let mut idx = Vec::new();
+        index_object(line.as_bytes(), &mut idx).unwrap();
+        let mut fast = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
+        let mut slow = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
+        for (k, v) in fields {
+            fast.append_field(k, v.clone());
+            slow.fields_mut().insert(k.to_string(), v.clone());
+        }
+        let raw = fast
+            .raw_json_appended()
+            .is_some_and(|a| !a.fields.is_empty());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        Encoder::new(OutFormat::Json, false).encode(&fast, &mut a);
+        Encoder::new(OutFormat::Json, false).encode(&slow, &mut b);
+        assert_eq!(fast.to_map(), slow.to_map(), "fields of {line}");
+        (
+            String::from_utf8(a).unwrap(),
+            String::from_utf8(b).unwrap(),
+            raw,
+        )
+    }
+
+    #[test]
+    fn appended_fields_are_written_as_a_full_decode_would() {
+        let add = [("n", Value::from(1.5)), ("s", Value::from("x"))];
+        for (line, raw) in [
+            (r#"{"a":1,"b":"x","c":true,"d":null,"e":-2.5}"#, true),
+            (r#"{"f":1e20}"#, false),
+            (r#"{"f":0.001,"g":-7}"#, true),
+            (r#"{}"#, true),
+            (r#"{"a": 1}"#, false),
+            (r#"{"a":1.50}"#, false),
+            (r#"{"a":1E2}"#, false),
+            (r#"{"a":-0}"#, false),
+            (r#"{"a":"\u00e9"}"#, false),
+            (r#"{"a":"é"}"#, true),
+            (r#"{"a":[1,2]}"#, false),
+            (r#"{"a":1,"a":2}"#, false),
+            (r#"{"n":7,"b":2}"#, false),
+            (r#"{"a":12345678901234567890}"#, false),
+            (r#" {"a":1}"#, false),
+        ] {
+            let (fast, slow, took_raw) = appended_both_ways(line, &add);
+            assert_eq!(fast, slow, "output for {line}");
+            assert_eq!(took_raw, raw, "raw path for {line}");
+        }
+        // Appending twice to one name keeps the last value, in place.
+        let (fast, slow, raw) = appended_both_ways(
+            r#"{"a":1}"#,
+            &[("x", Value::from(1)), ("x", Value::from(2))],
+        );
+        assert_eq!((fast.as_str(), raw), ("{\"a\":1,\"x\":2}\n", true));
+        assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn appended_fields_are_seen_by_later_stages() {
+        let line = br#"{"a":1}"#;
+        let mut idx = Vec::new();
+        index_object(line, &mut idx).unwrap();
+        let mut ev = Event::from_json_line(line, &idx, Pos::default());
+        ev.append_field("x", Value::from(5));
+        assert!(ev.unchanged_raw().is_none());
+        assert_eq!(ev.get("x").unwrap().as_ref(), &Value::from(5));
+        assert_eq!(ev.get_raw_json("x"), None);
+        assert_eq!(ev.get_raw_json("a"), Some(&b"1"[..]));
+        assert_eq!(ev.keys(), ["a", "x"]);
+        ev.fields_mut().insert("y".into(), Value::Null);
+        assert_eq!(
+            serde_json::to_string(&ev.into_map()).unwrap(),
+            r#"{"a":1,"x":5,"y":null}"#
+        );
     }
 
     #[test]
