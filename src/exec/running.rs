@@ -193,9 +193,8 @@ impl Operator for Running {
             }
             (Group::Kept(_), Scope::Cumulative) => {}
         }
-        let fields = ev.fields_mut();
         for (spec, v) in self.aggs.iter().zip(self.results.drain(..)) {
-            fields.insert(spec.name.clone(), v);
+            ev.append_field(&spec.name, v);
         }
         out.emit(ev)
     }
