@@ -373,7 +373,8 @@ fn warn_duplicates(file: &str, table: &Table) {
 }
 
 fn warn(msg: &str) {
-    eprintln!("streamctl: warning: {msg}");
+    // Above the progress bar, if one is drawn.
+    crate::progress::eprintln(&format!("streamctl: warning: {msg}"));
 }
 
 fn wall_clock_ms() -> Millis {
