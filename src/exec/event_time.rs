@@ -93,11 +93,20 @@ impl EventTime {
         }
         let t = match &self.source {
             Source::Field(path) => {
-                let name = path.join(".");
+                // Hot path: a plain RFC 3339 / epoch string read off the raw
+                // bytes, without decoding it into a String.
+                if let (TimeFormat::Auto, [top]) = (&self.format, path.as_slice()) {
+                    if let Some(t) = ev.get_raw_json(top).and_then(raw_auto_time) {
+                        ev.time = Some(t);
+                        self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
+                        return Ok(());
+                    }
+                }
+                let name = || path.join(".");
                 match ev.get_path(path).as_deref() {
-                    None | Some(Value::Null) => return Err(format!("no time field `{name}`")),
+                    None | Some(Value::Null) => return Err(format!("no time field `{}`", name())),
                     Some(v) => self.format.parse(v).ok_or_else(|| {
-                        format!("unparsable timestamp in `{name}`: {}", short_text(v))
+                        format!("unparsable timestamp in `{}`: {}", name(), short_text(v))
                     })?,
                 }
             }
@@ -163,6 +172,16 @@ impl EventTime {
             .ok_or("event time: no watermark")?;
         Ok(())
     }
+}
+
+/// `auto` time of a raw JSON string without escapes; anything else (numbers,
+/// escapes, failures) goes the general way, which also words the error.
+fn raw_auto_time(raw: &[u8]) -> Option<Millis> {
+    let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if inner.contains(&b'\\') {
+        return None;
+    }
+    crate::timefmt::parse_auto_str(std::str::from_utf8(inner).ok()?)
 }
 
 /// A value as shown in a message: JSON text, cut at 60 characters.
