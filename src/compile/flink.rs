@@ -67,6 +67,7 @@ pub fn compile(opts: &Options) -> Result<String, String> {
 
     let mut c = Compiler {
         views: Vec::new(),
+        pre: Vec::new(),
         explain: Vec::new(),
     };
     let mut rel = source.rel.clone();
@@ -79,8 +80,9 @@ pub fn compile(opts: &Options) -> Result<String, String> {
         if text.len() > 200 {
             text = format!("{}…", text.chars().take(200).collect::<String>());
         }
+        let pre: String = c.pre.drain(..).collect();
         c.views.push(format!(
-            "-- {}. {text}\nCREATE TEMPORARY VIEW {} AS\n{body};\n",
+            "-- {}. {text}\n{pre}CREATE TEMPORARY VIEW {} AS\n{body};\n",
             i + 1,
             q(&name)
         ));
@@ -561,6 +563,8 @@ pub fn interval(ms: i64) -> String {
 
 struct Compiler {
     views: Vec<String>,
+    /// Helper views the current stage needs before its own.
+    pre: Vec<String>,
     explain: Vec<String>,
 }
 
@@ -768,15 +772,45 @@ impl Compiler {
                 if !rel.rowtime {
                     return Err("the window needs event time, which the rows lost at an earlier aggregate without a window".into());
                 }
-                if rel.cols.iter().any(|c| {
-                    matches!(
-                        c.name.as_str(),
-                        "window_start" | "window_end" | "window_time"
-                    )
-                }) {
-                    return Err("its input already has `window_start`/`window_end` columns, which Flink's window functions add again; `rename` them first".into());
+                let is_window_col =
+                    |n: &str| matches!(n, "window_start" | "window_end" | "window_time");
+                let mut table = q(&rel.name);
+                if rel.cols.iter().any(|c| is_window_col(&c.name)) {
+                    // Flink's window functions add these columns again: a
+                    // helper view leaves the earlier window's out, unless
+                    // this stage reads them.
+                    let mut read = Vec::new();
+                    a.by.iter()
+                        .for_each(|k| crate::expr::fields_read(&k.expr, &mut read));
+                    a.aggs
+                        .iter()
+                        .filter_map(|c| c.arg.as_ref())
+                        .for_each(|e| crate::expr::fields_read(e, &mut read));
+                    if let Some(p) = read.iter().find(|p| is_window_col(&p[0])) {
+                        return Err(format!(
+                            "it reads `{}` of an earlier window, a name Flink's window functions take for their own; `rename` it first",
+                            p.join(".")
+                        ));
+                    }
+                    let keep = Rel {
+                        name: String::new(),
+                        cols: rel
+                            .cols
+                            .iter()
+                            .filter(|c| !is_window_col(&c.name))
+                            .cloned()
+                            .collect(),
+                        rowtime: true,
+                    };
+                    let helper = format!("{name}_in");
+                    self.pre.push(format!(
+                        "CREATE TEMPORARY VIEW {} AS\nSELECT {}\nFROM {};\n",
+                        q(&helper),
+                        keep.select_all(),
+                        q(&rel.name)
+                    ));
+                    table = q(&helper);
                 }
-                let table = q(&rel.name);
                 let time = format!("DESCRIPTOR({})", q(ROWTIME));
                 let (tvf, what) = match w.kind {
                     WindowKind::Tumbling { size } => (
