@@ -26,6 +26,11 @@ fn fixtures() -> Dir {
     d.create("users.csv", "user_id,country\n7,de\n");
     d.create("mixed.jsonl", "{\"a\":1}\n{\"a\":\"x\"}\n");
     d.create("schema.txt", "ts BIGINT\npath STRING\nstatus INT\n");
+    d.create(
+        "users.jsonl",
+        "{\"id\":7,\"country\":\"de\"}\n{\"id\":8,\"country\":null}\n",
+    );
+    d.create("dup.jsonl", "{\"id\":7}\n{\"id\":7}\n");
     d
 }
 
@@ -195,7 +200,139 @@ fn explain_names_the_flink_operators() {
     );
 }
 
+#[test]
+fn chained_windows() {
+    golden(
+        "chained.sql",
+        &with_sink(&[
+            "count by path every 10s | stats sum(count) as total by path every 1m",
+            "events.jsonl",
+        ]),
+    );
+}
+
+#[test]
+fn running_in_arrival_order() {
+    golden(
+        "running.sql",
+        &with_sink(&[
+            "running count, avg(latency_ms) by lower(path) as p | running max(status) as top last 3",
+            "events.jsonl",
+        ]),
+    );
+}
+
+#[test]
+fn dedup_keeps_the_first_arrival() {
+    golden(
+        "dedup.sql",
+        &with_sink(&["dedup path, status", "events.jsonl"]),
+    );
+}
+
+#[test]
+fn join_before_a_window_is_temporal() {
+    golden(
+        "join_window.sql",
+        &with_sink(&[
+            "join users.jsonl on user.id = id prefix u_ | count by u_country every 1m",
+            "events.jsonl",
+        ]),
+    );
+}
+
+#[test]
+fn left_join_without_event_time_is_a_batch_job() {
+    golden(
+        "left_join.sql",
+        &with_sink(&["left join users.jsonl on status = id", "events.jsonl"]),
+    );
+}
+
+#[test]
+fn top_per_window_and_overall() {
+    golden(
+        "top_window.sql",
+        &with_sink(&["top 2 path by avg(latency_ms) every 1m", "events.jsonl"]),
+    );
+    golden("top.sql", &with_sink(&["top 3 status", "events.jsonl"]));
+}
+
 // ---------------------------------------------------------------- refusals
+
+#[test]
+fn stateful_stages_without_a_faithful_form_are_refused() {
+    let src = "running sum(status) over 1m";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 1 (`running`) to Flink SQL: `over 1m`: streamctl's range holds the events seen so far with time in (t - 1m, t]; Flink's event-time OVER RANGE holds every event in [t - 1m, t], also those that arrive later, so the values differ",
+            src,
+            0,
+            src.len(),
+        ),
+    );
+    let src = "dedup path within 1m";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 1 (`dedup`) to Flink SQL: `within 1m` suppresses a key for 1m of event time after its latest sighting (a debounce); Flink SQL's deduplication keeps the first row per key for good",
+            src,
+            0,
+            src.len(),
+        ),
+    );
+    let src = "count by path every 1m | running sum(count)";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 2 (`running`) to Flink SQL: running works in arrival order, and the rows reaching it come from an earlier aggregate, top or join, which streamctl writes in first-seen order and Flink in no set order",
+            src,
+            25,
+            18,
+        ),
+    );
+    let src = "running ewma(latency_ms, 0.5)";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 1 (`running`) to Flink SQL: `ewma_latency_ms`: ewma has no Flink SQL aggregate",
+            src,
+            0,
+            src.len(),
+        ),
+    );
+    let src = "join dup.jsonl on status = id";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 1 (`join`) to Flink SQL: lookup file dup.jsonl, row 2: a second row for one `id`; streamctl keeps the last, a SQL join would match both: keep one row per key",
+            src,
+            0,
+            src.len(),
+        ),
+    );
+    let src = "join users.csv on user_id";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 1 (`join`) to Flink SQL: the lookup file users.csv is CSV: Flink's csv format has no header line, and streamctl names the columns from it and types each cell by its text; convert it to JSON lines",
+            src,
+            0,
+            src.len(),
+        ),
+    );
+    let src = "count by path | dedup path";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 2 (`dedup`) to Flink SQL: it works in arrival order, which a batch job (needed here for an aggregate without a window, or a left join without event time) does not keep",
+            src,
+            16,
+            10,
+        ),
+    );
+}
 
 fn caret_error(msg: &str, src: &str, col: usize, width: usize) -> String {
     format!(

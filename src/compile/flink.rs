@@ -22,6 +22,8 @@ use crate::lang::LangError;
 
 /// The name of the hidden event-time column in every table and view.
 const ROWTIME: &str = "rowtime";
+/// The processing-time column stages that work in arrival order add.
+const PROCTIME: &str = "proctime";
 /// RFC 3339 UTC with milliseconds, as streamctl writes `window_start`.
 const RFC3339_MS: &str = "yyyy-MM-dd''T''HH:mm:ss.SSS''Z''";
 
@@ -66,6 +68,9 @@ pub fn compile(opts: &Options) -> Result<String, String> {
         .map_err(|(i, why)| refusal(i, &pipeline.stages[i], &why).render(src))?;
 
     let mut c = Compiler {
+        after_stateless: true,
+        batch,
+        lookups: Vec::new(),
         views: Vec::new(),
         pre: Vec::new(),
         explain: Vec::new(),
@@ -124,6 +129,10 @@ pub fn compile(opts: &Options) -> Result<String, String> {
     }
     out.push('\n');
     out.push_str(&source.ddl);
+    for t in &c.lookups {
+        out.push('\n');
+        out.push_str(t);
+    }
     for v in &c.views {
         out.push('\n');
         out.push_str(v);
@@ -205,7 +214,7 @@ fn check_expressions(p: &Pipeline) -> Result<(), LangError> {
 fn stage_needs_time(s: &Stage) -> bool {
     match &s.kind {
         StageKind::Aggregate(a) => a.window.is_some(),
-        StageKind::Running { .. } => true,
+        StageKind::Running { scope, .. } => matches!(scope, RunningScope::Over(_)),
         StageKind::Dedup { within, .. } => within.is_some(),
         StageKind::Top { window, .. } => window.is_some(),
         _ => false,
@@ -222,10 +231,17 @@ fn batch_mode(p: &Pipeline, opts: &Options) -> Result<bool, (usize, String)> {
         StageKind::Top { window, .. } => window.is_none(),
         _ => false,
     });
-    let Some(i) = unwindowed else {
+    let timed = p.stages.iter().any(stage_needs_time);
+    // A left join without event time: a streaming regular join would retract
+    // its unmatched rows; a batch job over the bounded input gives each once.
+    let left_join = p
+        .stages
+        .iter()
+        .position(|s| matches!(&s.kind, StageKind::Join(j) if j.left));
+    let Some(i) = unwindowed.or(if timed { None } else { left_join }) else {
         return Ok(false);
     };
-    if p.stages.iter().any(stage_needs_time) {
+    if timed {
         return Err((
             i,
             "an aggregate without a window gives its rows at end of input, which needs a batch job, and the pipeline's event-time stages need a streaming one; give this aggregate a window (`every D`)".into(),
@@ -234,7 +250,17 @@ fn batch_mode(p: &Pipeline, opts: &Options) -> Result<bool, (usize, String)> {
     if !opts.source_options.is_empty() {
         return Err((
             i,
-            "an aggregate without a window gives its rows at end of input, which Flink does as a batch job over a bounded input; with --source-option the input may be unbounded: give the aggregate a window (`every D`)".into(),
+            "this needs a batch job over a bounded input (an aggregate without a window gives its rows at end of input; a left join without event time gives each row once), and with --source-option the input may be unbounded: give the aggregate a window (`every D`) or the input a time field".into(),
+        ));
+    }
+    if let Some(j) = p
+        .stages
+        .iter()
+        .position(|s| matches!(s.kind, StageKind::Running { .. } | StageKind::Dedup { .. }))
+    {
+        return Err((
+            j,
+            "it works in arrival order, which a batch job (needed here for an aggregate without a window, or a left join without event time) does not keep".into(),
         ));
     }
     Ok(true)
@@ -562,6 +588,13 @@ pub fn interval(ms: i64) -> String {
 }
 
 struct Compiler {
+    /// Every stage so far passed events on in arrival order (stateless
+    /// stages, running and dedup emit each event as it comes).
+    after_stateless: bool,
+    /// The job runs in batch mode.
+    batch: bool,
+    /// `CREATE TABLE`s for lookup files, before the views.
+    lookups: Vec<String>,
     views: Vec<String>,
     /// Helper views the current stage needs before its own.
     pre: Vec<String>,
@@ -690,18 +723,452 @@ impl Compiler {
                     "Calc (projection)".into(),
                 ))
             }
-            StageKind::Aggregate(a) => self.aggregate(a, rel, &scope, name),
+            StageKind::Aggregate(a) => {
+                self.after_stateless = false;
+                self.aggregate(a, rel, &scope, name)
+            }
             StageKind::Parse { kind, .. } => Err(match kind {
                 ParseKind::Regex { .. } => "parse regex types each capture by its text (a number or a string, event by event), which one SQL column cannot".into(),
                 ParseKind::Logfmt => "parse logfmt makes whatever fields each line has, known only at run time; a SQL view has fixed columns".into(),
                 ParseKind::Json => "parse json makes whatever fields each text has, known only at run time; a SQL view has fixed columns".into(),
             }),
             StageKind::Head(_) => Err("head N ends the job after the first N events; a Flink job over a partitioned stream has no single \"first N\" and does not stop".into()),
-            StageKind::Running { .. } => Err("running aggregates are not translated by this version".into()),
-            StageKind::Join(_) => Err("join is not translated by this version".into()),
-            StageKind::Dedup { .. } => Err("dedup is not translated by this version".into()),
-            StageKind::Top { .. } => Err("top is not translated by this version".into()),
+            StageKind::Running { aggs, by, scope: rscope } => {
+                self.arrival_order("running")?;
+                let frame = match rscope {
+                    RunningScope::Cumulative => {
+                        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".to_string()
+                    }
+                    RunningScope::Last(n) if *n >= 1 => {
+                        format!("ROWS BETWEEN {} PRECEDING AND CURRENT ROW", n - 1)
+                    }
+                    RunningScope::Last(_) => return Err("`last 0` keeps no event".into()),
+                    RunningScope::Over(d) => {
+                        return Err(format!(
+                            "`over {}`: streamctl's range holds the events seen so far with time in (t - {0}, t]; Flink's event-time OVER RANGE holds every event in [t - {0}, t], also those that arrive later, so the values differ",
+                            duration(*d)
+                        ))
+                    }
+                };
+                let (inner, partition) = arrival_input(rel, &scope, by)?;
+                let over = format!("OVER ({partition}ORDER BY {} {frame})", q(PROCTIME));
+                let mut out: Vec<(Column, String)> = rel
+                    .cols
+                    .iter()
+                    .map(|c| (c.clone(), q(&c.name)))
+                    .collect();
+                for call in aggs {
+                    if matches!(call.func, AggFunc::Distinct) {
+                        return Err(format!(
+                            "`{}`: Flink's OVER windows take no DISTINCT aggregate",
+                            call.name
+                        ));
+                    }
+                    let (sql, ty) = match call.func {
+                        AggFunc::Ewma(_) => {
+                            return Err(format!(
+                                "`{}`: ewma has no Flink SQL aggregate",
+                                call.name
+                            ))
+                        }
+                        _ => agg_call(&scope, call)?,
+                    };
+                    let entry = (
+                        Column {
+                            name: call.name.clone(),
+                            ty,
+                        },
+                        format!("{sql} {over}"),
+                    );
+                    match out.iter_mut().find(|(c, _)| c.name == call.name) {
+                        Some(slot) => *slot = entry,
+                        None => out.push(entry),
+                    }
+                }
+                Ok((
+                    projection(&out, rel, &format!("(\n  {inner}\n)")),
+                    next(out.into_iter().map(|(c, _)| c).collect(), rel.rowtime),
+                    format!(
+                        "OverAggregate (proctime-ordered ROWS {}, i.e. arrival order)",
+                        if matches!(rscope, RunningScope::Cumulative) {
+                            "UNBOUNDED PRECEDING".to_string()
+                        } else {
+                            frame.trim_start_matches("ROWS BETWEEN ").replace(" AND CURRENT ROW", "")
+                        }
+                    ),
+                ))
+            }
+            StageKind::Dedup { keys, within } => {
+                if let Some(d) = within {
+                    return Err(format!(
+                        "`within {}` suppresses a key for {0} of event time after its latest sighting (a debounce); Flink SQL's deduplication keeps the first row per key for good",
+                        duration(d.millis)
+                    ));
+                }
+                self.arrival_order("dedup")?;
+                let (inner, partition) = arrival_input(rel, &scope, keys)?;
+                let body = format!(
+                    "SELECT {}\nFROM (\n  SELECT *, ROW_NUMBER() OVER ({partition}ORDER BY {} ASC) AS {}\n  FROM (\n    {inner}\n  )\n)\nWHERE {} = 1",
+                    rel.select_all(),
+                    q(PROCTIME),
+                    q("rn"),
+                    q("rn")
+                );
+                Ok((
+                    body,
+                    next(rel.cols.clone(), rel.rowtime),
+                    "Deduplicate (ROW_NUMBER over arrival order, keep first)".into(),
+                ))
+            }
+            StageKind::Join(j) => {
+                self.after_stateless = false;
+                self.join(j, rel, &scope, name)
+            }
+            StageKind::Top {
+                n,
+                keys,
+                by,
+                window,
+            } => {
+                self.after_stateless = false;
+                self.top(*n, keys, by.as_ref(), window.as_ref(), rel, &scope, name)
+            }
         }
+    }
+
+    /// Refuse an arrival-order stage after one whose rows come out of Flink
+    /// in another order than streamctl's.
+    fn arrival_order(&self, what: &str) -> Result<(), String> {
+        if self.after_stateless {
+            return Ok(());
+        }
+        Err(format!(
+            "{what} works in arrival order, and the rows reaching it come from an earlier aggregate, top or join, which streamctl writes in first-seen order and Flink in no set order"
+        ))
+    }
+
+    fn join(
+        &mut self,
+        j: &Join,
+        rel: &Rel,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<(String, Rel, String), String> {
+        let path = Path::new(&j.file);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "json" | "jsonl" | "ndjson" => {}
+            "csv" | "tsv" => {
+                return Err(format!(
+                    "the lookup file {} is {}: Flink's csv format has no header line, and streamctl names the columns from it and types each cell by its text; convert it to JSON lines",
+                    j.file,
+                    ext.to_uppercase()
+                ))
+            }
+            _ => return Err(format!("cannot tell the format of lookup file {}", j.file)),
+        }
+        let rows = schema::read_rows(path, usize::MAX)?;
+        let cols = schema::infer(&rows, path)?;
+        let lookup_key = j.lookup_key.clone().unwrap_or_else(|| j.key.display_name());
+        let Some(key_col) = cols.iter().find(|c| c.name == lookup_key) else {
+            return Err(format!(
+                "lookup file {} has no column `{lookup_key}`",
+                j.file
+            ));
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (i, row) in rows.iter().enumerate() {
+            let text = row.get(&lookup_key).and_then(crate::value::key_text);
+            let Some(text) = text else {
+                return Err(format!(
+                    "lookup file {}, row {}: no `{lookup_key}`; streamctl skips such a row, Flink's table needs its key: remove the row",
+                    j.file,
+                    i + 1
+                ));
+            };
+            if !seen.insert(text.into_owned()) {
+                return Err(format!(
+                    "lookup file {}, row {}: a second row for one `{lookup_key}`; streamctl keeps the last, a SQL join would match both: keep one row per key",
+                    j.file,
+                    i + 1
+                ));
+            }
+        }
+        let event_key = scope.value(&Expr {
+            kind: ExprKind::Field(j.key.clone()),
+            span: j.key.span,
+        })?;
+        let ev_key_sql = format!(
+            "{}.{}",
+            q("e"),
+            j.key
+                .parts
+                .iter()
+                .map(|p| q(p))
+                .collect::<Vec<_>>()
+                .join(".")
+        );
+        let lk_sql = format!("{}.{}", q("l"), q(&lookup_key));
+        let cond = match (&event_key.ty, &key_col.ty) {
+            (Ty::Int, Ty::Int) | (Ty::Str, Ty::Str) => format!("{ev_key_sql} = {lk_sql}"),
+            (Ty::Int, Ty::Str) => format!("CAST({ev_key_sql} AS STRING) = {lk_sql}"),
+            (Ty::Str, Ty::Int) => format!("{ev_key_sql} = CAST({lk_sql} AS STRING)"),
+            (a, b) => {
+                return Err(format!(
+                    "the join key is {} in the events and {} in {}; keys match by their text, translated for integers and strings",
+                    a.describe(),
+                    b.describe(),
+                    j.file
+                ))
+            }
+        };
+        let prefix = j.prefix.clone().unwrap_or_default();
+        let mut added: Vec<(Column, String)> = Vec::new();
+        for c in cols.iter().filter(|c| c.name != lookup_key) {
+            let out = format!("{prefix}{}", c.name);
+            if rel.cols.iter().any(|e| e.name == out) || out == ROWTIME {
+                return Err(format!(
+                    "the lookup column `{}` has the name of an event field, whose value streamctl keeps when present, even null, which a SQL column cannot tell from absent; add `prefix P`",
+                    out
+                ));
+            }
+            added.push((
+                Column {
+                    name: out,
+                    ty: c.ty.clone(),
+                },
+                format!("{}.{}", q("l"), q(&c.name)),
+            ));
+        }
+        let temporal = !self.batch && rel.rowtime;
+        if !temporal && !self.batch && j.left {
+            return Err("a left join without event time is a regular join in a streaming job, which retracts the rows it wrote before a match arrived; give the input a time field".into());
+        }
+        let table = format!("lookup_{}", self.lookups.len() + 1);
+        let mut lines: Vec<String> = cols
+            .iter()
+            .map(|c| format!("  {} {}", q(&c.name), c.ty.sql()))
+            .collect();
+        if temporal {
+            // Every row is valid from the epoch on: the table never changes
+            // while the job runs (streamctl's reloads have no equivalent).
+            lines.push(format!("  {} AS TO_TIMESTAMP_LTZ(0, 3)", q("lookup_time")));
+            lines.push(format!(
+                "  WATERMARK FOR {} AS {}",
+                q("lookup_time"),
+                q("lookup_time")
+            ));
+            lines.push(format!("  PRIMARY KEY ({}) NOT ENFORCED", q(&lookup_key)));
+        }
+        self.lookups.push(format!(
+            "-- the lookup file of `{}join {}`\nCREATE TEMPORARY TABLE {} (\n{}\n) WITH (\n{}\n);\n",
+            if j.left { "left " } else { "" },
+            j.file,
+            q(&table),
+            lines.join(",\n"),
+            with_options(&[
+                ("connector".into(), "filesystem".into()),
+                ("path".into(), absolute(path)),
+                ("format".into(), "json".into()),
+            ])
+        ));
+        let mut items: Vec<String> = rel
+            .cols
+            .iter()
+            .map(|c| format!("{}.{}", q("e"), q(&c.name)))
+            .collect();
+        items.extend(
+            added
+                .iter()
+                .map(|(c, sql)| format!("{sql} AS {}", q(&c.name))),
+        );
+        if rel.rowtime {
+            items.push(format!("{}.{}", q("e"), q(ROWTIME)));
+        }
+        let join_kw = if j.left { "LEFT JOIN" } else { "JOIN" };
+        let system_time = if temporal {
+            format!(" FOR SYSTEM_TIME AS OF {}.{}", q("e"), q(ROWTIME))
+        } else {
+            String::new()
+        };
+        let body = format!(
+            "SELECT {}\nFROM {} AS {}\n{join_kw} {}{system_time} AS {}\n  ON {cond}",
+            items.join(", "),
+            q(&rel.name),
+            q("e"),
+            q(&table),
+            q("l")
+        );
+        let mut cols_out = rel.cols.clone();
+        cols_out.extend(added.into_iter().map(|(c, _)| c));
+        Ok((
+            body,
+            Rel {
+                name: name.to_string(),
+                cols: cols_out,
+                rowtime: rel.rowtime,
+            },
+            format!(
+                "{} ({}) with table `{table}` over {}",
+                if temporal { "TemporalJoin" } else { "Join" },
+                if temporal {
+                    "event time: each event meets the table as of its time"
+                } else if self.batch {
+                    "regular, batch"
+                } else {
+                    "regular, inner"
+                },
+                j.file
+            ),
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn top(
+        &mut self,
+        n: u64,
+        keys: &[KeyItem],
+        by: Option<&AggCall>,
+        window: Option<&Window>,
+        rel: &Rel,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<(String, Rel, String), String> {
+        let (agg_sql, agg_ty, agg_name) = match by {
+            Some(call) => {
+                let (sql, ty) = agg_call(scope, call)?;
+                (sql, ty, call.name.clone())
+            }
+            None => ("COUNT(*)".to_string(), Ty::Int, "count".to_string()),
+        };
+        if !matches!(agg_ty, Ty::Int | Ty::Float | Ty::Str | Ty::Null) {
+            return Err(format!(
+                "`{agg_name}` is {}; top orders numbers and strings",
+                agg_ty.describe()
+            ));
+        }
+        let mut key_items = Vec::new();
+        let mut group = Vec::new();
+        let mut cols = Vec::new();
+        let mut outer = Vec::new();
+        let (from, what, rowtime) = match window {
+            Some(w) => {
+                if !rel.rowtime {
+                    return Err("the window needs event time, which the rows lost at an earlier aggregate without a window".into());
+                }
+                if rel.cols.iter().any(|c| {
+                    matches!(
+                        c.name.as_str(),
+                        "window_start" | "window_end" | "window_time"
+                    )
+                }) {
+                    return Err("its input already has `window_start`/`window_end` columns, which Flink's window functions add again; `drop` or `rename` them first".into());
+                }
+                let table = q(&rel.name);
+                let time = format!("DESCRIPTOR({})", q(ROWTIME));
+                let tvf = match w.kind {
+                    WindowKind::Tumbling { size } => {
+                        format!("TUMBLE(TABLE {table}, {time}, {})", interval(size))
+                    }
+                    WindowKind::Hopping { size, slide } => {
+                        if size % slide != 0 {
+                            return Err(format!(
+                                "Flink's HOP needs the size ({}) to be a multiple of the slide ({})",
+                                duration(size),
+                                duration(slide)
+                            ));
+                        }
+                        format!(
+                            "HOP(TABLE {table}, {time}, {}, {})",
+                            interval(slide),
+                            interval(size)
+                        )
+                    }
+                    // streamctl's top sessions are those of the whole stream.
+                    WindowKind::Session { gap } => {
+                        format!("SESSION(TABLE {table}, {time}, {})", interval(gap))
+                    }
+                };
+                for col in ["window_start", "window_end", "window_time"] {
+                    key_items.push(q(col));
+                    group.push(q(col));
+                }
+                for col in ["window_start", "window_end"] {
+                    outer.push(format!(
+                        "DATE_FORMAT({}, '{RFC3339_MS}') AS {}",
+                        q(col),
+                        q(col)
+                    ));
+                    cols.push(Column {
+                        name: col.into(),
+                        ty: Ty::Str,
+                    });
+                }
+                (format!("TABLE({tvf})"), "window Top-N (WindowRank)", true)
+            }
+            None => (q(&rel.name), "Top-N (Rank over the GROUP BY result)", false),
+        };
+        for k in keys {
+            let v = scope.value(&k.expr)?;
+            if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
+                return Err(format!(
+                    "the key `{}` is {}; keys are translated for plain values",
+                    k.name,
+                    v.ty.describe()
+                ));
+            }
+            key_items.push(if v.sql == q(&k.name) {
+                v.sql.clone()
+            } else {
+                format!("{} AS {}", v.sql, q(&k.name))
+            });
+            group.push(v.sql);
+            outer.push(q(&k.name));
+            cols.push(Column {
+                name: k.name.clone(),
+                ty: v.ty,
+            });
+        }
+        key_items.push(format!("{agg_sql} AS {}", q(&agg_name)));
+        outer.push(q(&agg_name));
+        cols.push(Column {
+            name: agg_name.clone(),
+            ty: agg_ty,
+        });
+        if rowtime {
+            outer.push(format!("{} AS {}", q("window_time"), q(ROWTIME)));
+        }
+        let partition = if rowtime {
+            format!("PARTITION BY {}, {} ", q("window_start"), q("window_end"))
+        } else {
+            String::new()
+        };
+        let group_by = if group.is_empty() {
+            String::new()
+        } else {
+            format!("\n    GROUP BY {}", group.join(", "))
+        };
+        let body = format!(
+            "SELECT {}\nFROM (\n  SELECT *, ROW_NUMBER() OVER ({partition}ORDER BY {} DESC NULLS LAST) AS {}\n  FROM (\n    SELECT {}\n    FROM {from}{group_by}\n  )\n)\nWHERE {} <= {n}",
+            outer.join(", "),
+            q(&agg_name),
+            q("rn"),
+            key_items.join(", "),
+            q("rn"),
+        );
+        Ok((
+            body,
+            Rel {
+                name: name.to_string(),
+                cols,
+                rowtime,
+            },
+            format!("{what}: ROW_NUMBER by `{agg_name}` descending, rank <= {n} (ties at rank {n} may pick other groups than streamctl's first-seen order)"),
+        ))
     }
 
     fn aggregate(
@@ -910,6 +1377,40 @@ impl Compiler {
             ops,
         ))
     }
+}
+
+/// The input of an arrival-order stage: every column, the processing-time
+/// attribute, and key expressions that are not plain columns (as `__k1`, …);
+/// with the `PARTITION BY …` clause (empty without keys).
+fn arrival_input(rel: &Rel, scope: &Scope, keys: &[KeyItem]) -> Result<(String, String), String> {
+    let mut extra = vec![format!("PROCTIME() AS {}", q(PROCTIME))];
+    let mut parts = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let v = scope.value(&k.expr)?;
+        if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
+            return Err(format!(
+                "the key `{}` is {}; keys are translated for plain values",
+                k.name,
+                v.ty.describe()
+            ));
+        }
+        if rel.cols.iter().any(|c| q(&c.name) == v.sql) {
+            parts.push(v.sql);
+        } else {
+            let alias = q(&format!("__k{}", i + 1));
+            extra.push(format!("{} AS {alias}", v.sql));
+            parts.push(alias);
+        }
+    }
+    let partition = if parts.is_empty() {
+        String::new()
+    } else {
+        format!("PARTITION BY {} ", parts.join(", "))
+    };
+    Ok((
+        format!("SELECT *, {}\n  FROM {}", extra.join(", "), q(&rel.name)),
+        partition,
+    ))
 }
 
 /// `SELECT expr AS name, …[, rowtime] FROM prev`.

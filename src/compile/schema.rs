@@ -191,11 +191,16 @@ fn parse_type(text: &str) -> Ty {
 /// The first [`SAMPLE_EVENTS`] JSON objects of a file, for inference and for
 /// choosing the time field.
 pub fn read_sample(path: &Path) -> Result<Vec<serde_json::Map<String, Value>>, String> {
+    read_rows(path, SAMPLE_EVENTS)
+}
+
+/// The first `limit` JSON objects of a file.
+pub fn read_rows(path: &Path, limit: usize) -> Result<Vec<serde_json::Map<String, Value>>, String> {
     let file = std::fs::File::open(path)
         .map_err(|e| format!("cannot read {} for the schema: {e}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {
-        if out.len() >= SAMPLE_EVENTS {
+        if out.len() >= limit {
             break;
         }
         let line = line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;

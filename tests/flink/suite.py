@@ -133,6 +133,14 @@ CASES = [
     ("rfc3339_time_strings", "count by level every 30s", "events_iso.jsonl", ["--time-field", "time"]),
     ("lateness_2s", "count every 1m", "events.jsonl", ["--lateness", "2s"]),
     ("window_keys_expr", "count by lower(msg) as m, status >= 500 as bad every 5m", "events.jsonl", []),
+    ("running_cumulative", "running count, sum(bytes), avg(latency_ms), min(path) by path", "events.jsonl", []),
+    ("running_last_n", "where status >= 400 | running max(latency_ms), count as n, first(level) by status last 5", "events.jsonl", []),
+    ("dedup", "dedup user_id, path", "events.jsonl", []),
+    ("dedup_then_window", "dedup user_id, status | count by status every 1m", "events.jsonl", []),
+    ("join_then_window", "join users.jsonl on user_id | stats count, sum(bytes) by country every 1m", "events.jsonl", []),
+    ("left_join_prefix", "left join users.jsonl on user_id prefix u_ | select user_id, u_country, u_plan, status", "events.jsonl", []),
+    ("top_windowed", "top 3 path by sum(bytes) every 1m", "events.jsonl", []),
+    ("top_unwindowed", "where path != null | top 2 status by sum(bytes)", "events.jsonl", []),
 ]
 
 
@@ -254,15 +262,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("-k", default="")
+    ap.add_argument("-k", default="", help="run the cases whose name contains one of these (comma-separated)")
     args = ap.parse_args()
 
     work = os.path.abspath(args.work)
+    args.bin = os.path.abspath(args.bin)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     make_fixtures(work)
 
-    cases = [c for c in CASES if args.k in c[0]]
+    wanted = args.k.split(",")
+    cases = [c for c in CASES if any(w in c[0] for w in wanted)]
     prepared = []
     failed = []
     skipped = []
@@ -270,7 +280,7 @@ def main():
         path = os.path.join(work, inp)
         native = subprocess.run(
             [args.bin, "--stats", "--no-progress", *extra, pipeline, path],
-            capture_output=True, text=True,
+            capture_output=True, text=True, cwd=work,
         )
         if native.returncode != 0 and "not supported yet in this build" in native.stderr:
             # A stage whose native operator has not landed: nothing to compare yet.
@@ -284,7 +294,7 @@ def main():
         sink = os.path.join(work, "sink-" + name)
         compiled = subprocess.run(
             [args.bin, "compile", "--target", "flink-sql", "--sink-path", sink, *extra, pipeline, path],
-            capture_output=True, text=True,
+            capture_output=True, text=True, cwd=work,
         )
         if compiled.returncode != 0:
             failed.append((name, "compile failed: " + compiled.stderr.strip()))
