@@ -295,6 +295,60 @@ fn join_composes_with_other_stages() {
     );
 }
 
+const TIMED: &str = concat!(
+    "{\"ts\":\"2026-01-01T10:00:01Z\",\"user_id\":1}\n",
+    "{\"ts\":\"2026-01-01T10:00:20Z\",\"user_id\":2}\n",
+    "{\"ts\":\"2026-01-01T10:00:40Z\",\"user_id\":3}\n",
+    "{\"ts\":\"2026-01-01T10:00:50Z\",\"user_id\":9}\n",
+    "{\"ts\":\"2026-01-01T10:01:05Z\",\"user_id\":2}\n",
+);
+
+#[test]
+fn join_feeds_windowed_aggregates_with_event_time_kept() {
+    let d = Dir::new();
+    d.create(
+        "users.csv",
+        "id,name,country\n1,ann,FR\n2,bob,DE\n3,cy,FR\n",
+    );
+    assert_eq!(
+        ok_in(
+            &d,
+            &["join users.csv on user_id = id | count by country every 1m"],
+            TIMED
+        ),
+        concat!(
+            "{\"window_start\":\"2026-01-01T10:00:00.000Z\",\"window_end\":\"2026-01-01T10:01:00.000Z\",\"country\":\"FR\",\"count\":2}\n",
+            "{\"window_start\":\"2026-01-01T10:00:00.000Z\",\"window_end\":\"2026-01-01T10:01:00.000Z\",\"country\":\"DE\",\"count\":1}\n",
+            "{\"window_start\":\"2026-01-01T10:01:00.000Z\",\"window_end\":\"2026-01-01T10:02:00.000Z\",\"country\":\"DE\",\"count\":1}\n",
+        )
+    );
+    assert_eq!(
+        ok_in(
+            &d,
+            &["left join users.csv on user_id = id | count by country"],
+            TIMED
+        ),
+        "{\"country\":\"FR\",\"count\":2}\n{\"country\":\"DE\",\"count\":2}\n{\"country\":null,\"count\":1}\n"
+    );
+    // Aggregate rows can be joined too.
+    assert_eq!(
+        ok_in(
+            &d,
+            &["count by user_id | join users.csv on user_id = id | select name, count"],
+            TIMED
+        ),
+        "{\"name\":\"ann\",\"count\":1}\n{\"name\":\"bob\",\"count\":2}\n{\"name\":\"cy\",\"count\":1}\n"
+    );
+    assert_eq!(
+        ok_in(
+            &d,
+            &["join users.csv on user_id = id | dedup country | top 1 country"],
+            TIMED
+        ),
+        "{\"country\":\"FR\",\"count\":1}\n"
+    );
+}
+
 #[test]
 fn duplicate_keys_last_row_wins_with_one_warning() {
     let d = Dir::new();

@@ -216,8 +216,17 @@ impl Operator for Join {
         // and encoding it again would cost several times the rest of the join.
         if let Some((line, RawFormat::Json)) = ev.unchanged_raw() {
             // On a clash the event's own value stays (`prefix` avoids clashes).
-            let keep = |i: usize| ev.get_raw_json(&row.fields[i].0).is_none();
-            match append_members(line, row, keep, &mut self.buf) {
+            let names = self.table.names.as_deref();
+            let clash = |i: usize| {
+                let name = names.map_or(&row.fields[i].0, |n| &n[i]);
+                ev.get_raw_json(name).is_some()
+            };
+            let appended = if (0..row.fields.len()).any(clash) {
+                append_members(line, row, |i| !clash(i), &mut self.buf)
+            } else {
+                append_members(line, row, |_| true, &mut self.buf)
+            };
+            match appended {
                 Some(0) => return out.emit(ev),
                 Some(_) if index_object(&self.buf, &mut self.members).is_ok() => {
                     let mut joined = Event::from_json_line(&self.buf, &self.members, ev.pos);
@@ -302,6 +311,12 @@ fn append_members(
     // After `{` (an empty object) the first member takes no comma.
     let mut first = line[last] == b'{';
     let mut appended = 0;
+    if !first && (0..row.fields.len()).all(&mut keep) {
+        // The common case, in one copy (the member ends are not looked at).
+        buf.extend_from_slice(row.json.as_bytes());
+        buf.extend_from_slice(&line[close..]);
+        return Some(row.fields.len());
+    }
     for i in 0..row.fields.len() {
         if keep(i) {
             let member = row.json_member(i).as_bytes();

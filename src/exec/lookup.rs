@@ -94,7 +94,10 @@ pub struct Duplicates {
 
 #[derive(Debug, Default)]
 pub struct Table {
-    rows: FxHashMap<Box<str>, Row>,
+    rows: FxHashMap<Key, Row>,
+    /// The added field names when every row has the same ones (always for
+    /// CSV/TSV): checked for clashes without touching the row.
+    pub names: Option<Box<[String]>>,
     pub duplicates: Option<Duplicates>,
 }
 
@@ -111,6 +114,63 @@ impl Table {
         self.rows.is_empty()
     }
 }
+
+/// A key's text, held in the hash table's own slot when short (ids, codes,
+/// names usually are): a lookup then compares bytes already in cache instead
+/// of following a pointer to a string elsewhere on the heap.
+#[derive(Debug, Clone)]
+enum Key {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+const INLINE: usize = 22;
+
+impl Key {
+    fn new(s: &str) -> Key {
+        if s.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Key::Inline {
+                len: s.len() as u8,
+                bytes,
+            }
+        } else {
+            Key::Heap(s.into())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `str` on a char boundary (the whole string).
+            Key::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or("")
+            }
+            Key::Heap(s) => s,
+        }
+    }
+}
+
+// `Borrow<str>` needs hashing and equality to agree with `str`'s.
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Key {}
 
 /// Why a file could not be made into a table.
 #[derive(Debug, PartialEq)]
@@ -165,6 +225,8 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
     // JSON rows: the fields seen, for the message when no row has the key.
     let mut seen_fields: Vec<String> = Vec::new();
     let mut any_key = false;
+    // The added names: unset, the same for every row so far, or not.
+    let mut names: Option<Option<Vec<String>>> = None;
     for (i, line) in lines(bytes).enumerate() {
         let line_no = i as u64 + 1;
         let pos = Pos {
@@ -219,7 +281,12 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
             json,
             json_ends,
         };
-        if let Some(old) = table.rows.insert(key.clone().into_boxed_str(), row) {
+        match &mut names {
+            None => names = Some(Some(row.fields.iter().map(|(k, _)| k.clone()).collect())),
+            Some(Some(n)) if !n.iter().eq(row.fields.iter().map(|(k, _)| k)) => names = Some(None),
+            _ => {}
+        }
+        if let Some(old) = table.rows.insert(Key::new(&key), row) {
             match &mut table.duplicates {
                 Some(d) => d.count += 1,
                 None => {
@@ -252,6 +319,7 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
             }
         }
     }
+    table.names = names.flatten().map(Vec::into_boxed_slice);
     Ok(table)
 }
 
@@ -392,6 +460,20 @@ mod tests {
         assert_eq!(&*row.json, r#","name":"ann","age":30"#);
         assert_eq!(row.json_member(0), r#","name":"ann""#);
         assert_eq!(row.json_member(1), r#","age":30"#);
+        assert_eq!(
+            t.names.as_deref(),
+            Some(&["name".to_string(), "age".to_string()][..])
+        );
+        // Long keys live on the heap, short ones inline; both are found.
+        let long = "k".repeat(40);
+        let t = parse(
+            format!("id,v\n{long},1\nshort,2\n").as_bytes(),
+            &spec(LookupFormat::Csv, "id", None),
+        )
+        .unwrap();
+        assert_eq!(fields(&t, &long), r#"{"v":1}"#);
+        assert_eq!(fields(&t, "short"), r#"{"v":2}"#);
+        assert!(t.get("k").is_none());
         assert!(t.duplicates.is_none());
     }
 
@@ -411,6 +493,7 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(fields(&t, "1.5"), r#"{"tags":[1]}"#);
         assert_eq!(fields(&t, "z"), r#"{"n":null}"#);
+        assert_eq!(t.names, None, "rows add different names");
     }
 
     #[test]
