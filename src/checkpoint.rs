@@ -366,6 +366,14 @@ impl Schedule {
         }
     }
 
+    /// With an events interval: how many more lines until a commit is due.
+    pub fn lines_until_due(&self, events: u64) -> Option<u64> {
+        match self.interval {
+            Interval::Events(n) => Some((self.events_at_last + n).saturating_sub(events).max(1)),
+            Interval::Every(_) => None,
+        }
+    }
+
     pub fn committed(&mut self, events: u64) {
         self.last = Instant::now();
         self.events_at_last = events;

@@ -358,6 +358,12 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
     if session.holds_output() {
         session.sink.out.set_hold(true);
     }
+    if saved.is_none() {
+        // A first commit before anything is read: a run killed before its
+        // next one resumes from here, and exactly-once then cuts away what
+        // that run wrote (the output may have held results of other runs).
+        session.checkpoint(false)?;
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -455,7 +461,17 @@ impl Session {
                     why,
                 }) => flow = self.open_file(source, id, start, why, now)?,
                 Some(Msg::Data { source, data }) => {
-                    flow = self.data(source, &data, now)?;
+                    // A block holds thousands of lines: with an interval in
+                    // events, it is cut where each checkpoint falls due.
+                    let mut rest = &data[..];
+                    while flow == Flow::Continue && !rest.is_empty() {
+                        let cut = self.next_cut(rest);
+                        flow = self.data(source, &rest[..cut], now)?;
+                        rest = &rest[cut..];
+                        if !rest.is_empty() {
+                            self.maybe_checkpoint(true)?;
+                        }
+                    }
                     let _ = reader.recycle.try_send(data);
                 }
                 Some(Msg::End { source }) => {
@@ -495,6 +511,22 @@ impl Session {
                 self.checkpoint(true)
             }
             Ending::Signal => self.checkpoint(false),
+        }
+    }
+
+    /// How much of `data` to handle before looking whether a checkpoint is
+    /// due: up to the line where an interval in events runs out, else all.
+    fn next_cut(&self, data: &[u8]) -> usize {
+        let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
+        let until = self
+            .ckpt
+            .as_ref()
+            .and_then(|c| c.schedule.lines_until_due(lines));
+        match until {
+            Some(n) => memchr::memchr_iter(b'\n', data)
+                .nth(n as usize - 1)
+                .map_or(data.len(), |i| i + 1),
+            None => data.len(),
         }
     }
 
