@@ -322,6 +322,16 @@ fn stateful_stages_without_a_faithful_form_are_refused() {
             src.len(),
         ),
     );
+    let src = "rename path as proctime | dedup status";
+    refused(
+        &with_sink(&[src, "events.jsonl"]),
+        &caret_error(
+            "cannot compile stage 2 (`dedup`) to Flink SQL: the events have a field `proctime`, a name the compiled job uses for arrival order; `rename` it first",
+            src,
+            26,
+            12,
+        ),
+    );
     let src = "count by path | dedup path";
     refused(
         &with_sink(&[src, "events.jsonl"]),

@@ -1383,6 +1383,16 @@ impl Compiler {
 /// attribute, and key expressions that are not plain columns (as `__k1`, …);
 /// with the `PARTITION BY …` clause (empty without keys).
 fn arrival_input(rel: &Rel, scope: &Scope, keys: &[KeyItem]) -> Result<(String, String), String> {
+    if let Some(c) = rel
+        .cols
+        .iter()
+        .find(|c| c.name == PROCTIME || c.name.starts_with("__k"))
+    {
+        return Err(format!(
+            "the events have a field `{}`, a name the compiled job uses for arrival order; `rename` it first",
+            c.name
+        ));
+    }
     let mut extra = vec![format!("PROCTIME() AS {}", q(PROCTIME))];
     let mut parts = Vec::new();
     for (i, k) in keys.iter().enumerate() {

@@ -143,6 +143,10 @@ CASES = [
     ("top_unwindowed", "where path != null | top 2 status by sum(bytes)", "events.jsonl", []),
 ]
 
+# A control: the compiled job gets another lateness than the native run, so
+# late drops differ; the comparison must see it (else it proves nothing).
+CONTROL = ("control_must_differ", "count by path every 1m", "events.jsonl", [], ["--lateness", "30s"])
+
 
 # ---------------------------------------------------------------- flink
 
@@ -272,11 +276,13 @@ def main():
     make_fixtures(work)
 
     wanted = args.k.split(",")
-    cases = [c for c in CASES if any(w in c[0] for w in wanted)]
+    cases = [c + ([],) for c in CASES if any(w in c[0] for w in wanted)]
+    if any(w in CONTROL[0] for w in wanted):
+        cases.append(CONTROL)
     prepared = []
     failed = []
     skipped = []
-    for name, pipeline, inp, extra in cases:
+    for name, pipeline, inp, extra, compile_extra in cases:
         path = os.path.join(work, inp)
         native = subprocess.run(
             [args.bin, "--stats", "--no-progress", *extra, pipeline, path],
@@ -293,7 +299,7 @@ def main():
         late = re.search(r"late (\d+)", native.stderr)
         sink = os.path.join(work, "sink-" + name)
         compiled = subprocess.run(
-            [args.bin, "compile", "--target", "flink-sql", "--sink-path", sink, *extra, pipeline, path],
+            [args.bin, "compile", "--target", "flink-sql", "--sink-path", sink, *extra, *compile_extra, pipeline, path],
             capture_output=True, text=True, cwd=work,
         )
         if compiled.returncode != 0:
@@ -322,6 +328,13 @@ def main():
         if not native_rows:
             failed.append((name, "the native run wrote no row: the case proves nothing"))
             print("FAIL %s: no rows" % name, flush=True)
+        elif name == CONTROL[0]:
+            if only_n or only_f:
+                passed += 1
+                print("ok   %s: the comparison saw %d + %d differing rows, as it must" % (name, len(only_n), len(only_f)), flush=True)
+            else:
+                failed.append((name, "the compiled job ran with another lateness, yet the rows compared equal: the comparison is blind"))
+                print("FAIL %s" % name, flush=True)
         elif only_n or only_f:
             detail = "%d rows only native, %d only flink (native %d, flink %d)" % (
                 len(only_n), len(only_f), len(native_rows), len(flink_rows))
