@@ -71,7 +71,10 @@ pub struct Running {
     aggs: Vec<AggSpec>,
     keys: KeyExtractor,
     scope: Scope,
-    groups: FxHashMap<Box<[u8]>, Group>,
+    /// Key → index in `groups`: one lookup per event, no allocation for a
+    /// known key.
+    index: FxHashMap<Box<[u8]>, usize>,
+    groups: Vec<(Box<[u8]>, Group)>,
     watermark: Millis,
     /// Watermark of the last sweep over every key (`over`), see `on_watermark`.
     swept: Millis,
@@ -85,11 +88,19 @@ impl Running {
             aggs,
             keys,
             scope,
-            groups: FxHashMap::default(),
+            index: FxHashMap::default(),
+            groups: Vec::new(),
             watermark: Millis::MIN,
             swept: Millis::MIN,
             buf: Vec::new(),
             results: Vec::new(),
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (i, (k, _)) in self.groups.iter().enumerate() {
+            self.index.insert(k.clone(), i);
         }
     }
 
@@ -154,15 +165,26 @@ impl Operator for Running {
             _ => 0,
         };
         self.keys.encode(&ev, &mut self.buf);
-        if !self.groups.contains_key(self.buf.as_slice()) {
-            let g = self.new_group();
-            self.groups.insert(self.buf.as_slice().into(), g);
-        }
+        // Without keys there is one group: skip the map.
+        let known = match self.groups.first() {
+            Some(_) if self.keys.is_empty() => Some(0),
+            _ => self.index.get(self.buf.as_slice()).copied(),
+        };
+        let idx = match known {
+            Some(i) => i,
+            None => {
+                let k: Box<[u8]> = self.buf.as_slice().into();
+                let g = self.new_group();
+                self.index.insert(k.clone(), self.groups.len());
+                self.groups.push((k, g));
+                self.groups.len() - 1
+            }
+        };
         let entry = match self.scope {
             Scope::Cumulative => None,
             _ => Some(self.entry(&ev, time)),
         };
-        let Some(group) = self.groups.get_mut(self.buf.as_slice()) else {
+        let Some((_, group)) = self.groups.get_mut(idx) else {
             return Ok(Flow::Continue);
         };
         match (group, self.scope) {
@@ -207,13 +229,14 @@ impl Operator for Running {
         if let Scope::Over(d) = self.scope {
             if self.watermark.saturating_sub(self.swept) >= d {
                 let horizon = self.watermark.saturating_sub(d);
-                self.groups.retain(|_, g| match g {
+                self.groups.retain_mut(|(_, g)| match g {
                     Group::Kept(q) => {
                         expire(q, horizon);
                         !q.is_empty()
                     }
                     Group::Cumulative(_) => true,
                 });
+                self.reindex();
                 self.swept = self.watermark;
             }
         }
@@ -221,7 +244,8 @@ impl Operator for Running {
     }
 
     fn snapshot(&self) -> Value {
-        let mut groups: Vec<(&Box<[u8]>, &Group)> = self.groups.iter().collect();
+        let mut groups: Vec<(&Box<[u8]>, &Group)> =
+            self.groups.iter().map(|(k, g)| (k, g)).collect();
         // A stable order makes equal states give equal checkpoints.
         groups.sort_by(|a, b| a.0.cmp(b.0));
         let groups: Vec<Value> = groups
@@ -258,6 +282,7 @@ impl Operator for Running {
             .and_then(Value::as_array)
             .ok_or_else(|| bad("without `groups`"))?;
         self.groups.clear();
+        self.index.clear();
         for g in groups {
             let Some([k, s]) = g.as_array().map(Vec::as_slice) else {
                 return Err(bad("has a bad group"));
@@ -289,7 +314,11 @@ impl Operator for Running {
                     Group::Kept(q)
                 }
             };
-            self.groups.insert(key::from_json(k)?.into(), group);
+            self.groups.push((key::from_json(k)?.into(), group));
+        }
+        self.reindex();
+        if self.index.len() != self.groups.len() {
+            return Err(bad("has a key twice"));
         }
         Ok(())
     }

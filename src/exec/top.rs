@@ -80,6 +80,9 @@ pub struct Top {
     /// Windowed: open windows by (end, start).
     open: BTreeMap<(Millis, Millis), Groups>,
     watermark: Millis,
+    /// The latest event time seen: the time of unwindowed rows (as for
+    /// aggregations).
+    max_time: Option<Millis>,
     seq: u64,
     buf: Vec<u8>,
 }
@@ -94,6 +97,7 @@ impl Top {
             all: Groups::default(),
             open: BTreeMap::new(),
             watermark: Millis::MIN,
+            max_time: None,
             seq: 0,
             buf: Vec::new(),
         }
@@ -109,19 +113,18 @@ impl Top {
         keys: &KeyExtractor,
         ev: &Event<'_>,
     ) {
-        if !groups.map.contains_key(buf) {
-            groups.map.insert(
-                buf.into(),
-                Group {
+        match groups.map.get_mut(buf) {
+            Some(g) => agg.update(&mut g.acc, ev),
+            None => {
+                let mut g = Group {
                     values: keys.values(ev),
                     seq: *seq,
                     acc: agg.new_acc(),
-                },
-            );
-            *seq += 1;
-        }
-        if let Some(g) = groups.map.get_mut(buf) {
-            agg.update(&mut g.acc, ev);
+                };
+                *seq += 1;
+                agg.update(&mut g.acc, ev);
+                groups.map.insert(buf.into(), g);
+            }
         }
     }
 
@@ -149,7 +152,10 @@ impl Top {
                 row.insert(name.clone(), v);
             }
             row.insert(self.agg.name.clone(), result);
-            let time = window.map(|(_, end)| window::row_time(end));
+            let time = match window {
+                Some((_, end)) => Some(window::row_time(end)),
+                None => self.max_time,
+            };
             if out.emit(Event::new_row(row, time))? == Flow::Stop {
                 flow = Flow::Stop;
                 break;
@@ -285,6 +291,9 @@ fn rank_cmp(a: &Value, b: &Value) -> Ordering {
 
 impl Operator for Top {
     fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        if let Some(t) = ev.time {
+            self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
+        }
         self.keys.encode(&ev, &mut self.buf);
         let Some(windows) = self.windows else {
             Self::add(
@@ -357,6 +366,7 @@ impl Operator for Top {
             .collect();
         json!({
             "watermark": self.watermark,
+            "max_time": self.max_time,
             "seq": self.seq,
             "groups": groups(&self.all),
             "windows": windows,
@@ -372,6 +382,11 @@ impl Operator for Top {
                 .ok_or_else(|| bad(&format!("without `{name}`")))
         };
         self.watermark = int("watermark")?;
+        self.max_time = match state.get("max_time") {
+            Some(Value::Null) => None,
+            Some(v) => Some(v.as_i64().ok_or_else(|| bad("with a bad `max_time`"))?),
+            None => return Err(bad("without `max_time`")),
+        };
         self.seq = state
             .get("seq")
             .and_then(Value::as_u64)
@@ -472,6 +487,24 @@ mod tests {
                 r#"{"p":"b","count":2}"#,
                 r#"{"p":"c","count":2}"#,
                 r#"{"p":"a","count":1}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn unwindowed_rows_carry_the_latest_event_time() {
+        let steps = [
+            Step::Event(r#"{"p":"a"}"#, Some(5000)),
+            Step::Event(r#"{"p":"b"}"#, Some(7000)),
+            Step::Event(r#"{"p":"b"}"#, Some(6000)),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&|| make("top 5 p"), &steps);
+        assert_eq!(
+            out,
+            [
+                r#"{"p":"b","count":2} @7000"#,
+                r#"{"p":"a","count":1} @7000"#
             ]
         );
     }
