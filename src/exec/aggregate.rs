@@ -131,7 +131,11 @@ impl Aggregate {
         };
         if let ast::Emit::Every(d) = a.emit {
             if d <= 0 {
-                let span = a.window.as_ref().map_or(a.aggs[0].span, |w| w.span);
+                let span = match (&a.window, a.aggs.first()) {
+                    (Some(w), _) => w.span,
+                    (None, Some(c)) => c.span,
+                    (None, None) => crate::lang::span::Span::default(),
+                };
                 return Err(LangError::new(
                     "`emit every` needs a duration longer than 0ms; write e.g. `emit every 10s`",
                     span,

@@ -44,7 +44,7 @@ impl Windows {
                         size / slide,
                         fmt_ms(size),
                         fmt_ms(slide),
-                        fmt_ms((size + MAX_WINDOWS_PER_EVENT - 1) / MAX_WINDOWS_PER_EVENT)
+                        fmt_ms(size.saturating_add(MAX_WINDOWS_PER_EVENT - 1) / MAX_WINDOWS_PER_EVENT)
                     ))
                 } else {
                     Ok(Windows { kind })
