@@ -837,6 +837,58 @@ mod tests {
     }
 
     #[test]
+    fn a_hopping_event_counts_in_its_open_windows_only() {
+        let steps = [
+            ev(r#"{}"#, 5),
+            Step::Watermark(29),
+            // In [0,30) (closed), [10,40) and [20,50): counted twice, not late.
+            ev(r#"{}"#, 25),
+            Step::Watermark(1_000),
+            // All three of its windows closed: late.
+            ev(r#"{}"#, 26),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&make("count every 30ms slide 10ms"), &steps);
+        let counts: Vec<&str> = out
+            .iter()
+            .map(|l| l.rsplit_once("\"count\":").map_or(l.as_str(), |(_, c)| c))
+            .collect();
+        assert_eq!(
+            counts,
+            vec!["1} @9", "1} @19", "1} @29", "1} @39", "1} @49", "late:{}"]
+        );
+    }
+
+    #[test]
+    fn emit_every_with_sessions() {
+        let steps = [
+            Step::Tick(0),
+            ev(r#"{"u":"x"}"#, 1_000),
+            ev(r#"{"u":"y"}"#, 1_500),
+            Step::Tick(100),
+            ev(r#"{"u":"x"}"#, 2_000),
+            Step::Watermark(2_600),
+            Step::Tick(200),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &make("count by u session 1s emit every 100ms"),
+            &steps,
+        );
+        let short: Vec<String> = out
+            .iter()
+            .map(|l| {
+                let v: serde_json::Value =
+                    serde_json::from_str(l.split(" @").next().unwrap()).unwrap();
+                format!("{}{}", v["u"].as_str().unwrap(), v["count"])
+            })
+            .collect();
+        // Tick 100: x's [1000,2000) and y's [1500,2500), by end. Watermark 2600
+        // closes y (final row); x is now [1000,3000). Tick 200: x. End: x.
+        assert_eq!(short, vec!["x1", "y1", "y1", "x2", "x2"]);
+    }
+
+    #[test]
     fn chained_windows_roll_up() {
         // Two stages in one chain: 10s counts summed per minute.
         let make2 = || -> Vec<Box<dyn Operator>> {
