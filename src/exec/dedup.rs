@@ -255,6 +255,61 @@ mod tests {
         assert!(op.expiry.len() <= 101);
     }
 
+    /// Random keys, times out of order and watermarks: the output equals a
+    /// model that forgets nothing (late = behind the watermark, dropped).
+    #[test]
+    fn forgetting_never_changes_the_output() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..20 {
+            let d = 1 + next(3000) as i64;
+            let lateness = next(2000) as i64;
+            let mut op: Box<dyn Operator> = Box::new(Dedup::new(
+                match &crate::lang::parse("dedup k").unwrap().stages[0].kind {
+                    StageKind::Dedup { keys, .. } => KeyExtractor::new(keys).unwrap(),
+                    _ => unreachable!(),
+                },
+                Some(d),
+            ));
+            let mut out = crate::exec::testkit::Collect::default();
+            let mut model: std::collections::HashMap<u64, i64> = Default::default();
+            let mut expected = Vec::new();
+            let (mut max_t, mut wm) = (0i64, Millis::MIN);
+            for i in 0..400i64 {
+                let k = next(12);
+                let t = i * 50 + next(2500) as i64;
+                let line = format!(r#"{{"k":{k},"i":{i}}}"#);
+                if t < wm {
+                    expected.push(format!("late:{line}"));
+                } else {
+                    let dup = model.get(&k).is_some_and(|&last| (t - last).abs() < d);
+                    let last = model.entry(k).or_insert(t);
+                    *last = (*last).max(t);
+                    if !dup {
+                        expected.push(format!("{line} @{t}"));
+                    }
+                }
+                let mut m = serde_json::Map::new();
+                m.insert("k".into(), Value::from(k));
+                m.insert("i".into(), Value::from(i));
+                op.on_event(Event::new_row(m, Some(t)), &mut SinkEmit(&mut out))
+                    .unwrap();
+                max_t = max_t.max(t);
+                wm = wm.max(max_t - lateness);
+                op.on_watermark(wm, &mut SinkEmit(&mut out)).unwrap();
+            }
+            assert_eq!(
+                out.lines, expected,
+                "round {round}, D {d}, lateness {lateness}"
+            );
+        }
+    }
+
     /// An `Emit` straight into a test collector.
     struct SinkEmit<'a>(&'a mut crate::exec::testkit::Collect);
     impl Emit for SinkEmit<'_> {

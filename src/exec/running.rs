@@ -429,6 +429,98 @@ mod tests {
         );
     }
 
+    /// Random keys, times out of order and watermarks: `over D` equals a
+    /// brute-force model that keeps everything (late = behind the watermark).
+    #[test]
+    fn over_d_equals_a_model_that_forgets_nothing() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..20 {
+            let d = 1 + next(3000) as i64;
+            let lateness = next(2000) as i64;
+            let mut op = Running::new(
+                vec![
+                    AggSpec::compile(&agg_call("sum(v)")).unwrap(),
+                    AggSpec::compile(&agg_call("count")).unwrap(),
+                ],
+                KeyExtractor::new(&by_k()).unwrap(),
+                Scope::Over(d),
+            );
+            let mut out = crate::exec::testkit::Collect::default();
+            let mut seen: Vec<(u64, i64, u64)> = Vec::new();
+            let mut expected = Vec::new();
+            let (mut max_t, mut wm) = (0i64, Millis::MIN);
+            for i in 0..400i64 {
+                let k = next(6);
+                let v = next(100);
+                let t = i * 40 + next(2500) as i64;
+                if t < wm {
+                    expected.push(format!(r#"late:{{"k":{k},"v":{v}}}"#));
+                } else {
+                    seen.push((k, t, v));
+                    let range = seen
+                        .iter()
+                        .filter(|(kk, tt, _)| *kk == k && *tt > t - d && *tt <= t);
+                    let (sum, n) = range.fold((0, 0), |(s, n), e| (s + e.2, n + 1));
+                    expected.push(format!(
+                        r#"{{"k":{k},"v":{v},"sum_v":{sum},"count":{n}}} @{t}"#
+                    ));
+                }
+                let mut m = serde_json::Map::new();
+                m.insert("k".into(), Value::from(k));
+                m.insert("v".into(), Value::from(v));
+                op.on_event(Event::new_row(m, Some(t)), &mut Direct(&mut out))
+                    .unwrap();
+                max_t = max_t.max(t);
+                wm = wm.max(max_t - lateness);
+                op.on_watermark(wm, &mut Direct(&mut out)).unwrap();
+            }
+            assert_eq!(
+                out.lines, expected,
+                "round {round}, D {d}, lateness {lateness}"
+            );
+        }
+    }
+
+    fn agg_call(src: &str) -> crate::lang::ast::AggCall {
+        match &crate::lang::parse(&format!("running {src}"))
+            .unwrap()
+            .stages[0]
+            .kind
+        {
+            StageKind::Running { aggs, .. } => aggs[0].clone(),
+            _ => unreachable!(),
+        }
+    }
+
+    fn by_k() -> Vec<crate::lang::ast::KeyItem> {
+        match &crate::lang::parse("running count by k").unwrap().stages[0].kind {
+            StageKind::Running { by, .. } => by.clone(),
+            _ => unreachable!(),
+        }
+    }
+
+    /// An `Emit` straight into a test collector.
+    struct Direct<'a>(&'a mut crate::exec::testkit::Collect);
+    impl Emit for Direct<'_> {
+        fn emit(&mut self, ev: Event<'_>) -> ExecResult {
+            use crate::exec::chain::Sink;
+            self.0.write(ev)
+        }
+        fn late(&mut self, ev: &Event<'_>) {
+            use crate::exec::chain::Sink;
+            self.0.late(ev)
+        }
+        fn stats(&mut self) -> &mut crate::exec::Stats {
+            &mut self.0.stats
+        }
+    }
+
     #[test]
     fn over_d_forgets_quiet_keys() {
         let mut steps = Vec::new();
