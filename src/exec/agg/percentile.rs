@@ -222,6 +222,8 @@ impl Store {
         let offset = field(s, "percentile", "offset")?
             .as_i64()
             .and_then(|o| i32::try_from(o).ok())
+            // Real offsets stay within ±80 000 (|ln x| ≤ 745 for any f64).
+            .filter(|o| o.abs() <= 1_000_000)
             .ok_or("percentile: bad bucket offset")?;
         let bins = field(s, "percentile", "bins")?
             .as_array()
