@@ -81,18 +81,26 @@ fn left_join_keeps_unmatched_events_unchanged() {
 }
 
 #[test]
-fn a_joined_json_event_keeps_its_own_bytes() {
+fn a_joined_json_event_is_written_as_the_encoder_writes_it() {
     let d = Dir::new();
     d.create("users.csv", "id,name,score\n1,\"é \"\"x\"\"\",1.50\n");
-    // Spacing, escapes and number text of the event stay as read; the
-    // added members are written as the JSON encoder writes values.
+    // A changed event is written in the encoder's form, whether or not the
+    // line was already in that form (the fast path keeps it undecoded).
     assert_eq!(
         ok_in(
             &d,
             &["join users.csv on user_id = id"],
             "{ \"user_id\" : 1, \"s\":\"\\u00e9\", \"f\":1.50 }\r\n"
         ),
-        "{ \"user_id\" : 1, \"s\":\"\\u00e9\", \"f\":1.50,\"name\":\"é \\\"x\\\"\",\"score\":1.5}\n"
+        "{\"user_id\":1,\"s\":\"é\",\"f\":1.5,\"name\":\"é \\\"x\\\"\",\"score\":1.5}\n"
+    );
+    assert_eq!(
+        ok_in(
+            &d,
+            &["join users.csv on user_id = id"],
+            "{\"user_id\":1,\"s\":\"é\",\"f\":1.5}\n"
+        ),
+        "{\"user_id\":1,\"s\":\"é\",\"f\":1.5,\"name\":\"é \\\"x\\\"\",\"score\":1.5}\n"
     );
     // A clash on some fields: only the others are added.
     assert_eq!(
@@ -346,6 +354,36 @@ fn join_feeds_windowed_aggregates_with_event_time_kept() {
             TIMED
         ),
         "{\"country\":\"FR\",\"count\":1}\n"
+    );
+}
+
+#[test]
+fn a_late_joined_event_is_dead_lettered_as_read() {
+    let d = Dir::new();
+    d.create("users.csv", "id,name\n1,ann\n");
+    let events = concat!(
+        "{\"ts\":\"2026-01-01T10:01:30Z\",\"user_id\":1}\n",
+        "{ \"ts\":\"2026-01-01T10:00:10Z\", \"user_id\":1 }\n",
+    );
+    let (out, err, code) = run_in(
+        &d,
+        &[
+            "--lateness",
+            "0s",
+            "--dead-letter",
+            "dl.jsonl",
+            "join users.csv on user_id = id | count by name every 1m",
+        ],
+        events,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "{\"window_start\":\"2026-01-01T10:01:00.000Z\",\"window_end\":\"2026-01-01T10:02:00.000Z\",\"name\":\"ann\",\"count\":1}\n"
+    );
+    assert_eq!(
+        d.read("dl.jsonl"),
+        "{ \"ts\":\"2026-01-01T10:00:10Z\", \"user_id\":1 }\n"
     );
 }
 

@@ -4,11 +4,9 @@
 //! The table is read once, at plan time (a missing or malformed file stops
 //! the run before any input is read), into a hash map keyed by key text. Per
 //! event the key is looked up without allocating: an untouched JSON event
-//! lends its raw value bytes. Such an event is not decoded either: the row's
-//! fields, serialised once at load, are appended to its bytes (so its own
-//! part stays as read, and a later dead letter holds the joined line); other
-//! events get the fields through `fields_mut`. While the run goes on, the
-//! file is watched (at
+//! lends its raw value bytes, and the fields go in with `append_field`, which
+//! keeps a canonical JSON line undecoded. While the run goes on, the file is
+//! watched (at
 //! most one `stat` a second, from `on_tick`); a new version is read whole,
 //! checked not to have changed during the read, parsed, and only then
 //! swapped in — between two events, never half-read. A version that fails
@@ -23,8 +21,7 @@ use std::path::PathBuf;
 
 use super::lookup::{self, LookupFormat, ParseError, ReadError, Row, Signature, Spec, Table};
 use super::{Emit, ExecResult, Flow, Operator};
-use crate::event::{decode_json_value, Event, RawFormat};
-use crate::input::json_index::{index_object, Member};
+use crate::event::{decode_json_value, Event};
 use crate::lang::ast::{self, Millis};
 use crate::lang::LangError;
 use crate::value::{key_text, Value};
@@ -45,9 +42,6 @@ pub struct Join {
     next_check: Millis,
     /// The file was missing at the last check (warned once until it is back).
     missing: bool,
-    /// The joined line of an untouched JSON event, and its member index.
-    buf: Vec<u8>,
-    members: Vec<Member>,
 }
 
 impl Join {
@@ -105,8 +99,6 @@ impl Join {
             seen: sig,
             next_check: wall_clock_ms() + CHECK_EVERY_MS,
             missing: false,
-            buf: Vec::new(),
-            members: Vec::new(),
         })
     }
 
@@ -211,35 +203,13 @@ impl Operator for Join {
         if row.fields.is_empty() {
             return out.emit(ev);
         }
-        // The hot path: an untouched JSON event gets the row's members
-        // (serialised at load) appended to its bytes. Decoding it into a map
-        // and encoding it again would cost several times the rest of the join.
-        if let Some((line, RawFormat::Json)) = ev.unchanged_raw() {
+        let names = self.table.names.as_deref();
+        for (i, (own_name, value)) in row.fields.iter().enumerate() {
+            let name = names.map_or(own_name, |n| &n[i]);
             // On a clash the event's own value stays (`prefix` avoids clashes).
-            let names = self.table.names.as_deref();
-            let clash = |i: usize| {
-                let name = names.map_or(&row.fields[i].0, |n| &n[i]);
-                ev.get_raw_json(name).is_some()
-            };
-            let appended = if (0..row.fields.len()).any(clash) {
-                append_members(line, row, |i| !clash(i), &mut self.buf)
-            } else {
-                append_members(line, row, |_| true, &mut self.buf)
-            };
-            match appended {
-                Some(0) => return out.emit(ev),
-                Some(_) if index_object(&self.buf, &mut self.members).is_ok() => {
-                    let mut joined = Event::from_json_line(&self.buf, &self.members, ev.pos);
-                    joined.time = ev.time;
-                    return out.emit(joined);
-                }
-                _ => {}
-            }
-        }
-        let map = ev.fields_mut();
-        for (name, value) in row.fields.iter() {
-            if !map.contains_key(name) {
-                map.insert(name.clone(), value.clone());
+            // `append_field` keeps an untouched canonical JSON line undecoded.
+            if !has_field(&ev, name) {
+                ev.append_field(name, value.clone());
             }
         }
         out.emit(ev)
@@ -292,41 +262,9 @@ fn find_value<'t>(table: &'t Table, v: &Value) -> Option<&'t Row> {
     table.get(&text)
 }
 
-/// `line` (an untouched JSON object) with the members `keep` picks from
-/// `row` appended before its closing brace, into `buf`; how many were
-/// appended. `None` if the line does not look like an object (never for a
-/// line `json_index` accepted).
-fn append_members(
-    line: &[u8],
-    row: &Row,
-    mut keep: impl FnMut(usize) -> bool,
-    buf: &mut Vec<u8>,
-) -> Option<usize> {
-    let close = line.iter().rposition(|&b| b == b'}')?;
-    let last = line[..close]
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())?;
-    buf.clear();
-    buf.extend_from_slice(&line[..=last]);
-    // After `{` (an empty object) the first member takes no comma.
-    let mut first = line[last] == b'{';
-    let mut appended = 0;
-    if !first && (0..row.fields.len()).all(&mut keep) {
-        // The common case, in one copy (the member ends are not looked at).
-        buf.extend_from_slice(row.json.as_bytes());
-        buf.extend_from_slice(&line[close..]);
-        return Some(row.fields.len());
-    }
-    for i in 0..row.fields.len() {
-        if keep(i) {
-            let member = row.json_member(i).as_bytes();
-            buf.extend_from_slice(if first { &member[1..] } else { member });
-            first = false;
-            appended += 1;
-        }
-    }
-    buf.extend_from_slice(&line[close..]);
-    Some(appended)
+/// Whether the event has a top-level field `name` (without decoding it).
+fn has_field(ev: &Event<'_>, name: &str) -> bool {
+    ev.get_raw_json(name).is_some() || ev.get(name).is_some()
 }
 
 /// The key text of a raw JSON value when it can be read off the bytes:
@@ -426,32 +364,6 @@ mod tests {
             lookup_key: lookup_key.map(String::from),
             prefix: prefix.map(String::from),
         }
-    }
-
-    #[test]
-    fn members_are_appended_before_the_closing_brace() {
-        let row = Row {
-            line: 1,
-            fields: vec![("a".into(), Value::from(1)), ("b".into(), Value::from("x"))].into(),
-            json: r#","a":1,"b":"x""#.into(),
-            json_ends: vec![6, 14].into(),
-        };
-        let mut buf = Vec::new();
-        let text = |b: &Vec<u8>| String::from_utf8(b.clone()).unwrap();
-        assert_eq!(
-            append_members(b"{ \"k\" : 1 } ", &row, |_| true, &mut buf),
-            Some(2)
-        );
-        assert_eq!(text(&buf), r#"{ "k" : 1,"a":1,"b":"x"} "#);
-        assert_eq!(append_members(b"{ }", &row, |i| i == 1, &mut buf), Some(1));
-        assert_eq!(text(&buf), r#"{"b":"x"}"#);
-        assert_eq!(append_members(b"{}", &row, |_| true, &mut buf), Some(2));
-        assert_eq!(text(&buf), r#"{"a":1,"b":"x"}"#);
-        assert_eq!(
-            append_members(b"{\"a\":0}", &row, |_| false, &mut buf),
-            Some(0)
-        );
-        assert_eq!(append_members(b"nope", &row, |_| true, &mut buf), None);
     }
 
     #[test]

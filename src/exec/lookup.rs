@@ -65,22 +65,6 @@ pub struct Row {
     /// 1-based line in the file, for the duplicate-key message.
     pub line: u64,
     pub fields: Box<[(String, Value)]>,
-    /// The same fields as JSON object members, each after a comma
-    /// (`,"name":"ann","age":30`), to append to an untouched JSON event.
-    pub json: Box<str>,
-    /// Where each field's member ends in `json`.
-    pub json_ends: Box<[u32]>,
-}
-
-impl Row {
-    /// Field `i` as a JSON member with its leading comma (`,"name":"ann"`).
-    pub fn json_member(&self, i: usize) -> &str {
-        let start = match i {
-            0 => 0,
-            _ => self.json_ends[i - 1] as usize,
-        };
-        &self.json[start..self.json_ends[i] as usize]
-    }
 }
 
 /// The first duplicate key met while loading (later rows win), and how many there were.
@@ -96,7 +80,8 @@ pub struct Duplicates {
 pub struct Table {
     rows: FxHashMap<Key, Row>,
     /// The added field names when every row has the same ones (always for
-    /// CSV/TSV): checked for clashes without touching the row.
+    /// CSV/TSV): read from one place instead of from each row's own strings,
+    /// which are scattered over the heap and rarely in cache.
     pub names: Option<Box<[String]>>,
     pub duplicates: Option<Duplicates>,
 }
@@ -274,12 +259,9 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
                 None => (k, v),
             })
             .collect();
-        let (json, json_ends) = json_members(&fields);
         let row = Row {
             line: line_no,
             fields,
-            json,
-            json_ends,
         };
         match &mut names {
             None => names = Some(Some(row.fields.iter().map(|(k, _)| k.clone()).collect())),
@@ -321,22 +303,6 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
     }
     table.names = names.flatten().map(Vec::into_boxed_slice);
     Ok(table)
-}
-
-/// `,"k":v` for each field, written as the JSON encoder writes them, and
-/// where each ends.
-fn json_members(fields: &[(String, Value)]) -> (Box<str>, Box<[u32]>) {
-    let mut out = String::new();
-    let mut ends = Vec::with_capacity(fields.len());
-    for (k, v) in fields {
-        out.push(',');
-        // Serialising a string or a `Value` into a String cannot fail.
-        out.push_str(&serde_json::to_string(k).unwrap_or_default());
-        out.push(':');
-        out.push_str(&serde_json::to_string(v).unwrap_or_default());
-        ends.push(out.len() as u32);
-    }
-    (out.into_boxed_str(), ends.into_boxed_slice())
 }
 
 /// Lines without their `\n` or `\r\n`; a last line without a newline counts.
@@ -456,10 +422,6 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(fields(&t, "12"), r#"{"name":"ann","age":30}"#);
         assert_eq!(fields(&t, "007"), r#"{"name":"bob","age":null}"#);
-        let row = t.get("12").unwrap();
-        assert_eq!(&*row.json, r#","name":"ann","age":30"#);
-        assert_eq!(row.json_member(0), r#","name":"ann""#);
-        assert_eq!(row.json_member(1), r#","age":30"#);
         assert_eq!(
             t.names.as_deref(),
             Some(&["name".to_string(), "age".to_string()][..])
