@@ -358,10 +358,12 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
     if session.holds_output() {
         session.sink.out.set_hold(true);
     }
-    if saved.is_none() {
+    if saved.is_none() && cfg.guarantee == Guarantee::ExactlyOnce && session.ckpt.is_some() {
         // A first commit before anything is read: a run killed before its
-        // next one resumes from here, and exactly-once then cuts away what
-        // that run wrote (the output may have held results of other runs).
+        // next one resumes from here and cuts away what that run wrote (the
+        // output may hold results of earlier runs, so it cannot just be
+        // emptied). The other guarantees need none: at-least-once may
+        // repeat, and at-most-once writes nothing before its first commit.
         session.checkpoint(false)?;
     }
 

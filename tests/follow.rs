@@ -254,3 +254,46 @@ fn head_ends_a_followed_run() {
     assert!(child.wait().unwrap().success());
     assert_eq!(out, "{\"n\":1}\n{\"n\":2}\n");
 }
+
+#[test]
+fn a_big_burst_just_before_a_rotation_is_read_to_its_end() {
+    let d = Dir::new();
+    let log = d.create("app.log", "start\n");
+    // `head` ends the run once every line was seen; a lost line would leave it waiting.
+    let mut child = Command::new(util::bin_path())
+        .args([
+            "--follow",
+            "-i",
+            "lines",
+            "head 200002",
+            log.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // Megabytes more than one turn of reading, then at once a new file.
+    let burst: String = (0..200_000).map(|i| format!("line {i:06}\n")).collect();
+    append(&log, &burst);
+    std::fs::rename(&log, d.path("app.log.1")).unwrap();
+    append(&log, "new\n");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let last = BufReader::new(stdout)
+            .lines()
+            .map(|l| l.unwrap())
+            .enumerate()
+            .last();
+        let _ = tx.send(last);
+    });
+    let last = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(last) => last,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("lines were lost: the run did not see all 200002");
+        }
+    };
+    assert!(child.wait().unwrap().success());
+    assert_eq!(last, Some((200_001, "{\"line\":\"new\"}".to_string())));
+}

@@ -140,7 +140,7 @@ impl Followed {
             Ok(m) if FileId::from_meta(&m) != cur.id => {
                 // Rotated by rename + create. A writer may have added to the
                 // old file since the last read: finish it, then move on.
-                self.read_available(io)?;
+                while self.read_available(io)? {}
                 self.cur = None;
                 self.open_next(io)?;
                 Ok(true)

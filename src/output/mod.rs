@@ -24,6 +24,8 @@ pub enum OutFormat {
 
 /// Write the buffer out once it holds this much, flush or not.
 const HIGH_WATER: usize = 128 * 1024;
+/// The same for results held back until a checkpoint covers them (at-most-once).
+const HOLD_HIGH_WATER: usize = 4 * 1024 * 1024;
 
 pub struct Output {
     w: Box<dyn Write + Send>,
@@ -106,9 +108,11 @@ impl Output {
         self.buf.len()
     }
 
-    /// Held results have reached the size at which they would have been written.
+    /// Held results are big enough to be written out (after a commit):
+    /// larger than the usual high water, since each write out costs a
+    /// checkpoint commit (fsyncs), yet bounded.
     pub fn over_high_water(&self) -> bool {
-        self.buf.len() >= HIGH_WATER
+        self.buf.len() >= HOLD_HIGH_WATER
     }
 
     /// The file behind the writer, so `sync` can fsync it.
