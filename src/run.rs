@@ -636,11 +636,11 @@ impl Session {
             flow = self.finish_file(source, now)?;
         }
         if why == Opened::Truncated {
-            eprintln!(
+            progress::eprintln(&format!(
                 "streamctl: {} was truncated; reading it again from its start \
                  (lines written between a copy and the truncation may be lost)",
                 self.sources[source].name
-            );
+            ));
         }
         if flow == Flow::Continue {
             self.sources[source].open_file(id, start, self.max_line_bytes);
