@@ -267,3 +267,30 @@ fn slugs_follow_github() {
         "exit-status-and-standard-error"
     );
 }
+
+/// The list at the top is the README's table of contents: every `## `
+/// section is linked from it.
+#[test]
+fn every_section_is_in_the_contents() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let first_section = readme.find("\n## ").expect("a ## section");
+    let contents = &readme[..first_section];
+    let mut in_code = false;
+    let mut missing = Vec::new();
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            if let Some(title) = line.strip_prefix("## ") {
+                if !contents.contains(&format!("](#{})", slug(title))) {
+                    missing.push(title.to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README sections missing from the list at the top (add a link there, and under Reference): {missing:?}"
+    );
+}
