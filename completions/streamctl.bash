@@ -19,9 +19,6 @@ _streamctl() {
             streamctl,compile)
                 cmd="streamctl__subcmd__compile"
                 ;;
-            streamctl,generate)
-                cmd="streamctl__subcmd__generate"
-                ;;
             streamctl,help)
                 cmd="streamctl__subcmd__help"
                 ;;
@@ -32,7 +29,7 @@ _streamctl() {
 
     case "${cmd}" in
         streamctl)
-            opts="-f -F -i -O -o -h -V --pipeline-file --follow --input-format --output-format --output --time-field --time-format --lateness --idle-timeout --checkpoint --guarantee --checkpoint-interval --reset --on-error --dead-letter --max-line-bytes --explain --stats --progress --no-progress --line-buffered --help --version compile help generate"
+            opts="-f -F -i -O -o -h -V --pipeline-file --follow --input-format --output-format --output --time-field --time-format --lateness --idle-timeout --checkpoint --guarantee --checkpoint-interval --reset --on-error --dead-letter --max-line-bytes --explain --stats --progress --no-progress --line-buffered --help --version compile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,20 +165,6 @@ _streamctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        streamctl__subcmd__generate)
-            opts="-h --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -62,7 +62,6 @@ complete -c streamctl -n "__fish_streamctl_needs_command" -s h -l help -d 'Print
 complete -c streamctl -n "__fish_streamctl_needs_command" -s V -l version -d 'Print version'
 complete -c streamctl -n "__fish_streamctl_needs_command" -a "compile" -d 'Compile a pipeline into a job for a distributed engine (Flink SQL) and print it'
 complete -c streamctl -n "__fish_streamctl_needs_command" -a "help" -d 'Print help: the options, or a topic such as the pipeline language'
-complete -c streamctl -n "__fish_streamctl_needs_command" -a "generate" -d 'Write the man pages and shell completions under DIR (the repository root): `cargo run -- generate .`'
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l target -d 'The engine to compile for' -r -f -a "flink-sql\t'Apache Flink SQL (a script for the SQL client or SQL gateway)'"
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l schema -d 'Column names and types of the input, `name type` a line (e.g. `status BIGINT`); default: inferred from the first 1000 events of the FILE or --sample' -r -F
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l sample -d 'Infer the schema from this file\'s first 1000 events instead of the FILE\'s' -r -F
@@ -81,4 +80,3 @@ complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l sink-pat
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l explain -d 'Say which Flink operators each stage becomes, and print no SQL'
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c streamctl -n "__fish_streamctl_using_subcommand help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c streamctl -n "__fish_streamctl_using_subcommand generate" -s h -l help -d 'Print help'

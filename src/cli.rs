@@ -36,10 +36,6 @@ pub enum Command {
     Compile(Box<CompileArgs>),
     /// Print help: the options, or a topic such as the pipeline language.
     Help(HelpArgs),
-    /// Write the man pages and shell completions under DIR (the repository
-    /// root): `cargo run -- generate .`
-    #[command(hide = true)]
-    Generate(GenerateArgs),
 }
 
 /// `streamctl help [TOPIC]`
@@ -58,8 +54,15 @@ pub enum HelpTopic {
     Compile,
 }
 
-/// `streamctl generate DIR` (hidden)
-#[derive(Debug, Args)]
+/// `streamctl generate DIR`: the developer command that writes the man pages
+/// and shell completions (`cargo run -- generate .`). It is parsed apart from
+/// [`Cli`] (`main` looks at the first argument), so it never shows in
+/// `--help`, the man page or the completions, which are generated from `Cli`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "streamctl generate",
+    about = "Write man/ and completions/ under DIR"
+)]
 pub struct GenerateArgs {
     /// The repository root; man/ and completions/ are written under it.
     #[arg(value_name = "DIR")]

@@ -154,6 +154,18 @@ mod tests {
     }
 
     #[test]
+    fn the_developer_command_is_not_offered_to_users() {
+        for (path, bytes) in files() {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                !text.contains("generate"),
+                "{} mentions generate",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
     fn completions_know_the_flags() {
         assert!(text("completions/streamctl.bash").contains("--checkpoint-interval"));
         assert!(text("completions/_streamctl").contains("--output-format"));

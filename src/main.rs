@@ -5,10 +5,24 @@ use std::process::ExitCode;
 use clap::Parser;
 use std::io::Write;
 
-use streamctl::cli::{Cli, Command, Config};
+use streamctl::cli::{Cli, Command, Config, GenerateArgs};
 use streamctl::run::{run, RunError};
 
 fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == "generate") {
+        // The hidden developer command: `cargo run -- generate .`
+        let argv = std::env::args_os().skip(2);
+        let args =
+            GenerateArgs::parse_from(std::iter::once("streamctl generate".into()).chain(argv));
+        return exit(
+            streamctl::generate::write_all(&args.dir)
+                .map_err(|e| RunError::Runtime(e.to_string()))
+                .and_then(|paths| {
+                    let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                    print(&format!("wrote {}\n", list.join(", ")))
+                }),
+        );
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         None => Config::from_cli(cli.run)
@@ -18,13 +32,12 @@ fn main() -> ExitCode {
             .map_err(RunError::Usage)
             .and_then(|script| print(&script)),
         Some(Command::Help(args)) => print(&streamctl::help::topic_text(args.topic)),
-        Some(Command::Generate(args)) => streamctl::generate::write_all(&args.dir)
-            .map_err(|e| RunError::Runtime(e.to_string()))
-            .and_then(|paths| {
-                let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                print(&format!("wrote {}\n", list.join(", ")))
-            }),
     };
+    exit(result)
+}
+
+/// Map a result to the exit status, printing the error.
+fn exit(result: Result<(), RunError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

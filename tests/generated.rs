@@ -2,6 +2,8 @@
 //! generates. When they are not, this test rewrites them (like
 //! rust-analyzer's `ensure_file_contents`) and fails, so the fix is to review
 //! and commit the rewritten files.
+mod util;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -46,4 +48,20 @@ fn man_pages_and_completions_are_current() {
          Review and commit them: git add man completions && git commit\n\
          To regenerate by hand: {REGENERATE}\n"
     );
+}
+
+#[test]
+fn the_generate_command_writes_every_file() {
+    let d = util::Dir::new();
+    let out = util::streamctl()
+        .args(["generate", d.root().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for (rel, want) in files() {
+        assert_eq!(std::fs::read(d.root().join(&rel)).unwrap(), want, "{rel:?}");
+    }
+    let (_, err, code) = util::run(&["generate"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("Usage: streamctl generate <DIR>"), "{err}");
 }
