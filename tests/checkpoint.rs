@@ -526,3 +526,23 @@ fn the_checkpoint_interval_commits_while_running() {
     }
     unsafe { libc::kill(live.child.id() as i32, libc::SIGKILL) };
 }
+
+#[test]
+fn a_failed_output_write_stops_the_run_and_commits_nothing_after_it() {
+    let d = Dir::new();
+    let input = d.create("in.jsonl", lines(1, 3));
+    let ck = d.path("c.ckpt");
+    let (_, err, code) = run_in(&[
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "-o",
+        "/dev/full",
+        "where true",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.starts_with("streamctl: cannot write output"), "{err}");
+    // at-least-once commits only after the results were written: no
+    // checkpoint claims the lines the failed write lost.
+    assert!(!ck.exists());
+}
