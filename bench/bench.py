@@ -261,7 +261,8 @@ def hyperfine(cmd, runs, tmp):
     with open(js) as f:
         r = json.load(f)["results"][0]
     return {"median": r["median"], "mean": r["mean"], "stddev": r.get("stddev") or 0.0,
-            "min": r["min"], "max": r["max"], "runs": len(r["times"])}
+            "min": r["min"], "max": r["max"], "runs": len(r["times"]),
+            "cpu": (r.get("user") or 0.0) + (r.get("system") or 0.0)}
 
 
 def main():
@@ -320,7 +321,8 @@ def main():
                 os.remove(out)
                 results["figures"].setdefault(w, {})[t] = entry
                 print(f"{w} {t:9} " + (
-                    f"median {entry['median']:.3f}s  {entry['mbps']:7.1f} MB/s  RSS {rss / 1024:6.1f} MB"
+                    f"median {entry['median']:.3f}s  {entry['mbps']:7.1f} MB/s  cpu {entry['cpu']:.3f}s"
+                    f"  RSS {rss / 1024:6.1f} MB"
                     if "median" in entry else "no timing") +
                     ("" if entry["agrees"] else f"  DISAGREES: {entry['note']}"), flush=True)
                 with open(results_path, "w") as f:

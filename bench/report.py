@@ -54,8 +54,10 @@ def main():
     L.append(f"- Input: {res.get('events', '?'):,} events; NDJSON {ib.get('json', 0) / 1e6:.1f} MB, "
              f"CSV {ib.get('csv', 0) / 1e6:.1f} MB; users.csv 50,000 rows (bench/gen.py, fixed seed)")
     L.append("- Time: median wall time of several hyperfine runs (output to /dev/null; the file is "
-             "in the page cache). MB/s: input bytes / median. RSS: peak resident set from "
-             "`/usr/bin/time` on a separate run whose output was checked.")
+             "in the page cache). MB/s: input bytes / median wall time. CPU: mean user+system "
+             "time per run (all threads), which the load on the machine disturbs less than wall "
+             "time. RSS: peak resident set from `/usr/bin/time` on a separate run whose output "
+             "was checked.")
     L.append("- Agrees: the tool's output, normalised (numbers to 9 significant digits, "
              "aggregate rows sorted), equals the answer bench/gen.py computed while generating "
              "the data.")
@@ -70,8 +72,8 @@ def main():
             continue
         row = figs[w]
         L.append(f"### {w}: `{desc}`\n")
-        L.append("| tool | median | MB/s | peak RSS | streamctl is × faster | agrees |")
-        L.append("| --- | ---: | ---: | ---: | ---: | --- |")
+        L.append("| tool | median wall | MB/s | CPU (user+sys) | peak RSS | streamctl is × faster | agrees |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
         s = row.get("streamctl", {})
         for t in TOOLS:
             e = row.get(t)
@@ -84,9 +86,10 @@ def main():
             agrees = "yes" if e.get("agrees") else f"**no**: {e.get('note', '')}"
             rss = f"{e.get('rss_kib', 0) / 1024:.1f} MB"
             if med:
-                L.append(f"| {t} | {fmt_time(med)} | {e['mbps']:.0f} | {rss} | {ratio} | {agrees} |")
+                cpu = fmt_time(e["cpu"]) if "cpu" in e else "–"
+                L.append(f"| {t} | {fmt_time(med)} | {e['mbps']:.0f} | {cpu} | {rss} | {ratio} | {agrees} |")
             else:
-                L.append(f"| {t} | – | – | {rss} | | {agrees} |")
+                L.append(f"| {t} | – | – | – | {rss} | | {agrees} |")
         L.append("")
         summary.append(targets(w, row))
 

@@ -12,7 +12,7 @@ use serde_json::Map;
 use crate::expr::Fields;
 use crate::input::json_index::Member;
 use crate::lang::ast::Millis;
-use crate::value::Value;
+use crate::value::{typed_cell, Value};
 
 /// Where an event came from: input number and 1-based line, for messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,6 +42,14 @@ enum Repr<'a> {
     },
     /// A decoded object.
     Obj(Map<String, Value>),
+    /// A CSV row, untouched so far: its cells (unquoted, one after the other
+    /// in `text`, cell i ending at `ends[i]`) under the header's names; a
+    /// cell is typed only when read.
+    Cells {
+        header: &'a [String],
+        text: &'a str,
+        ends: &'a [usize],
+    },
 }
 
 /// A JSON line with fields appended (see `Event::append_field`).
@@ -54,8 +62,12 @@ pub struct Appended<'a, 'e> {
 }
 
 pub struct Event<'a> {
-    /// The input line (without its line ending); empty for rows a stage made.
+    /// The event's JSON or other text (without its line ending); empty for
+    /// rows a stage made.
     line: &'a [u8],
+    /// The input line it came from, for dead letters (`line` too, unless a
+    /// stage built the event's bytes anew, see `derived`).
+    origin: &'a [u8],
     /// `Some` while no stage has changed the event: the line may be echoed.
     raw_format: Option<RawFormat>,
     repr: Repr<'a>,
@@ -69,6 +81,7 @@ impl<'a> Event<'a> {
     pub fn from_json_line(line: &'a [u8], members: &'a [Member], pos: Pos) -> Event<'a> {
         Event {
             line,
+            origin: line,
             raw_format: Some(RawFormat::Json),
             repr: Repr::Json {
                 members,
@@ -88,8 +101,27 @@ impl<'a> Event<'a> {
     ) -> Event<'a> {
         Event {
             line,
+            origin: line,
             raw_format: Some(format),
             repr: Repr::Obj(fields),
+            time: None,
+            pos,
+        }
+    }
+
+    /// An untouched CSV row (see `Repr::Cells`); `ends.len()` is the header's.
+    pub fn from_csv_cells(
+        line: &'a [u8],
+        header: &'a [String],
+        text: &'a str,
+        ends: &'a [usize],
+        pos: Pos,
+    ) -> Event<'a> {
+        Event {
+            line,
+            origin: line,
+            raw_format: Some(RawFormat::Csv),
+            repr: Repr::Cells { header, text, ends },
             time: None,
             pos,
         }
@@ -99,6 +131,7 @@ impl<'a> Event<'a> {
     pub fn new_row(fields: Map<String, Value>, time: Option<Millis>) -> Event<'static> {
         Event {
             line: b"",
+            origin: b"",
             raw_format: None,
             repr: Repr::Obj(fields),
             time,
@@ -107,8 +140,30 @@ impl<'a> Event<'a> {
     }
 
     /// The original input line (empty for produced rows): for dead letters.
+    /// (Not `self.line`, which a stage may have rebuilt: see `derived`.)
+    #[allow(clippy::misnamed_getters)]
     pub fn line(&self) -> &'a [u8] {
-        self.line
+        self.origin
+    }
+
+    /// A JSON line a stage built from this event's bytes, with its index
+    /// (see `exec::rawjson`), as a new untouched event: read lazily and
+    /// echoed as is, with this event's time, position and input line.
+    pub fn derived<'b>(&self, line: &'b [u8], members: &'b [Member]) -> Event<'b>
+    where
+        'a: 'b,
+    {
+        Event {
+            line,
+            origin: self.origin,
+            raw_format: Some(RawFormat::Json),
+            repr: Repr::Json {
+                members,
+                appended: Vec::new(),
+            },
+            time: self.time,
+            pos: self.pos,
+        }
     }
 
     /// The original bytes when no stage changed the event.
@@ -159,6 +214,18 @@ impl<'a> Event<'a> {
         self.fields_mut().insert(name.to_owned(), v);
     }
 
+    /// The line and its member index while the event is an untouched JSON
+    /// line: for stages that build their changed event from these bytes
+    /// instead of decoding it (see `exec::rawjson`).
+    pub fn raw_json_index(&self) -> Option<(&'a [u8], &'a [Member])> {
+        match (&self.repr, self.raw_format) {
+            (Repr::Json { members, appended }, Some(RawFormat::Json)) if appended.is_empty() => {
+                Some((self.line, members))
+            }
+            _ => None,
+        }
+    }
+
     /// A top-level field, decoded on demand.
     pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
         match &self.repr {
@@ -169,6 +236,12 @@ impl<'a> Event<'a> {
                 }
                 let raw = self.raw_top_level(members, key)?;
                 Some(Cow::Owned(decode_json_value(raw)))
+            }
+            Repr::Cells { header, text, ends } => {
+                // A repeated column name: the last one wins, as in the map.
+                let i = header.iter().rposition(|h| h == key)?;
+                let start = if i == 0 { 0 } else { *ends.get(i - 1)? };
+                Some(Cow::Owned(typed_cell(text.get(start..*ends.get(i)?)?)))
             }
         }
     }
@@ -221,10 +294,34 @@ impl<'a> Event<'a> {
         if let Repr::Json { appended, .. } = &mut self.repr {
             let appended = std::mem::take(appended);
             self.repr = Repr::Obj(decode_with(self.line, appended));
+        } else if let Some(map) = self.decode_all() {
+            self.repr = Repr::Obj(map);
         }
         match &mut self.repr {
             Repr::Obj(map) => map,
-            Repr::Json { .. } => unreachable!("decoded just above"),
+            _ => unreachable!("decoded just above"),
+        }
+    }
+
+    /// The whole object of an event not decoded yet (`None` if it is).
+    fn decode_all(&self) -> Option<Map<String, Value>> {
+        match &self.repr {
+            Repr::Obj(_) => None,
+            Repr::Json { appended, .. } => Some(decode_with(self.line, appended.to_vec())),
+            Repr::Cells { header, text, ends } => {
+                let mut start = 0;
+                Some(
+                    header
+                        .iter()
+                        .zip(ends.iter())
+                        .map(|(k, &end)| {
+                            let cell = text.get(start..end).unwrap_or("");
+                            start = end;
+                            (k.clone(), typed_cell(cell))
+                        })
+                        .collect(),
+                )
+            }
         }
     }
 
@@ -232,7 +329,7 @@ impl<'a> Event<'a> {
     pub fn to_map(&self) -> Cow<'_, Map<String, Value>> {
         match &self.repr {
             Repr::Obj(map) => Cow::Borrowed(map),
-            Repr::Json { appended, .. } => Cow::Owned(decode_with(self.line, appended.to_vec())),
+            _ => Cow::Owned(self.decode_all().unwrap_or_default()),
         }
     }
 
@@ -241,6 +338,7 @@ impl<'a> Event<'a> {
         match self.repr {
             Repr::Obj(map) => map,
             Repr::Json { appended, .. } => decode_with(self.line, appended),
+            Repr::Cells { .. } => self.decode_all().unwrap_or_default(),
         }
     }
 
@@ -259,6 +357,7 @@ impl<'a> Event<'a> {
                 .cloned()
                 .chain(appended.iter().map(|(k, _)| k.clone()))
                 .collect(),
+            Repr::Cells { .. } => self.to_map().keys().cloned().collect(),
         }
     }
 }
@@ -360,6 +459,13 @@ fn is_canonical(line: &[u8], members: &[Member]) -> bool {
         pos = m.val_end as usize;
     }
     line.get(pos) == Some(&b'}') && pos + 1 == line.len()
+}
+
+/// Whether a raw value is a scalar serde_json writes back exactly as it
+/// reads (no escapes; numbers in serde's form). `select` builds its line
+/// from such values.
+pub fn raw_scalar_is_canonical(v: &[u8]) -> bool {
+    !v.contains(&b'\\') && scalar_is_canonical(v)
 }
 
 /// A raw scalar serde_json would write the same way (the line has no `\\`).

@@ -91,7 +91,7 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
                 .collect::<Result<Vec<_>, LangError>>()?;
             let names: Vec<String> = items.iter().map(|i| i.name.join(".")).collect();
             (
-                Box::new(exec::select::Select { items }),
+                Box::new(exec::select::Select::new(items)),
                 format!("select: keep {}", names.join(", ")),
             )
         }

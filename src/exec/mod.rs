@@ -21,6 +21,7 @@ pub mod join;
 pub mod key;
 pub mod lookup;
 pub mod parse;
+pub mod rawjson;
 pub mod rename;
 pub mod running;
 pub mod select;

@@ -267,6 +267,14 @@ impl Compiled {
         self.root.test(f)
     }
 
+    /// The field path when the expression is just a field (`select a`).
+    pub fn as_field(&self) -> Option<&[String]> {
+        match &self.root {
+            Node::Field(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// The value, borrowed from the event or the expression when possible.
     pub fn eval_cow<'a>(&'a self, f: &'a dyn Fields) -> Cow<'a, Value> {
         self.root.ev(f)

@@ -76,22 +76,15 @@ impl Decoder {
                 }
             }
         };
+        if format == Format::Json {
+            return self.decode_json(line, pos);
+        }
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
-            Err(e) => {
-                return Decoded::Reject(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
-            }
+            Err(e) => return utf8_reject(e),
         };
         match format {
-            Format::Json => {
-                if text.trim().is_empty() {
-                    return Decoded::Nothing;
-                }
-                match index_object(line, &mut self.members) {
-                    Ok(()) => Decoded::Event(Event::from_json_line(line, &self.members, pos)),
-                    Err(reason) => Decoded::Reject(reason),
-                }
-            }
+            Format::Json => self.decode_json(line, pos),
             Format::Lines => {
                 let mut map = Map::with_capacity(1);
                 map.insert("line".into(), Value::String(text.to_owned()));
@@ -112,8 +105,23 @@ impl Decoder {
         }
     }
 
+    /// The hot path: one pass validates the line (UTF-8 included, see
+    /// json_index) and indexes it. Only a line it refuses is looked at again,
+    /// so that it is rejected as before: invalid UTF-8 first, a blank line
+    /// skipped, else the JSON error.
+    fn decode_json<'a>(&'a mut self, line: &'a [u8], pos: Pos) -> Decoded<'a> {
+        match index_object(line, &mut self.members) {
+            Ok(()) => Decoded::Event(Event::from_json_line(line, &self.members, pos)),
+            Err(reason) => match std::str::from_utf8(line) {
+                Err(e) => utf8_reject(e),
+                Ok(text) if text.trim().is_empty() => Decoded::Nothing,
+                Ok(_) => Decoded::Reject(reason),
+            },
+        }
+    }
+
     fn decode_row<'a>(
-        &mut self,
+        &'a mut self,
         line: &'a [u8],
         text: &str,
         format: Format,
@@ -122,13 +130,10 @@ impl Decoder {
         if text.is_empty() {
             return Decoded::Nothing;
         }
-        let cells = match format {
-            Format::Tsv => split_tsv(text),
-            _ => match self.split_csv(line) {
-                Ok(cells) => cells,
-                Err(reason) => return Decoded::Reject(reason),
-            },
-        };
+        if format == Format::Csv {
+            return self.decode_csv(line, pos);
+        }
+        let cells = split_tsv(text);
         let Some(header) = &self.header else {
             self.header = Some(cells);
             return Decoded::Nothing;
@@ -153,8 +158,42 @@ impl Decoder {
         Decoded::Event(Event::from_decoded(line, raw, map, pos))
     }
 
-    /// One CSV record from one line, with csv_core (quotes, doubled quotes).
-    fn split_csv(&mut self, line: &[u8]) -> Result<Vec<String>, String> {
+    /// A CSV line: the header, or an event that keeps its cells unquoted in
+    /// the decoder's buffers and types one only when a stage reads it.
+    fn decode_csv<'a>(&'a mut self, line: &'a [u8], pos: Pos) -> Decoded<'a> {
+        let (out_len, ends_len) = self.split_csv(line);
+        // Cells end at delimiters, so each is UTF-8 when the whole is.
+        let Ok(text) = std::str::from_utf8(&self.csv_out[..out_len]) else {
+            return Decoded::Reject("invalid UTF-8 in a CSV cell".into());
+        };
+        let ends = &self.csv_ends[..ends_len];
+        if self.header.is_none() {
+            let mut start = 0;
+            let names = ends
+                .iter()
+                .map(|&end| {
+                    let name = text.get(start..end).unwrap_or("").to_owned();
+                    start = end;
+                    name
+                })
+                .collect();
+            self.header = Some(names);
+            return Decoded::Nothing;
+        }
+        let header = self.header.as_deref().unwrap_or_default();
+        if ends.len() != header.len() {
+            return Decoded::Reject(format!(
+                "expected {} fields (as in the header), found {}",
+                header.len(),
+                ends.len()
+            ));
+        }
+        Decoded::Event(Event::from_csv_cells(line, header, text, ends, pos))
+    }
+
+    /// One CSV record from one line, with csv_core (quotes, doubled quotes),
+    /// into `csv_out`/`csv_ends`: the bytes and the count of cell ends used.
+    fn split_csv(&mut self, line: &[u8]) -> (usize, usize) {
         use csv_core::ReadRecordResult as R;
         self.csv.reset();
         let mut input = line;
@@ -181,17 +220,12 @@ impl Decoder {
                 R::Record | R::End => break,
             }
         }
-        let mut cells = Vec::with_capacity(ends_len);
-        let mut start = 0;
-        for &end in &self.csv_ends[..ends_len] {
-            // Ends index into the unescaped output; it is UTF-8 because the line is.
-            let cell = std::str::from_utf8(&self.csv_out[start..end])
-                .map_err(|_| "invalid UTF-8 in a CSV cell".to_string())?;
-            cells.push(cell.to_owned());
-            start = end;
-        }
-        Ok(cells)
+        (out_len, ends_len)
     }
+}
+
+fn utf8_reject<'a>(e: std::str::Utf8Error) -> Decoded<'a> {
+    Decoded::Reject(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
 }
 
 /// TSV cells: split on tabs; `\t`, `\n`, `\r`, `\\` escapes are undone.
@@ -255,6 +289,30 @@ mod tests {
                 "!expected 3 fields (as in the header), found 2".into(),
                 r#"{"a":null,"b":-350.0,"c":null}"#.into(),
             ]
+        );
+    }
+
+    #[test]
+    fn csv_cells_are_typed_when_read_and_the_last_repeated_column_wins() {
+        let mut d = Decoder::new(Some(Format::Csv));
+        assert!(matches!(
+            d.decode(b"a,b,a", Pos::default()),
+            Decoded::Nothing
+        ));
+        let Decoded::Event(ev) = d.decode(br#""x,1",12,"#, Pos::default()) else {
+            panic!("row not decoded");
+        };
+        assert_eq!(ev.get("b").unwrap().as_ref(), &Value::from(12));
+        assert_eq!(ev.get("a").unwrap().as_ref(), &Value::Null);
+        assert!(ev.get("c").is_none());
+        assert!(ev.get_raw_json("b").is_none());
+        assert_eq!(
+            ev.unchanged_raw(),
+            Some((&br#""x,1",12,"#[..], RawFormat::Csv))
+        );
+        assert_eq!(
+            serde_json::to_string(&ev.into_map()).unwrap(),
+            r#"{"a":null,"b":12}"#
         );
     }
 

@@ -34,6 +34,21 @@ impl Member {
 
 const MAX_DEPTH: usize = 128;
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// A mask with the top bit set in (at least) the lowest byte of `w` that is a
+/// quote, a backslash or a control character, and zero if there is none.
+/// Bytes above the lowest hit may be flagged falsely (borrows), never below.
+#[inline]
+fn special_bytes(w: u64) -> u64 {
+    let zero_in = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let quote = zero_in(w ^ (LO * b'"' as u64));
+    let backslash = zero_in(w ^ (LO * b'\\' as u64));
+    let control = w.wrapping_sub(LO * 0x20) & !w & HI;
+    quote | backslash | control
+}
+
 /// Validate `line` as one JSON object and fill `out` with its top-level members.
 /// On error, returns a reason that names the byte column (1-based).
 pub fn index_object(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
@@ -121,44 +136,111 @@ impl Parser<'_> {
     }
 
     /// At an opening quote: returns (content start, content end, had escapes).
+    ///
+    /// The body is scanned eight bytes at a time: a word with no quote, no
+    /// backslash and no control character is skipped whole. Bytes of 0x80 and
+    /// up are only noted; a string that has any is checked as UTF-8 once at
+    /// its end, so a valid line never needs a separate UTF-8 pass.
     fn string(&mut self) -> Result<(usize, usize, bool), String> {
-        self.i += 1;
-        let start = self.i;
+        let s = self.s;
+        let start = self.i + 1;
+        let mut i = start;
         let mut escaped = false;
+        let mut high = 0u64;
         loop {
-            let rest = &self.s[self.i..];
-            let Some(off) = memchr2(b'"', b'\\', rest) else {
-                self.i = self.s.len();
+            while let Some(chunk) = s.get(i..i + 8) {
+                let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+                let hits = special_bytes(w);
+                if hits == 0 {
+                    high |= w;
+                    i += 8;
+                    continue;
+                }
+                let k = hits.trailing_zeros() / 8;
+                // The bytes before the first hit are plain (maybe non-ASCII).
+                high |= w & ((1u64 << (8 * k)) - 1);
+                i += k as usize;
+                break;
+            }
+            let Some(&c) = s.get(i) else {
+                self.i = s.len();
                 return Err("invalid JSON: unterminated string".into());
             };
-            // Control characters are not allowed raw inside JSON strings.
-            if rest[..off].iter().any(|&c| c < 0x20) {
-                let at = self.i + rest[..off].iter().position(|&c| c < 0x20).unwrap_or(0);
-                return Err(format!(
-                    "invalid JSON: control character in string at column {}",
-                    at + 1
-                ));
-            }
-            self.i += off;
-            if self.s[self.i] == b'"' {
-                let end = self.i;
-                self.i += 1;
-                return Ok((start, end, escaped));
-            }
-            escaped = true;
-            self.i += 1;
-            match self.peek() {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
-                Some(b'u') => {
-                    let hex = self.s.get(self.i + 1..self.i + 5);
-                    if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                        return Err(self.err("bad \\u escape"));
+            match c {
+                b'"' => {
+                    if high & 0x8080_8080_8080_8080 != 0 {
+                        if let Err(e) = std::str::from_utf8(&s[start..i]) {
+                            return Err(format!(
+                                "invalid UTF-8 at byte {}",
+                                start + e.valid_up_to() + 1
+                            ));
+                        }
                     }
-                    self.i += 5;
+                    self.i = i + 1;
+                    return Ok((start, i, escaped));
                 }
-                _ => return Err(self.err("bad escape in string")),
+                b'\\' => {
+                    escaped = true;
+                    self.i = i + 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                        Some(b'u') => self.unicode_escape()?,
+                        _ => return Err(self.err("bad escape in string")),
+                    }
+                    i = self.i;
+                }
+                c if c < 0x20 => {
+                    if memchr2(b'"', b'\\', &s[i..]).is_none() {
+                        return Err("invalid JSON: unterminated string".into());
+                    }
+                    return Err(format!(
+                        "invalid JSON: control character in string at column {}",
+                        i + 1
+                    ));
+                }
+                c => {
+                    // Only reached in the last few bytes of the line.
+                    high |= c as u64;
+                    i += 1;
+                }
             }
         }
+    }
+
+    /// At the `u` of `\uXXXX`: four hex digits; a surrogate must come in a
+    /// pair (high then low), as serde_json requires.
+    fn unicode_escape(&mut self) -> Result<(), String> {
+        let code = self.hex4(self.i + 1)?;
+        self.i += 5;
+        match code {
+            0xD800..=0xDBFF => {
+                if self.s.get(self.i..self.i + 2) != Some(b"\\u") {
+                    return Err(self.err("lone surrogate in \\u escape"));
+                }
+                let low = self.hex4(self.i + 2)?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return Err(self.err("lone surrogate in \\u escape"));
+                }
+                self.i += 6;
+                Ok(())
+            }
+            0xDC00..=0xDFFF => Err(self.err("lone surrogate in \\u escape")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The value of four hex digits at `at`.
+    fn hex4(&self, at: usize) -> Result<u32, String> {
+        let hex = self.s.get(at..at + 4).unwrap_or(b"");
+        let mut code = 0u32;
+        for &h in hex {
+            let d = (h as char).to_digit(16).ok_or_else(|| self.err("bad \\u escape"))?;
+            code = code * 16 + d;
+        }
+        if hex.len() < 4 {
+            return Err(self.err("bad \\u escape"));
+        }
+        Ok(code)
     }
 
     fn value(&mut self, depth: usize) -> Result<(), String> {
@@ -245,6 +327,7 @@ impl Parser<'_> {
     }
 
     fn number(&mut self) -> Result<(), String> {
+        let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
@@ -269,8 +352,23 @@ impl Parser<'_> {
             if self.digits() == 0 {
                 return Err(self.err("bad number"));
             }
+            self.check_range(start)?;
+        } else if self.i - start > 300 {
+            self.check_range(start)?;
         }
         Ok(())
+    }
+
+    /// serde_json refuses a number too large for an f64 (`1e400`).
+    fn check_range(&self, start: usize) -> Result<(), String> {
+        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(()),
+            _ => Err(format!(
+                "invalid JSON: number out of range at column {}",
+                start + 1
+            )),
+        }
     }
 }
 
@@ -339,6 +437,143 @@ mod tests {
         ] {
             assert!(keys(good).is_ok());
             assert!(serde_json::from_str::<serde_json::Value>(good).is_ok());
+        }
+    }
+
+    /// What serde_json says of a line: a JSON object, or not.
+    fn serde_accepts(line: &[u8]) -> bool {
+        serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|v| v.is_object())
+    }
+
+    fn index_accepts(line: &[u8]) -> bool {
+        index_object(line, &mut Vec::new()).is_ok()
+    }
+
+    #[test]
+    fn nesting_limit_matches_serde() {
+        for n in 120..135 {
+            let line = format!("{{\"a\":{}1{}}}", "[".repeat(n), "]".repeat(n));
+            assert_eq!(
+                index_accepts(line.as_bytes()),
+                serde_accepts(line.as_bytes()),
+                "{n} levels"
+            );
+        }
+    }
+
+    #[test]
+    fn strings_agree_with_serde_at_every_offset() {
+        // Special bytes at every position of the 8-byte words the scanner reads.
+        let specials: [&[u8]; 12] = [
+            b"\"", b"\\\"", b"\\\\", b"\\u00e9", b"\\ud83d\\ude00", b"\\ud83d", b"\\ude00",
+            b"\t", b"\x7f", "é".as_bytes(), b"\xff", b"\xe2\x82",
+        ];
+        for sp in specials {
+            for pre in 0..17 {
+                for post in 0..10 {
+                    let mut line = b"{\"k\":\"".to_vec();
+                    line.extend(std::iter::repeat(b'a').take(pre));
+                    line.extend_from_slice(sp);
+                    line.extend(std::iter::repeat(b'b').take(post));
+                    line.extend_from_slice(b"\"}");
+                    assert_eq!(
+                        index_accepts(&line),
+                        serde_accepts(&line),
+                        "{:?}",
+                        String::from_utf8_lossy(&line)
+                    );
+                }
+            }
+        }
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        const FRAGMENTS: &[&str] = &[
+            "{", "}", "[", "]", ":", ",", " ", "\t", "\n", "\"a\"", "\"\"", "\"k\\\"q\"",
+            "\"\\u00e9\"", "\"\\ud800\"", "\"\\ud800\\udc00\"", "\"\\udc00\"", "\"\\x\"",
+            "\"\\u12\"", "\"é\"", "\"\t\"", "0", "-0", "01", "1.5", "1.", ".5", "-", "1e5",
+            "1E+2", "1e", "1e400", "-1e400", "1e-400", "123456789012345678901234567890", "true",
+            "false", "null", "tru", "nul", "x", "\"", "\\", "\u{7f}",
+        ];
+
+        fn soup() -> impl Strategy<Value = Vec<u8>> {
+            proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..24)
+                .prop_map(|parts| parts.concat().into_bytes())
+        }
+
+        fn json_value() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::Value as V;
+            let leaf = prop_oneof![
+                Just(V::Null),
+                any::<bool>().prop_map(V::Bool),
+                any::<i64>().prop_map(V::from),
+                any::<f64>().prop_map(V::from),
+                "[a-z\"\\\\\u{0}-\u{1f}é😀]{0,12}".prop_map(V::String),
+            ];
+            leaf.prop_recursive(4, 32, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(V::Array),
+                    proptest::collection::vec(("[a-z\"é]{0,4}", inner), 0..6)
+                        .prop_map(|kv| V::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// A serialised object, compact or pretty, maybe with one byte changed,
+        /// removed or added.
+        fn mutated_object() -> impl Strategy<Value = Vec<u8>> {
+            let obj = proptest::collection::vec(("[a-z]{0,3}", json_value()), 0..6)
+                .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect()));
+            (obj, any::<bool>(), 0..4u8, any::<usize>(), any::<u8>()).prop_map(
+                |(v, pretty, how, at, byte)| {
+                    let mut b = if pretty {
+                        serde_json::to_vec_pretty(&v).unwrap_or_default()
+                    } else {
+                        serde_json::to_vec(&v).unwrap_or_default()
+                    };
+                    if !b.is_empty() {
+                        let at = at % b.len();
+                        match how {
+                            0 => b[at] = byte,
+                            1 => {
+                                b.remove(at);
+                            }
+                            2 => b.insert(at, byte),
+                            _ => {}
+                        }
+                    }
+                    b
+                },
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            #[test]
+            fn accepts_exactly_what_serde_accepts(line in prop_oneof![soup(), mutated_object()]) {
+                prop_assert_eq!(
+                    index_accepts(&line),
+                    serde_accepts(&line),
+                    "{:?}",
+                    String::from_utf8_lossy(&line)
+                );
+            }
+
+            #[test]
+            fn soup_after_an_open_brace(body in soup()) {
+                let mut line = b"{\"a\":".to_vec();
+                line.extend_from_slice(&body);
+                prop_assert_eq!(
+                    index_accepts(&line),
+                    serde_accepts(&line),
+                    "{:?}",
+                    String::from_utf8_lossy(&line)
+                );
+            }
         }
     }
 
