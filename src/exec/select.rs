@@ -4,9 +4,9 @@
 
 use serde_json::Map;
 
-use super::rawjson::{self, Rebuilt};
+use super::rawjson::Rebuilt;
 use super::{Emit, ExecResult, Operator};
-use crate::event::{set_path, Event};
+use crate::event::{raw_scalar_is_canonical, set_path, Event};
 use crate::expr::Compiled;
 
 pub struct SelectItem {
@@ -41,9 +41,10 @@ impl Select {
 /// write it, so the bytes equal what building the map and encoding it gives.
 fn project(items: &[SelectItem], ev: &Event<'_>, rebuilt: &mut Rebuilt) -> bool {
     ev.raw_json_index().is_some()
-        && items
-            .iter()
-            .all(|it| ev.get_raw_json(&it.name[0]).is_none_or(rawjson::canonical_value))
+        && items.iter().all(|it| {
+            ev.get_raw_json(&it.name[0])
+                .is_none_or(raw_scalar_is_canonical)
+        })
         && rebuilt.project(
             items
                 .iter()
