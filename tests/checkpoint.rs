@@ -546,3 +546,39 @@ fn a_failed_output_write_stops_the_run_and_commits_nothing_after_it() {
     // checkpoint claims the lines the failed write lost.
     assert!(!ck.exists());
 }
+
+#[test]
+fn sigterm_keeps_open_windows_for_the_next_run() {
+    let d = Dir::new();
+    let ev = |t: u64, k: &str| format!("{{\"ts\":{t},\"k\":\"{k}\"}}\n");
+    let t0 = 1_700_000_040_000u64; // a minute boundary
+    let input = d.create(
+        "in.jsonl",
+        ev(t0, "a") + &ev(t0 + 1000, "a") + &ev(t0 + 2000, "b"),
+    );
+    let ck = d.path("c.ckpt");
+    let c = ck.to_str().unwrap();
+    let i = input.to_str().unwrap();
+    let common = ["--idle-timeout", "1h", "--checkpoint", c];
+    let mut args = vec!["--follow"];
+    args.extend(common);
+    args.extend(["count by k every 1m", i]);
+    let live = Live::start(&args);
+    // Wait until the three events are in a committed checkpoint.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&ck).is_ok_and(|t| t.contains("\"offset\":87")) {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Nothing is emitted early: the window is still open when it stops.
+    assert_eq!(live.term(), (0, String::new()));
+    append(&input, &(ev(t0 + 3000, "a") + &ev(t0 + 70_000, "b")));
+    let mut args = common.to_vec();
+    args.extend(["count by k every 1m", i]);
+    assert_eq!(
+        ok_in(&args),
+        "{\"window_start\":\"2023-11-14T22:14:00.000Z\",\"window_end\":\"2023-11-14T22:15:00.000Z\",\"k\":\"a\",\"count\":3}\n\
+         {\"window_start\":\"2023-11-14T22:14:00.000Z\",\"window_end\":\"2023-11-14T22:15:00.000Z\",\"k\":\"b\",\"count\":1}\n\
+         {\"window_start\":\"2023-11-14T22:15:00.000Z\",\"window_end\":\"2023-11-14T22:16:00.000Z\",\"k\":\"b\",\"count\":1}\n"
+    );
+}
