@@ -408,8 +408,10 @@ pub fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Valu
 pub fn decode_json_value(raw: &[u8]) -> Value {
     // Fast paths for the commonest scalars; everything else goes to serde_json.
     match raw.first() {
-        Some(b'-' | b'0'..=b'9') if raw.iter().all(|c| c.is_ascii_digit() || *c == b'-') => {
-            // SAFETY-free: the bytes are ASCII digits.
+        // `-0` is left to serde_json, which reads it as the float -0.0.
+        Some(b'-' | b'0'..=b'9')
+            if raw != b"-0" && raw.iter().all(|c| c.is_ascii_digit() || *c == b'-') =>
+        {
             if let Some(n) = std::str::from_utf8(raw)
                 .ok()
                 .and_then(|s| s.parse::<i64>().ok())
@@ -533,6 +535,22 @@ mod tests {
             serde_json::to_string(&ev.into_map()).unwrap(),
             r#"{"a":2,"b":{"c":"x"},"d":null}"#
         );
+    }
+
+    #[test]
+    fn lazy_decoding_agrees_with_serde_on_scalars() {
+        for raw in [
+            "-0",
+            "0",
+            "-12",
+            "9223372036854775807",
+            "18446744073709551615",
+            "1.5",
+            "\"x\"",
+        ] {
+            let full: Value = serde_json::from_str(raw).unwrap();
+            assert_eq!(decode_json_value(raw.as_bytes()), full, "{raw}");
+        }
     }
 
     #[test]
