@@ -94,6 +94,8 @@ def main():
         summary.append(targets(w, row))
 
     L.append("## Targets (issue 6)\n")
+    L.append("Ratios are of median wall time; in brackets, of CPU time (user+sys), which is "
+             "fairer when the tools ran at different loads.\n")
     L.append("| workload | vs jq (≥ 5×) | vs fastest peer (≥ 2×) | MB/s target | RSS < 30 MB |")
     L.append("| --- | --- | --- | --- | --- |")
     L.extend(summary)
@@ -114,6 +116,11 @@ def main():
                          f"{r['max_ms']:.3f} ms |")
         L.append("")
 
+    notes = os.path.join(args.data, "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            L.append(f.read())
+
     text = "\n".join(L) + "\n"
     with open(args.out, "w") as f:
         f.write(text)
@@ -130,13 +137,19 @@ def targets(w, row):
         return "met" if ok else "**missed**"
 
     cells = []
-    jq = row.get("jq", {}).get("median")
-    cells.append(f"{jq / sm:.1f}× {mark(jq / sm >= 5)}" if jq else "–")
+    sc = s.get("cpu") or 0
+
+    def cpu_ratio(e):
+        return f" [CPU {e['cpu'] / sc:.1f}×]" if sc and e.get("cpu") else ""
+
+    jqe = row.get("jq", {})
+    jq = jqe.get("median")
+    cells.append(f"{jq / sm:.1f}× {mark(jq / sm >= 5)}{cpu_ratio(jqe)}" if jq else "–")
     peers = [(e["median"], t) for t, e in row.items()
              if t != "streamctl" and e.get("median") and e.get("agrees")]
     if peers:
         best, who = min(peers)
-        cells.append(f"{best / sm:.1f}× ({who}) {mark(best / sm >= 2)}")
+        cells.append(f"{best / sm:.1f}× ({who}) {mark(best / sm >= 2)}{cpu_ratio(row[who])}")
     else:
         cells.append("–")
     if w in MBPS_TARGET:
