@@ -286,6 +286,14 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
         return Ok(());
     }
 
+    // Signals are caught from here on: one that arrives while starting up
+    // still ends the run cleanly (with a checkpoint, committed) at the first look.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| RunError::Runtime(format!("cannot install signal handler: {e}")))?;
+    }
+
     // Checkpoint: lock it, load it, and check it is this job's, before
     // anything is opened for writing.
     let store = cfg
@@ -365,12 +373,6 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
         // emptied). The other guarantees need none: at-least-once may
         // repeat, and at-most-once writes nothing before its first commit.
         session.checkpoint(false)?;
-    }
-
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| RunError::Runtime(format!("cannot install signal handler: {e}")))?;
     }
 
     session.sink.progress = Progress::start(cfg.progress, cfg.follow, &inputs);
