@@ -1174,42 +1174,39 @@ impl<'a> Parser<'a> {
     }
 
     fn add_expr(&mut self) -> Result<Expr> {
-        let depth = self.depth;
-        let mut left = self.mul_expr()?;
-        loop {
-            let op = match self.tok.kind {
-                TokenKind::Plus => BinaryOp::Add,
-                TokenKind::Minus => BinaryOp::Sub,
-                _ => {
-                    self.depth = depth;
-                    return Ok(left);
-                }
-            };
-            self.nest()?;
-            self.bump()?;
-            let right = self.mul_expr()?;
-            left = binary(op, left, right);
-        }
+        self.left_assoc(Self::mul_expr, |k| match k {
+            TokenKind::Plus => Some(BinaryOp::Add),
+            TokenKind::Minus => Some(BinaryOp::Sub),
+            _ => None,
+        })
     }
 
     fn mul_expr(&mut self) -> Result<Expr> {
+        self.left_assoc(Self::unary_expr, |k| match k {
+            TokenKind::Star => Some(BinaryOp::Mul),
+            TokenKind::Slash => Some(BinaryOp::Div),
+            TokenKind::Percent => Some(BinaryOp::Rem),
+            _ => None,
+        })
+    }
+
+    /// One left-associative precedence level: `operand (op operand)*`, where
+    /// `op_of` says which tokens are this level's operators.
+    fn left_assoc(
+        &mut self,
+        operand: fn(&mut Self) -> Result<Expr>,
+        op_of: fn(&TokenKind) -> Option<BinaryOp>,
+    ) -> Result<Expr> {
         let depth = self.depth;
-        let mut left = self.unary_expr()?;
-        loop {
-            let op = match self.tok.kind {
-                TokenKind::Star => BinaryOp::Mul,
-                TokenKind::Slash => BinaryOp::Div,
-                TokenKind::Percent => BinaryOp::Rem,
-                _ => {
-                    self.depth = depth;
-                    return Ok(left);
-                }
-            };
+        let mut left = operand(self)?;
+        while let Some(op) = op_of(&self.tok.kind) {
             self.nest()?;
             self.bump()?;
-            let right = self.unary_expr()?;
+            let right = operand(self)?;
             left = binary(op, left, right);
         }
+        self.depth = depth;
+        Ok(left)
     }
 
     fn unary_expr(&mut self) -> Result<Expr> {
