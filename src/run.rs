@@ -26,6 +26,7 @@ use crate::exec::event_time::EventTime;
 use crate::exec::{Chain, ExecError, Flow, Stats};
 use crate::input::decode::{Decoded, Decoder};
 use crate::input::lines::{LineSplitter, Piece};
+use crate::input::preindex::{Cursor, Pre};
 use crate::input::reader::{self, FileId, Msg, Opened, Segment, Source};
 use crate::input::Format;
 use crate::lang::ast::Millis;
@@ -430,6 +431,7 @@ impl Session {
                 Ok(m) => Some(m),
                 Err(TryRecvError::Disconnected) => break,
                 Err(TryRecvError::Empty) => {
+                    reader.balance.starved();
                     // Nothing more is ready: everything pending goes out now (§7).
                     self.flush_idle()?;
                     match reader.rx.recv_timeout(TICK) {
@@ -464,19 +466,20 @@ impl Session {
                     start,
                     why,
                 }) => flow = self.open_file(source, id, start, why, now)?,
-                Some(Msg::Data { source, data }) => {
+                Some(Msg::Data { source, block }) => {
+                    let mut pre = block.index.cursor(self.sources[source].splitter.offset());
                     // A block holds thousands of lines: with an interval in
                     // events, it is cut where each checkpoint falls due.
-                    let mut rest = &data[..];
+                    let mut rest = &block.data[..];
                     while flow == Flow::Continue && !rest.is_empty() {
                         let cut = self.next_cut(rest);
-                        flow = self.data(source, &rest[..cut], now)?;
+                        flow = self.data(source, &rest[..cut], now, &mut pre)?;
                         rest = &rest[cut..];
                         if !rest.is_empty() {
                             self.maybe_checkpoint(true)?;
                         }
                     }
-                    let _ = reader.recycle.try_send(data);
+                    let _ = reader.recycle.try_send(block);
                 }
                 Some(Msg::End { source }) => {
                     flow = self.finish_file(source, now)?;
@@ -650,7 +653,13 @@ impl Session {
         Ok(flow)
     }
 
-    fn data(&mut self, source: usize, data: &[u8], now: Millis) -> Result<Flow, RunError> {
+    fn data(
+        &mut self,
+        source: usize,
+        data: &[u8],
+        now: Millis,
+        pre: &mut Cursor<'_>,
+    ) -> Result<Flow, RunError> {
         self.sink.stats.bytes_in += data.len() as u64;
         self.event_time.saw_input(now);
         let Session {
@@ -672,7 +681,7 @@ impl Session {
             source: source as u32,
         };
         let go = src.splitter.feed(data, |piece| {
-            engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece)
+            engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece, pre)
         })?;
         let st = &self.sink.stats;
         self.sink.progress.update(st.bytes_in, st.events_in);
@@ -698,9 +707,16 @@ impl Session {
             now,
             source: source as u32,
         };
-        let go = src
-            .splitter
-            .finish(|piece| engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece))?;
+        let mut none = Cursor::none();
+        let go = src.splitter.finish(|piece| {
+            engine.piece(
+                &src.name,
+                &mut src.decoder,
+                &mut src.line_no,
+                piece,
+                &mut none,
+            )
+        })?;
         Ok(if go { Flow::Continue } else { Flow::Stop })
     }
 }
@@ -722,11 +738,12 @@ impl Engine<'_> {
         dec: &mut Decoder,
         line_no: &mut u64,
         piece: Piece<'_>,
+        pre: &mut Cursor<'_>,
     ) -> Result<bool, RunError> {
         match piece {
-            Piece::Line { bytes, .. } => {
+            Piece::Line { bytes, end } => {
                 *line_no += 1;
-                self.line(name, dec, *line_no, bytes)
+                self.line(name, dec, *line_no, bytes, pre.line_ending_at(end))
             }
             Piece::LongPart(bytes) => {
                 self.sink.reporter.dead_letter_part(bytes);
@@ -751,12 +768,13 @@ impl Engine<'_> {
         dec: &mut Decoder,
         line_no: u64,
         bytes: &[u8],
+        pre: Pre<'_>,
     ) -> Result<bool, RunError> {
         let pos = Pos {
             source: self.source,
             line: line_no,
         };
-        let mut ev = match dec.decode(bytes, pos) {
+        let mut ev = match dec.decode_indexed(bytes, pos, pre) {
             Decoded::Event(ev) => ev,
             Decoded::Nothing => return Ok(true),
             Decoded::Reject(reason) => {
@@ -851,6 +869,7 @@ fn open_inputs(
         inputs.push(Source {
             path: path.clone(),
             segments,
+            maybe_json: matches!(format, None | Some(Format::Json)),
         });
         sources.push(SourceState::new(
             name,

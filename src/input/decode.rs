@@ -5,6 +5,7 @@ use serde_json::Map;
 
 use super::json_index::{index_object, Member};
 use super::logfmt::parse_logfmt;
+use super::preindex::Pre;
 use super::Format;
 use crate::event::{Event, Pos, RawFormat};
 use crate::value::{typed_cell, Value};
@@ -65,6 +66,12 @@ impl Decoder {
     }
 
     pub fn decode<'a>(&'a mut self, line: &'a [u8], pos: Pos) -> Decoded<'a> {
+        self.decode_indexed(line, pos, Pre::Unknown)
+    }
+
+    /// As `decode`, with what the reader thread found when it indexed the
+    /// line (used only if the line turns out to be JSON).
+    pub fn decode_indexed<'a>(&'a mut self, line: &'a [u8], pos: Pos, pre: Pre<'a>) -> Decoded<'a> {
         let format = match self.format {
             Some(f) => f,
             None => {
@@ -77,6 +84,9 @@ impl Decoder {
             }
         };
         if format == Format::Json {
+            if let Pre::Valid(members) = pre {
+                return Decoded::Event(Event::from_json_line(line, members, pos));
+            }
             return self.decode_json(line, pos);
         }
         let text = match std::str::from_utf8(line) {

@@ -23,10 +23,10 @@ use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 use std::time::Duration;
 
+use super::preindex::{Gone, Outbox};
 use super::reader::{read_block, read_source, FileId, Msg, Opened, Segment, Source, BLOCK};
 
 /// How long to sleep when no followed file had anything new.
@@ -36,21 +36,17 @@ const TURN: usize = 16;
 /// How many first bytes of a file are compared to notice a truncation.
 const HEAD: usize = 256;
 
-/// The main loop hung up, or this input failed (already reported).
-struct Gone;
-
-pub(super) fn spawn(sources: Vec<Source>, tx: SyncSender<Msg>, recycled: Receiver<Vec<u8>>) {
+pub(super) fn spawn(sources: Vec<Source>, outbox: Outbox) {
     let mut followed = Vec::new();
     for (source, s) in sources.into_iter().enumerate() {
         match s.path {
             // Stdin cannot be followed past its end: read it as usual, beside the files.
             None => {
-                let tx = tx.clone();
+                let mut stdin_outbox = outbox.sibling();
                 thread::Builder::new()
                     .name("stdin".into())
                     .spawn(move || {
-                        let (_keep, none) = sync_channel::<Vec<u8>>(0);
-                        read_source(source, s.segments, &tx, &none);
+                        let _ = read_source(source, s.segments, &mut stdin_outbox);
                     })
                     .expect("spawning the stdin reader thread");
             }
@@ -68,16 +64,17 @@ pub(super) fn spawn(sources: Vec<Source>, tx: SyncSender<Msg>, recycled: Receive
     }
     thread::Builder::new()
         .name("follow".into())
-        .spawn(move || follow_all(followed, tx, recycled))
+        .spawn(move || follow_all(followed, outbox))
         .expect("spawning the follow thread");
 }
 
-fn follow_all(mut files: Vec<Followed>, tx: SyncSender<Msg>, recycled: Receiver<Vec<u8>>) {
-    let io = Io { tx, recycled };
+/// Poll every followed file until the main loop hangs up (or an input
+/// failed: the main loop ends the run on that).
+fn follow_all(mut files: Vec<Followed>, mut io: Outbox) {
     loop {
         let mut busy = false;
         for f in files.iter_mut() {
-            match f.poll(&io) {
+            match f.poll(&mut io) {
                 Ok(b) => busy |= b,
                 // The main loop ends the run on a failure; nothing more to read.
                 Err(Gone) => return,
@@ -86,17 +83,6 @@ fn follow_all(mut files: Vec<Followed>, tx: SyncSender<Msg>, recycled: Receiver<
         if !busy {
             thread::sleep(POLL);
         }
-    }
-}
-
-struct Io {
-    tx: SyncSender<Msg>,
-    recycled: Receiver<Vec<u8>>,
-}
-
-impl Io {
-    fn send(&self, m: Msg) -> Result<(), Gone> {
-        self.tx.send(m).map_err(|_| Gone)
     }
 }
 
@@ -123,7 +109,7 @@ struct Current {
 
 impl Followed {
     /// Read what is new; true if anything happened.
-    fn poll(&mut self, io: &Io) -> Result<bool, Gone> {
+    fn poll(&mut self, io: &mut Outbox) -> Result<bool, Gone> {
         if self.cur.is_none() && !self.open_next(io)? {
             return Ok(false);
         }
@@ -152,7 +138,7 @@ impl Followed {
     }
 
     /// Open the next file (a queued segment, else whatever is at the path).
-    fn open_next(&mut self, io: &Io) -> Result<bool, Gone> {
+    fn open_next(&mut self, io: &mut Outbox) -> Result<bool, Gone> {
         let (file, id, start) = match self.queue.pop_front() {
             Some(seg) => (seg.file, seg.id, seg.start),
             None => {
@@ -197,7 +183,7 @@ impl Followed {
     }
 
     /// Read up to `TURN` blocks; true if anything was read.
-    fn read_available(&mut self, io: &Io) -> Result<bool, Gone> {
+    fn read_available(&mut self, io: &mut Outbox) -> Result<bool, Gone> {
         let mut any = false;
         for _ in 0..TURN {
             let cur = self.cur.as_mut().expect("a file is open");
@@ -209,8 +195,8 @@ impl Followed {
                 any = true;
                 continue;
             }
-            let mut buf = io.recycled.try_recv().unwrap_or_default();
-            let n = match read_block(&mut cur.file, &mut buf) {
+            let mut block = io.block();
+            let n = match read_block(&mut cur.file, &mut block.data) {
                 Ok(n) => n,
                 Err(e) => return Err(self.fail(io, e)),
             };
@@ -227,7 +213,7 @@ impl Followed {
             }
             if cur.head.len() < HEAD && cur.pos == cur.head.len() as u64 {
                 let take = (HEAD - cur.head.len()).min(n);
-                cur.head.extend_from_slice(&buf[..take]);
+                cur.head.extend_from_slice(&block.data[..take]);
             }
             cur.pos += n as u64;
             // A short read is the end of what the file holds for now.
@@ -235,7 +221,7 @@ impl Followed {
             any = true;
             io.send(Msg::Data {
                 source: self.source,
-                data: buf,
+                block,
             })?;
             if cur.at_end {
                 break;
@@ -245,7 +231,7 @@ impl Followed {
     }
 
     /// The file was truncated (copytruncate): read it again from its start.
-    fn restart(&mut self, io: &Io) -> Result<(), Gone> {
+    fn restart(&mut self, io: &mut Outbox) -> Result<(), Gone> {
         let cur = self.cur.as_mut().expect("a file is open");
         if let Err(e) = cur.file.seek(SeekFrom::Start(0)) {
             return Err(self.fail(io, e));
@@ -262,7 +248,7 @@ impl Followed {
     }
 
     /// Report a read failure; the main loop stops the run on it.
-    fn fail(&self, io: &Io, error: io::Error) -> Gone {
+    fn fail(&self, io: &mut Outbox, error: io::Error) -> Gone {
         let _ = io.send(Msg::Failed {
             source: self.source,
             error,

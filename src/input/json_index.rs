@@ -53,6 +53,13 @@ fn special_bytes(w: u64) -> u64 {
 /// On error, returns a reason that names the byte column (1-based).
 pub fn index_object(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
     out.clear();
+    index_members(line, out)
+}
+
+/// As `index_object`, but appends the members to `out` (which keeps what it
+/// had): the reader thread indexes a whole block of lines into one vector.
+/// On error, `out` may hold some of this line's members.
+pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
     if line.len() > u32::MAX as usize {
         return Err("line too long to index".into());
     }

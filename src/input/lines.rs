@@ -42,6 +42,11 @@ impl LineSplitter {
         self.offset - self.pending.len() as u64 - self.long.unwrap_or(0)
     }
 
+    /// Stream offset where the next chunk begins.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     pub fn has_partial(&self) -> bool {
         !self.pending.is_empty() || self.long.is_some()
     }
@@ -139,7 +144,7 @@ impl LineSplitter {
     }
 }
 
-fn trim_cr(line: &[u8]) -> &[u8] {
+pub(super) fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 

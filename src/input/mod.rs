@@ -6,6 +6,7 @@ pub mod follow;
 pub mod json_index;
 pub mod lines;
 pub mod logfmt;
+pub mod preindex;
 pub mod reader;
 
 use std::path::Path;

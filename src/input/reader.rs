@@ -18,7 +18,10 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread;
+
+use super::preindex::{Balance, Block, Gone, Outbox};
 
 /// Block size: large enough that a big file streams at memory speed, small
 /// enough that a trickle of lines is handed over at once (a `read` returns
@@ -66,8 +69,8 @@ pub enum Msg {
         start: u64,
         why: Opened,
     },
-    /// The next bytes of input `source`.
-    Data { source: usize, data: Vec<u8> },
+    /// The next bytes of input `source` (maybe with their JSON index).
+    Data { source: usize, block: Block },
     /// Input `source` is at its end.
     End { source: usize },
     /// Reading input `source` failed.
@@ -95,44 +98,54 @@ impl Segment {
 pub struct Source {
     pub path: Option<PathBuf>,
     pub segments: Vec<Segment>,
+    /// It may be JSON lines (JSON or `auto`): the reader may index it.
+    pub maybe_json: bool,
 }
 
 pub struct Reader {
     pub rx: Receiver<Msg>,
     /// Send used buffers back so the reader can reuse them.
-    pub recycle: SyncSender<Vec<u8>>,
+    pub recycle: SyncSender<Block>,
+    /// Tell the reader when the main loop waits for input (see preindex.rs).
+    pub balance: Arc<Balance>,
 }
 
 /// Start reading: every input in order to its end, or, with `follow`, all
 /// inputs at once, forever (see `follow.rs`).
 pub fn spawn(sources: Vec<Source>, follow: bool) -> Reader {
     let (tx, rx) = sync_channel::<Msg>(4);
-    let (recycle, recycled) = sync_channel::<Vec<u8>>(8);
+    let (recycle, recycled) = sync_channel::<Block>(8);
+    let balance = Arc::new(Balance::default());
+    let json: Arc<[bool]> = sources.iter().map(|s| s.maybe_json).collect();
+    let outbox = Outbox::new(tx, recycled, balance.clone(), json);
     if follow {
-        super::follow::spawn(sources, tx, recycled);
+        super::follow::spawn(sources, outbox);
     } else {
         thread::Builder::new()
             .name("reader".into())
             .spawn(move || {
+                let mut outbox = outbox;
                 for (source, input) in sources.into_iter().enumerate() {
-                    if !read_source(source, input.segments, &tx, &recycled) {
+                    if read_source(source, input.segments, &mut outbox).is_err() {
                         return;
                     }
                 }
             })
             .expect("spawning the reader thread");
     }
-    Reader { rx, recycle }
+    Reader {
+        rx,
+        recycle,
+        balance,
+    }
 }
 
 /// Read one input's files in order, then send `End` (or `Failed`).
-/// Returns false when the main loop hung up.
 pub(super) fn read_source(
     source: usize,
     segments: Vec<Segment>,
-    tx: &SyncSender<Msg>,
-    recycled: &Receiver<Vec<u8>>,
-) -> bool {
+    outbox: &mut Outbox,
+) -> Result<(), Gone> {
     for (i, seg) in segments.into_iter().enumerate() {
         let why = if i == 0 {
             Opened::First
@@ -145,33 +158,22 @@ pub(super) fn read_source(
             start: seg.start,
             why,
         };
-        if tx.send(open).is_err() {
-            return false;
-        }
-        match pump(source, seg.file, tx, recycled) {
-            Ok(true) => {}
-            Ok(false) => return false,
-            Err(error) => return tx.send(Msg::Failed { source, error }).is_ok(),
+        outbox.send(open)?;
+        if let Err(error) = pump(source, seg.file, outbox)? {
+            return outbox.send(Msg::Failed { source, error });
         }
     }
-    tx.send(Msg::End { source }).is_ok()
+    outbox.send(Msg::End { source })
 }
 
-/// Read `r` to its end. Returns Ok(false) when the receiver is gone.
-fn pump(
-    source: usize,
-    mut r: impl Read,
-    tx: &SyncSender<Msg>,
-    recycled: &Receiver<Vec<u8>>,
-) -> io::Result<bool> {
+/// Read `r` to its end (the inner result is a read error).
+fn pump(source: usize, mut r: impl Read, outbox: &mut Outbox) -> Result<io::Result<()>, Gone> {
     loop {
-        let mut buf = recycled.try_recv().unwrap_or_default();
-        let n = read_block(&mut r, &mut buf)?;
-        if n == 0 {
-            return Ok(true);
-        }
-        if tx.send(Msg::Data { source, data: buf }).is_err() {
-            return Ok(false);
+        let mut block = outbox.block();
+        match read_block(&mut r, &mut block.data) {
+            Ok(0) => return Ok(Ok(())),
+            Ok(_) => outbox.send(Msg::Data { source, block })?,
+            Err(e) => return Ok(Err(e)),
         }
     }
 }

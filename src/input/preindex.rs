@@ -1,0 +1,338 @@
+//! Indexing JSON lines on the reader thread, so both cores share the work.
+//!
+//! Why: validating and indexing a JSON line is most of what a simple
+//! pipeline (`where status >= 500`) costs, while the reader thread mostly
+//! waits for `read`. So the reader indexes some blocks itself before it sends
+//! them; the main loop uses that index and indexes only the rest.
+//!
+//! How much the reader takes on is balanced as it goes (see `Share`): when
+//! the main loop had to wait for input, the reader does less; when the
+//! channel is full (the main loop is the slow side), it does more. On a
+//! trickle of input the main loop always waits, so the reader indexes
+//! nothing and a line goes through with no extra step.
+//!
+//! The main loop stays the judge of what a line is: it splits lines itself
+//! (over-long lines, lines across blocks, CSV input) and only takes an index
+//! for a line that ends exactly where an indexed line ends; any other line is
+//! decoded as before. A line the reader found invalid is decoded again on
+//! the main loop, so rejections read the same.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+
+use memchr::memchr_iter;
+
+use super::json_index::{index_members, Member};
+use super::lines::trim_cr;
+use super::reader::Msg;
+
+/// A block of input as the reader sends it, with what it indexed.
+#[derive(Default)]
+pub struct Block {
+    pub data: Vec<u8>,
+    pub index: BlockIndex,
+}
+
+/// Marks a line the reader found invalid (the main loop decodes it again).
+const INVALID: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy)]
+struct IndexedLine {
+    /// Offset in the block just after the line's `\n`.
+    end: u32,
+    /// Its members are `members[first..first + count]`; `count` is
+    /// `INVALID` for a line that is not a valid JSON object.
+    first: u32,
+    count: u32,
+}
+
+/// The JSON index of the whole lines of one block (empty: not indexed).
+#[derive(Default)]
+pub struct BlockIndex {
+    lines: Vec<IndexedLine>,
+    members: Vec<Member>,
+}
+
+/// What the reader knew of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pre<'a> {
+    /// Not indexed: decode it as usual.
+    Unknown,
+    /// A valid JSON object with these top-level members.
+    Valid(&'a [Member]),
+    /// Not a valid JSON object (or blank): decode it as usual to say why.
+    Invalid,
+}
+
+impl BlockIndex {
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.members.clear();
+    }
+
+    /// Index every line of `data` that starts in it and ends with a `\n` in
+    /// it. `at_line_start`: the block begins a line (else its first line
+    /// began in an earlier block and is left to the main loop).
+    pub fn build(&mut self, data: &[u8], at_line_start: bool) {
+        self.clear();
+        if data.len() >= INVALID as usize {
+            return;
+        }
+        let mut start = 0;
+        let mut first_line = !at_line_start;
+        for nl in memchr_iter(b'\n', data) {
+            let line = &data[start..nl];
+            start = nl + 1;
+            if std::mem::take(&mut first_line) {
+                continue;
+            }
+            let first = self.members.len();
+            let count = match index_members(trim_cr(line), &mut self.members) {
+                Ok(()) => (self.members.len() - first) as u32,
+                Err(_) => {
+                    self.members.truncate(first);
+                    INVALID
+                }
+            };
+            self.lines.push(IndexedLine {
+                end: start as u32,
+                first: first as u32,
+                count,
+            });
+        }
+    }
+
+    /// Look lines up in order; `base` is the stream offset of the block's
+    /// first byte.
+    pub fn cursor(&self, base: u64) -> Cursor<'_> {
+        Cursor {
+            index: self,
+            base,
+            next: 0,
+        }
+    }
+}
+
+/// Walks a block's index alongside the main loop's line splitter.
+pub struct Cursor<'a> {
+    index: &'a BlockIndex,
+    base: u64,
+    next: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// No index at all (a file's last line, read at its end).
+    pub fn none() -> Cursor<'static> {
+        static EMPTY: BlockIndex = BlockIndex {
+            lines: Vec::new(),
+            members: Vec::new(),
+        };
+        EMPTY.cursor(0)
+    }
+
+    /// What the reader knew of the line that ends at stream offset `end`
+    /// (just after its `\n`). Lines must be asked for in order.
+    pub fn line_ending_at(&mut self, end: u64) -> Pre<'a> {
+        let Some(rel) = end.checked_sub(self.base) else {
+            return Pre::Unknown;
+        };
+        while let Some(line) = self.index.lines.get(self.next) {
+            let line_end = u64::from(line.end);
+            if line_end > rel {
+                break;
+            }
+            self.next += 1;
+            if line_end == rel {
+                if line.count == INVALID {
+                    return Pre::Invalid;
+                }
+                let first = line.first as usize;
+                return Pre::Valid(&self.index.members[first..first + line.count as usize]);
+            }
+        }
+        Pre::Unknown
+    }
+}
+
+/// Shared between the reader and the main loop: the main loop says when it
+/// had to wait for input.
+#[derive(Default)]
+pub struct Balance {
+    starved: AtomicBool,
+}
+
+impl Balance {
+    /// The main loop found no input ready.
+    pub fn starved(&self) {
+        self.starved.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Out of every `SLOTS` blocks, the reader indexes `share`.
+const SLOTS: u32 = 8;
+
+/// The reader's side of the balance.
+struct Share {
+    share: u32,
+    turn: u32,
+}
+
+impl Share {
+    fn take(&mut self, balance: &Balance) -> bool {
+        if balance.starved.swap(false, Ordering::Relaxed) {
+            self.share = self.share.saturating_sub(1);
+        }
+        self.turn = (self.turn + 1) % SLOTS;
+        self.turn < self.share
+    }
+
+    fn main_loop_is_behind(&mut self) {
+        self.share = (self.share + 1).min(SLOTS);
+    }
+}
+
+/// How a reading thread sends: it indexes JSON blocks when it has time to
+/// spare, and recycles the buffers the main loop sends back.
+pub struct Outbox {
+    tx: SyncSender<Msg>,
+    recycled: Receiver<Block>,
+    balance: Arc<Balance>,
+    share: Share,
+    /// Per input: may be JSON lines (so worth indexing).
+    json: Arc<[bool]>,
+    /// Per input: the next block starts a line.
+    at_line_start: Vec<bool>,
+}
+
+/// Stop reading: the main loop hung up (or this input failed, and that was sent).
+pub struct Gone;
+
+impl Outbox {
+    pub fn new(
+        tx: SyncSender<Msg>,
+        recycled: Receiver<Block>,
+        balance: Arc<Balance>,
+        json: Arc<[bool]>,
+    ) -> Outbox {
+        Outbox {
+            tx,
+            recycled,
+            balance,
+            share: Share {
+                share: SLOTS / 2,
+                turn: 0,
+            },
+            at_line_start: vec![true; json.len()],
+            json,
+        }
+    }
+
+    /// An outbox for another reading thread on the same channel (it gets no
+    /// recycled buffers).
+    pub fn sibling(&self) -> Outbox {
+        let (_, none) = std::sync::mpsc::sync_channel(0);
+        Outbox::new(
+            self.tx.clone(),
+            none,
+            self.balance.clone(),
+            self.json.clone(),
+        )
+    }
+
+    /// A buffer to read into (a recycled one when there is one).
+    pub fn block(&self) -> Block {
+        let mut b = self.recycled.try_recv().unwrap_or_default();
+        b.index.clear();
+        b
+    }
+
+    pub fn send(&mut self, mut msg: Msg) -> Result<(), Gone> {
+        match &mut msg {
+            Msg::Open { source, .. } => self.at_line_start[*source] = true,
+            Msg::Data { source, block } => {
+                let s = *source;
+                if self.json[s] && self.share.take(&self.balance) {
+                    block.index.build(&block.data, self.at_line_start[s]);
+                }
+                self.at_line_start[s] = block.data.last() == Some(&b'\n');
+            }
+            Msg::End { .. } | Msg::Failed { .. } => {}
+        }
+        match self.tx.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(msg)) => {
+                self.share.main_loop_is_behind();
+                self.tx.send(msg).map_err(|_| Gone)
+            }
+            Err(TrySendError::Disconnected(_)) => Err(Gone),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::json_index::index_object;
+
+    fn members_of(line: &[u8]) -> Vec<Member> {
+        let mut v = Vec::new();
+        index_object(line, &mut v).unwrap();
+        v
+    }
+
+    #[test]
+    fn indexes_whole_lines_only() {
+        let data = b"x\":1}\n{\"a\":1}\r\nnot json\n\n{\"b\":[2]}\n{\"c\":";
+        let mut idx = BlockIndex::default();
+        idx.build(data, false);
+        let mut c = idx.cursor(100);
+        // The first line began in an earlier block: not indexed.
+        assert_eq!(c.line_ending_at(106), Pre::Unknown);
+        let a = members_of(b"{\"a\":1}");
+        assert_eq!(c.line_ending_at(115), Pre::Valid(&a));
+        assert_eq!(c.line_ending_at(124), Pre::Invalid);
+        assert_eq!(c.line_ending_at(125), Pre::Invalid);
+        let b = members_of(b"{\"b\":[2]}");
+        assert_eq!(c.line_ending_at(135), Pre::Valid(&b));
+        // The unfinished last line has no entry.
+        assert_eq!(c.line_ending_at(141), Pre::Unknown);
+    }
+
+    #[test]
+    fn a_block_at_a_line_start_indexes_its_first_line() {
+        let mut idx = BlockIndex::default();
+        idx.build(b"{\"a\":1}\n", true);
+        let a = members_of(b"{\"a\":1}");
+        assert_eq!(idx.cursor(0).line_ending_at(8), Pre::Valid(&a));
+    }
+
+    #[test]
+    fn lines_the_splitter_joined_differently_are_unknown() {
+        let mut idx = BlockIndex::default();
+        idx.build(b"{\"a\":1}\n{\"b\":2}\n", true);
+        let mut c = idx.cursor(0);
+        // The main loop saw one line up to offset 16 (it had skipped 8 as part
+        // of an over-long line, say): not the same line, so no index.
+        assert_eq!(c.line_ending_at(12), Pre::Unknown);
+        let b = members_of(b"{\"b\":2}");
+        assert_eq!(c.line_ending_at(16), Pre::Valid(&b));
+        assert_eq!(Cursor::none().line_ending_at(16), Pre::Unknown);
+    }
+
+    #[test]
+    fn the_share_follows_the_slow_side() {
+        let balance = Balance::default();
+        let mut s = Share { share: 4, turn: 0 };
+        for _ in 0..10 {
+            balance.starved();
+            s.take(&balance);
+        }
+        assert_eq!(s.share, 0);
+        assert!(!(0..SLOTS).any(|_| s.take(&balance)));
+        for _ in 0..10 {
+            s.main_loop_is_behind();
+        }
+        assert!((0..SLOTS).all(|_| s.take(&balance)));
+    }
+}

@@ -1,0 +1,160 @@
+//! The reader thread indexes some blocks of JSON lines before the main loop
+//! sees them (src/input/preindex.rs). That must be invisible: over inputs of
+//! many blocks, with lines across block boundaries, bad lines, CRLF, blank
+//! and over-long lines, the output and the rejected lines are exactly what a
+//! line-by-line reading gives.
+
+mod util;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::Stdio;
+
+use util::{streamctl, Dir};
+
+/// A deterministic mix of lines; returns (input, lines `where true` keeps,
+/// lines rejected, in order).
+fn mixed_input(lines: usize) -> (Vec<u8>, String, Vec<u8>) {
+    let mut input = Vec::new();
+    let mut kept = String::new();
+    let mut rejected = Vec::new();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..lines {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let pad = "x".repeat((seed % 200) as usize);
+        let good = format!(r#"{{"i":{i},"pad":"{pad}","esc":"a\"b\u00e9","n":[1,{{"k":null}}]}}"#);
+        match seed % 23 {
+            0 => {
+                // Broken JSON.
+                let bad = format!(r#"{{"i":{i},"pad":"{pad}""#);
+                writeln!(input, "{bad}").unwrap();
+                rejected.extend_from_slice(bad.as_bytes());
+                rejected.push(b'\n');
+            }
+            1 => {
+                // CRLF: the `\r` is not part of the event.
+                write!(input, "{good}\r\n").unwrap();
+                writeln!(kept, "{good}").unwrap();
+            }
+            2 => {
+                // A blank line carries no event.
+                writeln!(input).unwrap();
+            }
+            3 => {
+                // Over --max-line-bytes (600): dead-lettered whole.
+                let long = format!(r#"{{"i":{i},"pad":"{}"}}"#, "y".repeat(700));
+                writeln!(input, "{long}").unwrap();
+                rejected.extend_from_slice(long.as_bytes());
+                rejected.push(b'\n');
+            }
+            _ => {
+                writeln!(input, "{good}").unwrap();
+                writeln!(kept, "{good}").unwrap();
+            }
+        }
+    }
+    (input, kept, rejected)
+}
+
+const ARGS: [&str; 5] = [
+    "--max-line-bytes",
+    "600",
+    "--on-error",
+    "skip",
+    "--dead-letter",
+];
+
+#[test]
+fn a_file_of_many_blocks_reads_as_line_by_line() {
+    let dir = Dir::new();
+    let (input, kept, rejected) = mixed_input(40_000);
+    assert!(input.len() > 4 * 256 * 1024, "spans many reader blocks");
+    let file = dir.create("in.ndjson", &input);
+    let dead = dir.path("dead.ndjson");
+    let out = streamctl()
+        .args(ARGS)
+        .arg(&dead)
+        .arg("where true")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == kept,
+        "kept lines differ"
+    );
+    assert!(
+        std::fs::read(&dead).unwrap() == rejected,
+        "rejected lines differ"
+    );
+}
+
+#[test]
+fn a_pipe_fed_in_odd_pieces_reads_as_line_by_line() {
+    let dir = Dir::new();
+    let (input, kept, rejected) = mixed_input(20_000);
+    let dead = dir.path("dead.ndjson");
+    let mut child = std::process::Command::new(util::bin_path())
+        .args(ARGS)
+        .arg(&dead)
+        .arg("where true")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // Pieces of 1..=70_001 bytes, so reads end mid-line and mid-member.
+        let mut at = 0;
+        let mut size = 1;
+        while at < input.len() {
+            let end = (at + size).min(input.len());
+            stdin.write_all(&input[at..end]).unwrap();
+            at = end;
+            size = (size * 7 + 13) % 70_001 + 1;
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == kept,
+        "kept lines differ"
+    );
+    assert!(
+        std::fs::read(&dead).unwrap() == rejected,
+        "rejected lines differ"
+    );
+}
+
+#[test]
+fn bad_lines_are_reported_with_their_line_numbers() {
+    let dir = Dir::new();
+    let mut input = String::new();
+    let mut expect = Vec::new();
+    for i in 1..=30_000 {
+        if i % 7_919 == 0 {
+            input.push_str("{\"a\":\n");
+            expect.push(format!("in.ndjson:{i}:"));
+        } else {
+            writeln!(input, r#"{{"a":{i},"b":"{}"}}"#, "z".repeat(i % 50)).unwrap();
+        }
+    }
+    let file = dir.create("in.ndjson", &input);
+    let out = streamctl()
+        .current_dir(dir.root())
+        .args(["count", "in.ndjson"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"count\":29997}\n");
+    let reported: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(w, _)| w))
+        .filter(|w| w.starts_with("in.ndjson:"))
+        .collect();
+    assert_eq!(reported, expect, "stderr was: {stderr}");
+    let _ = file;
+}
