@@ -42,14 +42,58 @@ enum Repr<'a> {
     },
     /// A decoded object.
     Obj(Map<String, Value>),
-    /// A CSV row, untouched so far: its cells (unquoted, one after the other
-    /// in `text`, cell i ending at `ends[i]`) under the header's names; a
-    /// cell is typed only when read.
+    /// A CSV/TSV row, untouched so far: its cells under the header's names;
+    /// a cell is typed only when read.
     Cells {
         header: &'a [String],
-        text: &'a str,
-        ends: &'a [usize],
+        cells: Cells<'a>,
     },
+}
+
+/// The cells of a CSV/TSV row, in buffers the decoder reuses: cell `i` is
+/// `text[spans[i].start..spans[i].end]`. `text` is the line itself when its
+/// cells are slices of it (enclosing quotes left out), else the decoded
+/// cells back to back.
+#[derive(Clone, Copy, Debug)]
+pub struct Cells<'a> {
+    pub text: &'a str,
+    pub spans: &'a [Span],
+}
+
+/// Where a cell is in `Cells::text`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    /// The text has `""` for each `"` (a quoted CSV cell kept in the line):
+    /// undone when the cell is read.
+    pub doubled: bool,
+}
+
+impl<'a> Cells<'a> {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Cell `i` (`None` past the last, or if a span is not on character
+    /// boundaries, which the decoder never makes).
+    pub fn get(&self, i: usize) -> Option<Cow<'a, str>> {
+        let span = self.spans.get(i)?;
+        let text = self.text.get(span.start..span.end)?;
+        Some(if span.doubled {
+            Cow::Owned(text.replace("\"\"", "\""))
+        } else {
+            Cow::Borrowed(text)
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'a, str>> + '_ {
+        (0..self.len()).map(|i| self.get(i).unwrap_or_default())
+    }
 }
 
 /// A JSON line with fields appended (see `Event::append_field`).
@@ -109,19 +153,19 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// An untouched CSV row (see `Repr::Cells`); `ends.len()` is the header's.
+    /// An untouched CSV or TSV row (see `Cells`); `cells.len()` is the header's.
     pub fn from_csv_cells(
         line: &'a [u8],
+        format: RawFormat,
         header: &'a [String],
-        text: &'a str,
-        ends: &'a [usize],
+        cells: Cells<'a>,
         pos: Pos,
     ) -> Event<'a> {
         Event {
             line,
             origin: line,
-            raw_format: Some(RawFormat::Csv),
-            repr: Repr::Cells { header, text, ends },
+            raw_format: Some(format),
+            repr: Repr::Cells { header, cells },
             time: None,
             pos,
         }
@@ -237,12 +281,21 @@ impl<'a> Event<'a> {
                 let raw = self.raw_top_level(members, key)?;
                 Some(Cow::Owned(decode_json_value(raw)))
             }
-            Repr::Cells { header, text, ends } => {
+            Repr::Cells { .. } => Some(Cow::Owned(typed_cell(&self.get_cell(key)?))),
+        }
+    }
+
+    /// The text of a cell of an untouched CSV/TSV row, as in the input
+    /// (quotes and escapes undone), before typing: for hot paths that can
+    /// use the text as it is (group keys).
+    pub fn get_cell(&self, key: &str) -> Option<Cow<'a, str>> {
+        match &self.repr {
+            Repr::Cells { header, cells } => {
                 // A repeated column name: the last one wins, as in the map.
                 let i = header.iter().rposition(|h| h == key)?;
-                let start = if i == 0 { 0 } else { *ends.get(i - 1)? };
-                Some(Cow::Owned(typed_cell(text.get(start..*ends.get(i)?)?)))
+                cells.get(i)
             }
+            _ => None,
         }
     }
 
@@ -308,20 +361,13 @@ impl<'a> Event<'a> {
         match &self.repr {
             Repr::Obj(_) => None,
             Repr::Json { appended, .. } => Some(decode_with(self.line, appended.to_vec())),
-            Repr::Cells { header, text, ends } => {
-                let mut start = 0;
-                Some(
-                    header
-                        .iter()
-                        .zip(ends.iter())
-                        .map(|(k, &end)| {
-                            let cell = text.get(start..end).unwrap_or("");
-                            start = end;
-                            (k.clone(), typed_cell(cell))
-                        })
-                        .collect(),
-                )
-            }
+            Repr::Cells { header, cells } => Some(
+                header
+                    .iter()
+                    .zip(cells.iter())
+                    .map(|(k, cell)| (k.clone(), typed_cell(&cell)))
+                    .collect(),
+            ),
         }
     }
 

@@ -67,6 +67,12 @@ impl KeyExtractor {
                             continue;
                         }
                     }
+                    if let Some(cell) = ev.get_cell(name) {
+                        if let Some(text) = cell_key_text(&cell) {
+                            push_text(buf, text);
+                            continue;
+                        }
+                    }
                     match ev.get(name) {
                         Some(v) => push_value(buf, &v),
                         None => buf.push(0),
@@ -122,6 +128,17 @@ fn raw_key_text(raw: &[u8]) -> Option<&[u8]> {
             plain.then_some(raw)
         }
         _ => None,
+    }
+}
+
+/// The key text of a CSV/TSV cell when it is the cell itself: a cell that
+/// types as a string (it cannot be a number: it does not start with `-` or
+/// a digit), or a plain integer as `raw_key_text` takes it. `None` for an
+/// empty cell (null) and other numbers, which are typed first.
+fn cell_key_text(cell: &str) -> Option<&[u8]> {
+    match cell.as_bytes().first()? {
+        b'-' | b'0'..=b'9' => raw_key_text(cell.as_bytes()),
+        _ => Some(cell.as_bytes()),
     }
 }
 
@@ -246,6 +263,47 @@ mod tests {
                 encode_decoded(&k, &line),
                 "raw and decoded keys differ for {v}"
             );
+        }
+    }
+
+    #[test]
+    fn csv_cell_fast_path_agrees_with_key_text() {
+        use crate::event::{Cells, RawFormat};
+        let k = keys("a");
+        let header = ["a".to_string()];
+        for cell in [
+            "x",
+            "",
+            "12",
+            "-12",
+            "0",
+            "-0",
+            "007",
+            "1.50",
+            "1e2",
+            "+1",
+            "-",
+            "true",
+            "é",
+            "12345678901234567890",
+        ] {
+            let spans = [crate::event::Span {
+                start: 0,
+                end: cell.len(),
+                doubled: false,
+            }];
+            let cells = Cells {
+                text: cell,
+                spans: &spans,
+            };
+            let ev = Event::from_csv_cells(b"", RawFormat::Csv, &header, cells, Pos::default());
+            let mut fast = Vec::new();
+            k.encode(&ev, &mut fast);
+            let mut map = serde_json::Map::new();
+            map.insert("a".into(), crate::value::typed_cell(cell));
+            let mut slow = Vec::new();
+            k.encode(&Event::new_row(map, None), &mut slow);
+            assert_eq!(fast, slow, "cell {cell:?}");
         }
     }
 

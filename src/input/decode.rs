@@ -1,14 +1,16 @@
 //! Turns one line into an event, per input format. A line that cannot be
 //! decoded is data, not a failure: the caller rejects it with the reason.
 
+use std::borrow::Cow;
+
 use serde_json::Map;
 
 use super::json_index::{index_object, Member};
 use super::logfmt::parse_logfmt;
 use super::preindex::Pre;
 use super::Format;
-use crate::event::{Event, Pos, RawFormat};
-use crate::value::{typed_cell, Value};
+use crate::event::{Cells, Event, Pos, RawFormat, Span};
+use crate::value::Value;
 
 pub enum Decoded<'a> {
     Event(Event<'a>),
@@ -26,6 +28,10 @@ pub struct Decoder {
     csv: csv_core::Reader,
     csv_out: Vec<u8>,
     csv_ends: Vec<usize>,
+    /// The cells of the current TSV row when escapes were undone.
+    cell_buf: Vec<u8>,
+    /// Where the current row's cells are (see `Cells`).
+    spans: Vec<Span>,
 }
 
 impl Decoder {
@@ -44,6 +50,8 @@ impl Decoder {
             csv: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             csv_out: vec![0; 1024],
             csv_ends: vec![0; 64],
+            cell_buf: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -130,24 +138,43 @@ impl Decoder {
         }
     }
 
+    /// A CSV/TSV line: the header, or an event that keeps its cells in the
+    /// line (or, when quotes or escapes had to be undone, in the decoder's
+    /// buffers) and types one only when a stage reads it.
     fn decode_row<'a>(
         &'a mut self,
         line: &'a [u8],
-        text: &str,
+        text: &'a str,
         format: Format,
         pos: Pos,
     ) -> Decoded<'a> {
         if text.is_empty() {
             return Decoded::Nothing;
         }
-        if format == Format::Csv {
-            return self.decode_csv(line, pos);
-        }
-        let cells = split_tsv(text);
-        let Some(header) = &self.header else {
-            self.header = Some(cells);
-            return Decoded::Nothing;
+        let (raw, place) = if format == Format::Tsv {
+            (RawFormat::Tsv, self.split_tsv(line))
+        } else {
+            (RawFormat::Csv, self.split_csv(line))
         };
+        // Decoded cells come from a UTF-8 line less some ASCII quotes or
+        // backslashes, so they are UTF-8 too.
+        let text = match place {
+            Place::Line => Ok(text),
+            Place::CsvOut(len) => std::str::from_utf8(&self.csv_out[..len]),
+            Place::CellBuf => std::str::from_utf8(&self.cell_buf),
+        };
+        let Ok(text) = text else {
+            return Decoded::Reject("invalid UTF-8 in a cell".into());
+        };
+        let cells = Cells {
+            text,
+            spans: &self.spans,
+        };
+        if self.header.is_none() {
+            self.header = Some(cells.iter().map(Cow::into_owned).collect());
+            return Decoded::Nothing;
+        }
+        let header = self.header.as_deref().unwrap_or_default();
         if cells.len() != header.len() {
             return Decoded::Reject(format!(
                 "expected {} fields (as in the header), found {}",
@@ -155,55 +182,17 @@ impl Decoder {
                 cells.len()
             ));
         }
-        let map: Map<String, Value> = header
-            .iter()
-            .zip(cells)
-            .map(|(k, c)| (k.clone(), typed_cell(&c)))
-            .collect();
-        let raw = if format == Format::Tsv {
-            RawFormat::Tsv
-        } else {
-            RawFormat::Csv
-        };
-        Decoded::Event(Event::from_decoded(line, raw, map, pos))
+        Decoded::Event(Event::from_csv_cells(line, raw, header, cells, pos))
     }
 
-    /// A CSV line: the header, or an event that keeps its cells unquoted in
-    /// the decoder's buffers and types one only when a stage reads it.
-    fn decode_csv<'a>(&'a mut self, line: &'a [u8], pos: Pos) -> Decoded<'a> {
-        let (out_len, ends_len) = self.split_csv(line);
-        // Cells end at delimiters, so each is UTF-8 when the whole is.
-        let Ok(text) = std::str::from_utf8(&self.csv_out[..out_len]) else {
-            return Decoded::Reject("invalid UTF-8 in a CSV cell".into());
-        };
-        let ends = &self.csv_ends[..ends_len];
-        if self.header.is_none() {
-            let mut start = 0;
-            let names = ends
-                .iter()
-                .map(|&end| {
-                    let name = text.get(start..end).unwrap_or("").to_owned();
-                    start = end;
-                    name
-                })
-                .collect();
-            self.header = Some(names);
-            return Decoded::Nothing;
+    /// One CSV record from one line into `spans`. Most lines are split
+    /// where they are (`split_csv_in_place`); any other goes through
+    /// csv_core (doubled quotes, text after a closing quote, a `\r` that
+    /// ends the record), which gives the same cells for the easy lines too.
+    fn split_csv(&mut self, line: &[u8]) -> Place {
+        if split_csv_in_place(line, &mut self.spans) {
+            return Place::Line;
         }
-        let header = self.header.as_deref().unwrap_or_default();
-        if ends.len() != header.len() {
-            return Decoded::Reject(format!(
-                "expected {} fields (as in the header), found {}",
-                header.len(),
-                ends.len()
-            ));
-        }
-        Decoded::Event(Event::from_csv_cells(line, header, text, ends, pos))
-    }
-
-    /// One CSV record from one line, with csv_core (quotes, doubled quotes),
-    /// into `csv_out`/`csv_ends`: the bytes and the count of cell ends used.
-    fn split_csv(&mut self, line: &[u8]) -> (usize, usize) {
         use csv_core::ReadRecordResult as R;
         self.csv.reset();
         let mut input = line;
@@ -230,43 +219,131 @@ impl Decoder {
                 R::Record | R::End => break,
             }
         }
-        (out_len, ends_len)
+        self.spans.clear();
+        let mut start = 0;
+        for &end in &self.csv_ends[..ends_len] {
+            self.spans.push(span(start, end));
+            start = end;
+        }
+        Place::CsvOut(out_len)
+    }
+
+    /// TSV cells into `spans`: split on tabs; the `\t`, `\n`, `\r`, `\\`
+    /// escapes are undone (into `cell_buf`), any other backslash is kept.
+    fn split_tsv(&mut self, line: &[u8]) -> Place {
+        self.spans.clear();
+        if memchr::memchr(b'\\', line).is_none() {
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\t', line) {
+                self.spans.push(span(start, end));
+                start = end + 1;
+            }
+            self.spans.push(span(start, line.len()));
+            return Place::Line;
+        }
+        let out = &mut self.cell_buf;
+        out.clear();
+        let mut start = 0;
+        let mut bytes = line.iter();
+        while let Some(&c) = bytes.next() {
+            match c {
+                b'\t' => {
+                    self.spans.push(span(start, out.len()));
+                    start = out.len();
+                }
+                b'\\' => match bytes.next() {
+                    Some(b't') => out.push(b'\t'),
+                    Some(b'n') => out.push(b'\n'),
+                    Some(b'r') => out.push(b'\r'),
+                    Some(b'\\') => out.push(b'\\'),
+                    Some(&o) => {
+                        out.push(b'\\');
+                        // A tab after a lone backslash still ends the cell.
+                        if o == b'\t' {
+                            self.spans.push(span(start, out.len()));
+                            start = out.len();
+                        } else {
+                            out.push(o);
+                        }
+                    }
+                    None => out.push(b'\\'),
+                },
+                _ => out.push(c),
+            }
+        }
+        self.spans.push(span(start, out.len()));
+        Place::CellBuf
+    }
+}
+
+/// Where a row's cells are: in the line itself, or decoded into a buffer.
+enum Place {
+    Line,
+    CsvOut(usize),
+    CellBuf,
+}
+
+/// Cell spans of a CSV line whose cells are all slices of it: unquoted
+/// cells without a `\r`, and quoted cells whose quotes inside are doubled,
+/// with a comma or the end of the line right after the closing quote.
+/// csv_core reads such a line into the same cells. `false` for any other
+/// line.
+fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> bool {
+    spans.clear();
+    let mut pos = 0;
+    loop {
+        let rest = &line[pos..];
+        if rest.first() == Some(&b'"') {
+            let start = pos + 1;
+            let mut doubled = false;
+            let mut at = start;
+            let end = loop {
+                let Some(n) = memchr::memchr(b'"', &line[at..]) else {
+                    return false;
+                };
+                if line.get(at + n + 1) != Some(&b'"') {
+                    break at + n;
+                }
+                doubled = true;
+                at += n + 2;
+            };
+            spans.push(Span {
+                start,
+                end,
+                doubled,
+            });
+            pos = end + 1;
+            match line.get(pos) {
+                None => return true,
+                Some(b',') => pos += 1,
+                Some(_) => return false,
+            }
+        } else {
+            match memchr::memchr2(b',', b'\r', rest) {
+                None => {
+                    spans.push(span(pos, line.len()));
+                    return true;
+                }
+                Some(n) if rest[n] == b',' => {
+                    spans.push(span(pos, pos + n));
+                    pos += n + 1;
+                }
+                Some(_) => return false,
+            }
+        }
+    }
+}
+
+fn span(start: usize, end: usize) -> Span {
+    Span {
+        start,
+        end,
+        doubled: false,
     }
 }
 
 fn utf8_reject<'a>(e: std::str::Utf8Error) -> Decoded<'a> {
     Decoded::Reject(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
-}
-
-/// TSV cells: split on tabs; `\t`, `\n`, `\r`, `\\` escapes are undone.
-fn split_tsv(text: &str) -> Vec<String> {
-    text.split('\t')
-        .map(|cell| {
-            if !cell.contains('\\') {
-                return cell.to_owned();
-            }
-            let mut s = String::with_capacity(cell.len());
-            let mut chars = cell.chars();
-            while let Some(c) = chars.next() {
-                if c != '\\' {
-                    s.push(c);
-                    continue;
-                }
-                match chars.next() {
-                    Some('t') => s.push('\t'),
-                    Some('n') => s.push('\n'),
-                    Some('r') => s.push('\r'),
-                    Some('\\') => s.push('\\'),
-                    Some(o) => {
-                        s.push('\\');
-                        s.push(o);
-                    }
-                    None => s.push('\\'),
-                }
-            }
-            s
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -323,6 +400,150 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&ev.into_map()).unwrap(),
             r#"{"a":null,"b":12}"#
+        );
+    }
+
+    /// The cells csv_core finds in a line (what the decoder's slow path uses).
+    fn csv_core_cells(line: &[u8]) -> Vec<String> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line);
+        let mut rec = csv::ByteRecord::new();
+        if !rdr.read_byte_record(&mut rec).unwrap_or(false) {
+            return vec![];
+        }
+        rec.iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect()
+    }
+
+    /// The cells the decoder keeps for a line (the header, or a row).
+    fn decoder_cells(d: &mut Decoder, line: &[u8]) -> Result<Vec<String>, String> {
+        match d.decode(line, Pos::default()) {
+            Decoded::Event(ev) => Ok(ev
+                .keys()
+                .iter()
+                .map(|k| ev.get_cell(k).unwrap_or_default().into_owned())
+                .collect()),
+            Decoded::Nothing => Ok(d.header().unwrap_or_default().to_vec()),
+            Decoded::Reject(r) => Err(r),
+        }
+    }
+
+    #[test]
+    fn csv_fast_path_agrees_with_csv_core() {
+        let lines: &[&[u8]] = &[
+            b"a,b,c",
+            b"1,2,3",
+            b",,",
+            b"x,,",
+            br#""a,b",c,d"#,
+            br#"a,"x ""q"" y",c"#,
+            br#"a,b"c,d"#,
+            br#""",,"#,
+            b"a,b\rc,d",
+            "\u{e9},\u{1f600},z".as_bytes(),
+            b" a , b ,c ",
+            br#"a,"b""#,
+            br#"a,"""#,
+            br#""","""#,
+            br#""a""b",c"#,
+            br#""ab"cd,e"#,
+            br#""ab"c"d",e"#,
+            br#""abc"#,
+            br#""abc,d"#,
+            b"\"a\"\r",
+            b"\"a\rb\",c",
+            b"a,b,",
+            b",",
+            br#"a,"b,"#,
+            "\"\u{e9},\",\u{e9}".as_bytes(),
+            br#"""""#,
+            br#""a""","b""c""#,
+            br#"""",x"#,
+            br#"""a"","#,
+            br#""a""b"x,y"#,
+        ];
+        for line in lines {
+            let mut d = Decoder::new(Some(Format::Csv));
+            let got = decoder_cells(&mut d, line).unwrap();
+            assert_eq!(got, csv_core_cells(line), "header {line:?}");
+            // The same line as a row under a header of its width (names
+            // distinct, so that every cell is seen).
+            let mut d = Decoder::new(Some(Format::Csv));
+            let header: Vec<String> = (0..got.len()).map(|i| format!("h{i}")).collect();
+            decoder_cells(&mut d, header.join(",").as_bytes()).unwrap();
+            assert_eq!(decoder_cells(&mut d, line).unwrap(), got, "row {line:?}");
+        }
+    }
+
+    #[test]
+    fn easy_csv_lines_are_split_in_place() {
+        let mut spans = Vec::new();
+        for line in [&b"a,b,"[..], br#""a,b",,"x""y""#, br#""""#, b"a\"b,c"] {
+            assert!(split_csv_in_place(line, &mut spans), "{line:?}");
+        }
+        for line in [&b"a\rb"[..], br#""ab"c"#, br#""ab"#, br#"""""#] {
+            assert!(!split_csv_in_place(line, &mut spans), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn csv_rows_of_the_wrong_width_and_bad_utf8_are_rejected_on_both_paths() {
+        let mut d = Decoder::new(Some(Format::Csv));
+        decoder_cells(&mut d, b"a,b").unwrap();
+        for (line, want) in [
+            (
+                &b"1,2,3"[..],
+                "expected 2 fields (as in the header), found 3",
+            ),
+            (b"1", "expected 2 fields (as in the header), found 1"),
+            (
+                br#""1,2",3,4"#,
+                "expected 2 fields (as in the header), found 3",
+            ),
+            (br#""1,2""#, "expected 2 fields (as in the header), found 1"),
+            (b"1,\xff", "invalid UTF-8 at byte 3"),
+            (b"\"\xff\",2", "invalid UTF-8 at byte 2"),
+        ] {
+            assert_eq!(decoder_cells(&mut d, line), Err(want.to_string()));
+        }
+        // Nothing carries over from a rejected row.
+        assert_eq!(decoder_cells(&mut d, b"x,y").unwrap(), ["x", "y"]);
+        assert_eq!(decoder_cells(&mut d, br#""x",y"#).unwrap(), ["x", "y"]);
+    }
+
+    #[test]
+    fn tsv_fast_path_agrees_with_unescaping() {
+        let mut d = Decoder::new(Some(Format::Tsv));
+        decoder_cells(&mut d, b"a\tb\tc").unwrap();
+        for (line, want) in [
+            (&b"1\t2\t3"[..], vec!["1", "2", "3"]),
+            (b"\t\t", vec!["", "", ""]),
+            (br"x\ty	\n\r	\\", vec!["x\ty", "\n\r", "\\"]),
+            (b"a\\\tb\\q\tc\\", vec!["a\\", "b\\q", "c\\"]),
+            (b"\"q\"\t,\t\r", vec!["\"q\"", ",", "\r"]),
+            (
+                "\u{e9}\\\u{e9}\t\\t\u{1f600}\tz".as_bytes(),
+                vec!["\u{e9}\\\u{e9}", "\t\u{1f600}", "z"],
+            ),
+        ] {
+            assert_eq!(decoder_cells(&mut d, line).unwrap(), want, "{line:?}");
+        }
+        assert_eq!(
+            decoder_cells(&mut d, b"1\\t2\t3"),
+            Err("expected 3 fields (as in the header), found 2".into())
+        );
+        let Decoded::Event(ev) = d.decode(b"1\t\t-2.5", Pos::default()) else {
+            panic!("row not decoded");
+        };
+        assert_eq!(
+            ev.unchanged_raw(),
+            Some((&b"1\t\t-2.5"[..], RawFormat::Tsv))
+        );
+        assert_eq!(
+            serde_json::to_string(&ev.into_map()).unwrap(),
+            r#"{"a":1,"b":null,"c":-2.5}"#
         );
     }
 
