@@ -2,8 +2,12 @@
 //!
 //! An event read from a JSON line keeps its original bytes and an index of its
 //! top-level members; fields are decoded only when a stage reads them, and an
-//! event no stage changed is written back byte for byte. The first change
-//! decodes the whole object (`fields_mut`) and drops the "unchanged" mark.
+//! event no stage changed is written back byte for byte. Fields a stage adds
+//! (`append_field`, `append_new_fields`) are kept beside the line, borrowed
+//! from the stage where it can lend them, and the JSON encoder writes the
+//! line's members and then them (`write_json`), copying every member already
+//! in serde_json's form. Any other change decodes the whole object
+//! (`fields_mut`) and drops the "unchanged" mark.
 
 use std::borrow::Cow;
 
@@ -33,12 +37,12 @@ pub enum RawFormat {
 }
 
 enum Repr<'a> {
-    /// A JSON object line, untouched so far except for fields appended with
-    /// `append_field` (new names only), which the JSON encoder writes after
-    /// the original bytes.
+    /// A JSON object line, untouched so far except for fields added with
+    /// `append_field` / `append_new_fields` (new names only), which the JSON
+    /// encoder writes after the original members.
     Json {
         members: &'a [Member],
-        appended: Vec<(String, Value)>,
+        extras: Extras<'a>,
     },
     /// A decoded object.
     Obj(Map<String, Value>),
@@ -96,13 +100,237 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// A JSON line with fields appended (see `Event::append_field`).
-pub struct Appended<'a, 'e> {
-    /// The line as read; it ends with the object's `}`.
-    pub line: &'a [u8],
-    /// Whether the object has members (so the first appended field needs a `,`).
-    pub has_members: bool,
-    pub fields: &'e [(String, Value)],
+/// Fields added to an untouched JSON line. Their names and values are
+/// borrowed from the stage that added them where it can lend them (a
+/// lookup row, an aggregate's name), so adding a field allocates nothing.
+enum Extra<'a> {
+    Field(&'a str, Cow<'a, Value>),
+    /// The fields of `Encoded` but those whose bit is set in the mask (the
+    /// event has a field of that name already and keeps its own).
+    Encoded(&'a Encoded, u64),
+}
+
+/// The extras of an event: the first kept inline, so one added field or
+/// one lookup row costs no allocation.
+#[derive(Default)]
+struct Extras<'a> {
+    first: Option<Extra<'a>>,
+    rest: Vec<Extra<'a>>,
+}
+
+impl<'a> Extras<'a> {
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn push(&mut self, e: Extra<'a>) {
+        if self.first.is_none() {
+            self.first = Some(e);
+        } else {
+            self.rest.push(e);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Extra<'a>> {
+        self.first.iter().chain(self.rest.iter())
+    }
+
+    /// Every added field in order, as (name, value).
+    fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.iter().flat_map(|e| {
+            let (one, many) = match e {
+                Extra::Field(k, v) => (Some((*k, v.as_ref())), None),
+                Extra::Encoded(enc, skip) => (None, Some(enc.kept(*skip))),
+            };
+            one.into_iter().chain(many.into_iter().flatten())
+        })
+    }
+
+    /// The names of the added fields.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.fields().map(|(k, _)| k)
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.fields().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The raw JSON text of an added field, when it has one (encoded fields).
+    fn get_raw(&self, key: &str) -> Option<Option<&'a [u8]>> {
+        for e in self.iter() {
+            match e {
+                Extra::Field(k, _) if *k == key => return Some(None),
+                Extra::Field(..) => {}
+                Extra::Encoded(enc, skip) => {
+                    if let Some(i) = enc.position(key) {
+                        if !masked(*skip, i) {
+                            let enc: &'a Encoded = enc;
+                            return Some(Some(enc.raw_value(i)));
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn into_map_after(self, mut map: Map<String, Value>) -> Map<String, Value> {
+        for e in self.first.into_iter().chain(self.rest) {
+            match e {
+                Extra::Field(k, v) => {
+                    map.insert(k.to_owned(), v.into_owned());
+                }
+                Extra::Encoded(enc, skip) => {
+                    for (k, v) in enc.kept(skip) {
+                        map.insert(k.to_owned(), v.clone());
+                    }
+                }
+            }
+        }
+        map
+    }
+}
+
+/// Whether field `i` is masked out in `skip`.
+fn masked(skip: u64, i: usize) -> bool {
+    i < 64 && skip & (1 << i) != 0
+}
+
+/// Fields encoded as JSON once, for a stage that adds the same fields to
+/// many events (a lookup row): the encoder copies their bytes, and later
+/// stages read their names and raw JSON text from one block of memory (a
+/// lookup row is rarely in cache; each allocation touched costs a miss).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    fields: Box<[(String, Value)]>,
+    /// `"a":1,"b":"x"` (the fields as serde_json writes them, `json_len`
+    /// bytes), then per field three u32 (native order): where its
+    /// `"name":value` starts, where its value starts, where it ends.
+    buf: Box<[u8]>,
+    json_len: usize,
+    /// Every name is written in the JSON without escapes.
+    plain_names: bool,
+}
+
+impl Encoded {
+    /// At most 64 fields are addressed by `append_new_fields`; more are
+    /// added one by one.
+    pub const MAX_FIELDS: usize = 64;
+
+    pub fn new(fields: Vec<(String, Value)>) -> Encoded {
+        let mut buf = Vec::new();
+        let mut spans = Vec::with_capacity(fields.len() * 3);
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            let start = buf.len();
+            write_key(k, &mut buf);
+            let val = buf.len();
+            serde_json::to_writer(&mut buf, v).expect("writing to a Vec");
+            spans.extend([start, val, buf.len()]);
+        }
+        let json_len = buf.len();
+        // Offsets past u32 (a 4 GiB row) read as empty, never out of bounds.
+        for x in spans {
+            buf.extend_from_slice(&u32::try_from(x).unwrap_or(0).to_ne_bytes());
+        }
+        Encoded {
+            plain_names: fields.iter().all(|(k, _)| name_is_plain(k)),
+            fields: fields.into_boxed_slice(),
+            buf: buf.into_boxed_slice(),
+            json_len,
+        }
+    }
+
+    pub fn fields(&self) -> &[(String, Value)] {
+        &self.fields
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    fn json(&self) -> &[u8] {
+        &self.buf[..self.json_len]
+    }
+
+    /// Field i's (start, value start, end) in `json`.
+    fn span(&self, i: usize) -> (usize, usize, usize) {
+        let at = |j: usize| {
+            let o = self.json_len + 4 * (3 * i + j);
+            self.buf
+                .get(o..o + 4)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, |b| u32::from_ne_bytes(b) as usize)
+        };
+        (at(0), at(1), at(2))
+    }
+
+    fn slice(&self, from: usize, to: usize) -> &[u8] {
+        self.json().get(from..to).unwrap_or_default()
+    }
+
+    /// Field i's name as raw bytes.
+    fn name(&self, i: usize) -> &[u8] {
+        if self.plain_names {
+            let (s, v, _) = self.span(i);
+            self.slice(s + 1, v.saturating_sub(2))
+        } else {
+            self.fields.get(i).map_or(&[], |(k, _)| k.as_bytes())
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        // Duplicate names cannot occur: the fields come from a map.
+        let key = key.as_bytes();
+        (0..self.fields.len()).find(|&i| same_bytes(self.name(i), key))
+    }
+
+    fn raw_value(&self, i: usize) -> &[u8] {
+        let (_, v, e) = self.span(i);
+        self.slice(v, e)
+    }
+
+    /// The fields not masked out by `skip`.
+    fn kept(&self, skip: u64) -> impl Iterator<Item = (&str, &Value)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| !masked(skip, *i))
+            .map(|(_, (k, v))| (k.as_str(), v))
+    }
+
+    /// Write the kept fields, each preceded by a comma unless `first`.
+    /// Returns whether anything was written.
+    fn write(&self, skip: u64, mut first: bool, out: &mut Vec<u8>) -> bool {
+        if skip == 0 && self.json_len > 0 {
+            if !first {
+                out.push(b',');
+            }
+            out.extend_from_slice(self.json());
+            return true;
+        }
+        let before = first;
+        for i in 0..self.fields.len() {
+            if masked(skip, i) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            let (s, _, e) = self.span(i);
+            out.extend_from_slice(self.slice(s, e));
+        }
+        before != first
+    }
+}
+
+/// Byte equality for short strings such as keys, without a call to memcmp.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 pub struct Event<'a> {
@@ -129,7 +357,7 @@ impl<'a> Event<'a> {
             raw_format: Some(RawFormat::Json),
             repr: Repr::Json {
                 members,
-                appended: Vec::new(),
+                extras: Extras::default(),
             },
             time: None,
             pos,
@@ -203,7 +431,7 @@ impl<'a> Event<'a> {
             raw_format: Some(RawFormat::Json),
             repr: Repr::Json {
                 members,
-                appended: Vec::new(),
+                extras: Extras::default(),
             },
             time: self.time,
             pos: self.pos,
@@ -213,49 +441,94 @@ impl<'a> Event<'a> {
     /// The original bytes when no stage changed the event.
     pub fn unchanged_raw(&self) -> Option<(&'a [u8], RawFormat)> {
         match &self.repr {
-            Repr::Json { appended, .. } if !appended.is_empty() => None,
+            Repr::Json { extras, .. } if !extras.is_empty() => None,
             _ => self.raw_format.map(|f| (self.line, f)),
         }
     }
 
-    /// An untouched JSON line and the fields appended to it, for the JSON
-    /// encoder: it writes the line without its closing `}`, then the fields.
-    pub fn raw_json_appended(&self) -> Option<Appended<'a, '_>> {
+    /// Write the event as JSON, exactly as serde_json writes `to_map()`,
+    /// straight from the bytes of an untouched JSON line and the fields
+    /// added to it. False (and nothing written) for any other event, or
+    /// when the line holds what this cannot reproduce (escaped or duplicate
+    /// keys, numbers serde cannot read): the caller then encodes the map.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> bool {
         match (&self.repr, self.raw_format) {
-            (Repr::Json { members, appended }, Some(RawFormat::Json)) => Some(Appended {
-                line: self.line,
-                has_members: !members.is_empty(),
-                fields: appended,
-            }),
-            _ => None,
+            (Repr::Json { members, extras }, Some(RawFormat::Json)) => {
+                write_json_object(self.line, members, extras, out)
+            }
+            _ => false,
         }
     }
 
-    /// Add a top-level field. For an untouched JSON line that is already in
-    /// the form the encoder would write (see `is_canonical`) and has no field
-    /// of that name, the line is not decoded: the field is kept beside it and
-    /// written after its bytes (`running` adds its aggregates this way, so a
-    /// step costs no decoding). Otherwise the same as setting it in
+    /// Add a top-level field (replacing one of that name). On an untouched
+    /// JSON line without a field of that name, nothing is decoded: the field
+    /// is kept beside the line and written after its members (`running`
+    /// adds its aggregates this way). Otherwise the same as setting it in
     /// `fields_mut`, with the same output either way.
-    pub fn append_field(&mut self, name: &str, v: Value) {
-        if let Repr::Json { members, appended } = &self.repr {
-            let known = appended.iter().position(|(k, _)| k == name);
-            let fits = if appended.is_empty() {
-                self.raw_top_level(members, name).is_none() && is_canonical(self.line, members)
-            } else {
-                known.is_some() || self.raw_top_level(members, name).is_none()
-            };
-            if fits && self.raw_format == Some(RawFormat::Json) {
-                if let Repr::Json { appended, .. } = &mut self.repr {
-                    match known {
-                        Some(i) => appended[i].1 = v,
-                        None => appended.push((name.to_owned(), v)),
+    pub fn append_field(&mut self, name: &'a str, v: Cow<'a, Value>) {
+        if let Repr::Json { members, extras } = &mut self.repr {
+            if self.raw_format == Some(RawFormat::Json) {
+                let found = extras.iter().enumerate().find_map(|(i, e)| match e {
+                    Extra::Field(k, _) if *k == name => Some(Some(i)),
+                    Extra::Field(..) => None,
+                    Extra::Encoded(enc, skip) => enc
+                        .position(name)
+                        .filter(|&i| !masked(*skip, i))
+                        .map(|_| None),
+                });
+                match found {
+                    // Not added before: new unless the line has it.
+                    None if raw_top_level(self.line, members, name).is_none() => {
+                        extras.push(Extra::Field(name, v));
+                        return;
                     }
+                    None => {}
+                    // Added before as a single field: replace it in place.
+                    Some(Some(i)) => {
+                        let slot = if i == 0 {
+                            extras.first.as_mut()
+                        } else {
+                            extras.rest.get_mut(i - 1)
+                        };
+                        if let Some(Extra::Field(_, old)) = slot {
+                            *old = v;
+                            return;
+                        }
+                    }
+                    // Inside an encoded row: decode below.
+                    Some(None) => {}
+                }
+            }
+        }
+        self.fields_mut().insert(name.to_owned(), v.into_owned());
+    }
+
+    /// Add the fields of `enc` that the event does not have yet (a field of
+    /// the same name keeps the event's own value). On an untouched JSON line
+    /// nothing is decoded or copied: the fields are written from `enc`'s bytes.
+    pub fn append_new_fields(&mut self, enc: &'a Encoded) {
+        if enc.fields.len() <= Encoded::MAX_FIELDS && self.raw_format == Some(RawFormat::Json) {
+            if let Repr::Json { members, extras } = &self.repr {
+                let mut skip = 0u64;
+                for i in 0..enc.fields.len() {
+                    let k = enc.name(i);
+                    let own = extras.names().any(|n| same_bytes(n.as_bytes(), k))
+                        || raw_key_index(self.line, members, k).is_some();
+                    if own {
+                        skip |= 1 << i;
+                    }
+                }
+                if let Repr::Json { extras, .. } = &mut self.repr {
+                    extras.push(Extra::Encoded(enc, skip));
                 }
                 return;
             }
         }
-        self.fields_mut().insert(name.to_owned(), v);
+        for (k, v) in enc.fields.iter() {
+            if self.get(k).is_none() {
+                self.fields_mut().insert(k.clone(), v.clone());
+            }
+        }
     }
 
     /// The line and its member index while the event is an untouched JSON
@@ -263,7 +536,7 @@ impl<'a> Event<'a> {
     /// instead of decoding it (see `exec::rawjson`).
     pub fn raw_json_index(&self) -> Option<(&'a [u8], &'a [Member])> {
         match (&self.repr, self.raw_format) {
-            (Repr::Json { members, appended }, Some(RawFormat::Json)) if appended.is_empty() => {
+            (Repr::Json { members, extras }, Some(RawFormat::Json)) if extras.is_empty() => {
                 Some((self.line, members))
             }
             _ => None,
@@ -274,11 +547,11 @@ impl<'a> Event<'a> {
     pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
         match &self.repr {
             Repr::Obj(map) => map.get(key).map(Cow::Borrowed),
-            Repr::Json { members, appended } => {
-                if let Some((_, v)) = appended.iter().find(|(k, _)| k == key) {
+            Repr::Json { members, extras } => {
+                if let Some(v) = extras.get(key) {
                     return Some(Cow::Borrowed(v));
                 }
-                let raw = self.raw_top_level(members, key)?;
+                let raw = raw_top_level(self.line, members, key)?;
                 Some(Cow::Owned(decode_json_value(raw)))
             }
             Repr::Cells { .. } => Some(Cow::Owned(typed_cell(&self.get_cell(key)?))),
@@ -299,32 +572,18 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// The raw JSON text of a top-level field of an untouched JSON event,
-    /// for hot paths that hash or compare bytes (group keys).
+    /// The raw JSON text of a top-level field of an untouched JSON event
+    /// (or of a field added from encoded bytes), for hot paths that hash or
+    /// compare bytes (group keys).
     pub fn get_raw_json(&self, key: &str) -> Option<&'a [u8]> {
         match &self.repr {
-            // An appended field has no raw bytes (and its name is new).
-            Repr::Json { members, appended } if !appended.iter().any(|(k, _)| k == key) => {
-                self.raw_top_level(members, key)
-            }
+            Repr::Json { members, extras } => match extras.get_raw(key) {
+                // An added field's name is new: the line does not have it.
+                Some(raw) => raw,
+                None => raw_top_level(self.line, members, key),
+            },
             _ => None,
         }
-    }
-
-    fn raw_top_level(&self, members: &'a [Member], key: &str) -> Option<&'a [u8]> {
-        // Search from the end: with duplicate keys the last one wins, as in serde_json.
-        members.iter().rev().find_map(|m| {
-            let k = m.key(self.line);
-            let hit = if m.key_escaped {
-                serde_json::from_slice::<String>(
-                    &self.line[m.key_start as usize - 1..m.key_end as usize + 1],
-                )
-                .is_ok_and(|s| s == key)
-            } else {
-                k == key.as_bytes()
-            };
-            hit.then(|| m.value(self.line))
-        })
     }
 
     /// A field by path (`req.path` is `["req", "path"]`).
@@ -344,9 +603,9 @@ impl<'a> Event<'a> {
     /// event is no longer written back as its original bytes.
     pub fn fields_mut(&mut self) -> &mut Map<String, Value> {
         self.raw_format = None;
-        if let Repr::Json { appended, .. } = &mut self.repr {
-            let appended = std::mem::take(appended);
-            self.repr = Repr::Obj(decode_with(self.line, appended));
+        if let Repr::Json { extras, .. } = &mut self.repr {
+            let extras = std::mem::take(extras);
+            self.repr = Repr::Obj(extras.into_map_after(decode_object(self.line)));
         } else if let Some(map) = self.decode_all() {
             self.repr = Repr::Obj(map);
         }
@@ -360,7 +619,13 @@ impl<'a> Event<'a> {
     fn decode_all(&self) -> Option<Map<String, Value>> {
         match &self.repr {
             Repr::Obj(_) => None,
-            Repr::Json { appended, .. } => Some(decode_with(self.line, appended.to_vec())),
+            Repr::Json { extras, .. } => {
+                let mut map = decode_object(self.line);
+                for (k, v) in extras.fields() {
+                    map.insert(k.to_owned(), v.clone());
+                }
+                Some(map)
+            }
             Repr::Cells { header, cells } => Some(
                 header
                     .iter()
@@ -383,7 +648,7 @@ impl<'a> Event<'a> {
     pub fn into_map(self) -> Map<String, Value> {
         match self.repr {
             Repr::Obj(map) => map,
-            Repr::Json { appended, .. } => decode_with(self.line, appended),
+            Repr::Json { extras, .. } => extras.into_map_after(decode_object(self.line)),
             Repr::Cells { .. } => self.decode_all().unwrap_or_default(),
         }
     }
@@ -398,14 +663,34 @@ impl<'a> Event<'a> {
     pub fn keys(&self) -> Vec<String> {
         match &self.repr {
             Repr::Obj(map) => map.keys().cloned().collect(),
-            Repr::Json { appended, .. } => decode_object(self.line)
+            Repr::Json { extras, .. } => decode_object(self.line)
                 .keys()
                 .cloned()
-                .chain(appended.iter().map(|(k, _)| k.clone()))
+                .chain(extras.fields().map(|(k, _)| k.to_owned()))
                 .collect(),
             Repr::Cells { .. } => self.to_map().keys().cloned().collect(),
         }
     }
+}
+
+/// The raw value of a top-level member of a line, by key.
+fn raw_top_level<'l>(line: &'l [u8], members: &[Member], key: &str) -> Option<&'l [u8]> {
+    raw_key_index(line, members, key.as_bytes()).map(|i| members[i].value(line))
+}
+
+/// The member with this (unescaped) key; the last one if there are several,
+/// as in serde_json.
+fn raw_key_index(line: &[u8], members: &[Member], key: &[u8]) -> Option<usize> {
+    members.iter().rposition(|m| {
+        if m.key_escaped {
+            serde_json::from_slice::<String>(
+                &line[m.key_start as usize - 1..m.key_end as usize + 1],
+            )
+            .is_ok_and(|s| s.as_bytes() == key)
+        } else {
+            same_bytes(m.key(line), key)
+        }
+    })
 }
 
 fn lookup<'v>(mut v: &'v Value, path: &[String]) -> Option<&'v Value> {
@@ -479,76 +764,214 @@ fn decode_object(line: &[u8]) -> Map<String, Value> {
     serde_json::from_slice(line).unwrap_or_default()
 }
 
-/// Whether serde_json writes this object's decoded fields back exactly as
-/// the line reads: compact, no escapes, no duplicate keys, scalar values in
-/// serde's own form (`1.5`, not `1.50`). Only then may fields be appended
-/// to the raw bytes without changing the output. Allocates nothing.
-fn is_canonical(line: &[u8], members: &[Member]) -> bool {
-    if members.len() > 64 || line.first() != Some(&b'{') || line.contains(&b'\\') {
+/// Write an untouched JSON line's object and the fields added to it
+/// exactly as serde_json writes the decoded map: each member whose bytes
+/// already are serde's form (compact, no escapes, numbers as serde writes
+/// them) is copied, runs of such members in one piece; any other value is
+/// decoded and written anew. Returns false, having written nothing, for what
+/// the map would change beyond single values: escaped or duplicate keys
+/// (the map keeps one of them), or a value serde cannot read.
+fn write_json_object(
+    line: &[u8],
+    members: &[Member],
+    extras: &Extras<'_>,
+    out: &mut Vec<u8>,
+) -> bool {
+    if members.iter().any(|m| m.key_escaped) || has_duplicate_keys(line, members) {
         return false;
     }
-    let mut pos = 1usize;
+    let start = out.len();
+    // A run of members to copy as they are: line[run.0..run.1].
+    let mut run = (0usize, 0usize);
+    let mut prev_end = 0usize;
     for (i, m) in members.iter().enumerate() {
-        if i > 0 {
-            if line.get(pos) != Some(&b',') {
-                return false;
+        let sep = if i == 0 { b'{' } else { b',' };
+        let (ks, ke) = (m.key_start as usize, m.key_end as usize);
+        let val = m.value(line);
+        let canonical = raw_is_canonical(val);
+        // `{"k":v` or `,"k":v` right after the previous member.
+        let compact =
+            ks >= 2 && ks - 2 == prev_end && line[ks - 2] == sep && m.val_start as usize == ke + 2;
+        prev_end = m.val_end as usize;
+        if canonical && compact {
+            if run.0 == run.1 {
+                run.0 = ks - 2;
             }
-            pos += 1;
+            run.1 = prev_end;
+            continue;
         }
-        let compact = line.get(pos) == Some(&b'"')
-            && m.key_start as usize == pos + 1
-            && m.val_start as usize == m.key_end as usize + 2;
-        if !compact
-            || !scalar_is_canonical(m.value(line))
-            || members[..i].iter().any(|o| o.key(line) == m.key(line))
-        {
+        out.extend_from_slice(&line[run.0..run.1]);
+        run = (0, 0);
+        out.push(sep);
+        out.push(b'"');
+        out.extend_from_slice(&line[ks..ke]);
+        out.extend_from_slice(b"\":");
+        if canonical {
+            out.extend_from_slice(val);
+        } else if !reencode_value(val, out) {
+            out.truncate(start);
             return false;
         }
-        pos = m.val_end as usize;
     }
-    line.get(pos) == Some(&b'}') && pos + 1 == line.len()
-}
-
-/// Whether a raw value is a scalar serde_json writes back exactly as it
-/// reads (no escapes; numbers in serde's form). `select` builds its line
-/// from such values.
-pub fn raw_scalar_is_canonical(v: &[u8]) -> bool {
-    !v.contains(&b'\\') && scalar_is_canonical(v)
-}
-
-/// A raw scalar serde_json would write the same way (the line has no `\\`).
-fn scalar_is_canonical(v: &[u8]) -> bool {
-    match v.first() {
-        Some(b'"' | b't' | b'f' | b'n') => true,
-        Some(b'-' | b'0'..=b'9') => {
-            let digits = v.strip_prefix(b"-").unwrap_or(v);
-            if digits.iter().all(u8::is_ascii_digit) {
-                // `-0` reads as the float -0.0; up to 18 digits always fit i64.
-                return v != b"-0" && digits.len() <= 18;
+    out.extend_from_slice(&line[run.0..run.1]);
+    let mut first = members.is_empty();
+    if first {
+        out.push(b'{');
+    }
+    for e in extras.iter() {
+        match e {
+            Extra::Field(k, v) => {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write_key(k, out);
+                serde_json::to_writer(&mut *out, v.as_ref()).expect("writing to a Vec");
             }
-            let Some(f) = std::str::from_utf8(v)
-                .ok()
-                .and_then(|s| s.parse::<f64>().ok())
-            else {
-                return false;
-            };
-            let mut buf = [0u8; 40];
-            let mut w: &mut [u8] = &mut buf;
-            if serde_json::to_writer(&mut w, &f).is_err() {
-                return false;
+            Extra::Encoded(enc, skip) => {
+                if enc.write(*skip, first, out) {
+                    first = false;
+                }
             }
-            let n = 40 - w.len();
-            buf[..n] == *v
         }
+    }
+    out.push(b'}');
+    true
+}
+
+/// `"key":` as serde_json writes it.
+fn write_key(k: &str, out: &mut Vec<u8>) {
+    if name_is_plain(k) {
+        out.push(b'"');
+        out.extend_from_slice(k.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, k).expect("writing to a Vec");
+    }
+    out.push(b':');
+}
+
+/// Whether serde_json writes this string without escapes.
+fn name_is_plain(k: &str) -> bool {
+    k.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\')
+}
+
+/// Whether two members have the same (unescaped) key. Keys are first told
+/// apart by length and end bytes, so a line of distinct keys costs no
+/// byte-by-byte comparison.
+fn has_duplicate_keys(line: &[u8], members: &[Member]) -> bool {
+    let mut seen = 0u64;
+    for (i, m) in members.iter().enumerate() {
+        let k = m.key(line);
+        let h = (k.len()
+            + 7 * k.first().copied().unwrap_or(0) as usize
+            + 13 * k.last().copied().unwrap_or(0) as usize)
+            % 64;
+        if seen & (1 << h) != 0 && members[..i].iter().any(|o| o.key(line) == k) {
+            return true;
+        }
+        seen |= 1 << h;
+    }
+    false
+}
+
+/// Decode a raw value and write it as serde_json does; false if serde
+/// cannot read it (a number out of range), so the whole line would not
+/// decode either.
+fn reencode_value(raw: &[u8], out: &mut Vec<u8>) -> bool {
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(v) => {
+            serde_json::to_writer(&mut *out, &v).expect("writing to a Vec");
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Write a raw JSON value (validated by `json_index`) as serde_json writes
+/// its decoded value. False if serde cannot read it.
+pub fn write_canonical_value(raw: &[u8], out: &mut Vec<u8>) -> bool {
+    if raw_is_canonical(raw) {
+        out.extend_from_slice(raw);
+        true
+    } else {
+        reencode_value(raw, out)
+    }
+}
+
+/// Whether a raw value (validated by `json_index`) is written by serde_json
+/// exactly as it reads: a string without escapes, a literal, a number in
+/// serde's own form (`1.5`, not `1.50`). Objects and arrays count as not
+/// (they are decoded and written anew).
+fn raw_is_canonical(v: &[u8]) -> bool {
+    match v.first() {
+        Some(b'"') => memchr::memchr(b'\\', v).is_none(),
+        Some(b't' | b'f' | b'n') => true,
+        Some(b'-' | b'0'..=b'9') => number_is_canonical(v),
         _ => false,
     }
 }
 
-/// The line's fields, then the appended ones.
-fn decode_with(line: &[u8], appended: Vec<(String, Value)>) -> Map<String, Value> {
-    let mut map = decode_object(line);
-    map.extend(appended);
-    map
+/// Whether serde_json writes this JSON number back as it reads.
+fn number_is_canonical(v: &[u8]) -> bool {
+    let digits = v.strip_prefix(b"-").unwrap_or(v);
+    if digits.iter().all(u8::is_ascii_digit) {
+        // `-0` reads as the float -0.0; up to 18 digits always fit i64.
+        return v != b"-0" && digits.len() <= 18;
+    }
+    if let Some(quick) = decimal_is_canonical(digits) {
+        return quick;
+    }
+    let Some(f) = std::str::from_utf8(v)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    else {
+        return false;
+    };
+    let mut buf = [0u8; 40];
+    let mut w: &mut [u8] = &mut buf;
+    if serde_json::to_writer(&mut w, &f).is_err() {
+        return false;
+    }
+    let n = 40 - w.len();
+    buf[..n] == *v
+}
+
+/// The common case without formatting the float: `I.F` (sign stripped),
+/// F not ending in `0`, at most 15 significant digits, value in [0.1, 1e15).
+/// Such a decimal is the shortest text of the double it reads as (two
+/// decimals of up to 15 digits never read as the same double), and serde
+/// writes doubles in that range without an exponent. `None`: not this
+/// form, format the float to tell.
+fn decimal_is_canonical(digits: &[u8]) -> Option<bool> {
+    let dot = digits.iter().position(|&c| c == b'.')?;
+    let (int, frac) = (&digits[..dot], &digits[dot + 1..]);
+    if int.is_empty()
+        || frac.is_empty()
+        || !int.iter().all(u8::is_ascii_digit)
+        || !frac.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    if frac.last() == Some(&b'0') {
+        // `1.50` is written `1.5`, `2.0` stays `2.0`: let the float tell.
+        return None;
+    }
+    let significant = if int == b"0" {
+        if frac[0] == b'0' {
+            return None;
+        }
+        frac.len()
+    } else {
+        int.len() + frac.len()
+    };
+    (significant <= 15).then_some(true)
+}
+
+/// Whether a raw value is a scalar serde_json writes back exactly as it
+/// reads (no escapes; numbers in serde's form).
+pub fn raw_scalar_is_canonical(v: &[u8]) -> bool {
+    !matches!(v.first(), Some(b'{' | b'[')) && raw_is_canonical(v)
 }
 
 impl Fields for Event<'_> {
@@ -608,9 +1031,14 @@ mod tests {
         assert_eq!(ev.get("status").unwrap().as_ref(), &Value::from(500));
     }
 
-    /// JSON output of `line` with fields appended: through `append_field`
-    /// and through a full decode. Also returns whether the raw path was taken.
-    fn appended_both_ways(line: &str, fields: &[(&str, Value)]) -> (String, String, bool) {
+    /// JSON output of `line` with fields added: through `append_field` /
+    /// `append_new_fields` and through a full decode (the slow path). Also
+    /// returns whether the fast writer took it.
+    fn appended_both_ways(
+        line: &str,
+        fields: &[(&str, Value)],
+        row: Option<&Encoded>,
+    ) -> (String, String, bool) {
         use crate::output::Encoder;
         use crate::output::OutFormat;
         let mut idx = Vec::new();
@@ -618,16 +1046,29 @@ mod tests {
         let mut fast = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
         let mut slow = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
         for (k, v) in fields {
-            fast.append_field(k, v.clone());
+            fast.append_field(k, Cow::Borrowed(v));
             slow.fields_mut().insert(k.to_string(), v.clone());
         }
-        let raw = fast
-            .raw_json_appended()
-            .is_some_and(|a| !a.fields.is_empty());
+        if let Some(enc) = row {
+            fast.append_new_fields(enc);
+            for (k, v) in enc.fields() {
+                if !slow.fields_mut().contains_key(k) {
+                    slow.fields_mut().insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let raw = fast.write_json(&mut Vec::new());
         let (mut a, mut b) = (Vec::new(), Vec::new());
         Encoder::new(OutFormat::Json, false).encode(&fast, &mut a);
         Encoder::new(OutFormat::Json, false).encode(&slow, &mut b);
         assert_eq!(fast.to_map(), slow.to_map(), "fields of {line}");
+        assert_eq!(fast.keys(), slow.keys(), "keys of {line}");
+        for (k, v) in slow.to_map().iter() {
+            assert_eq!(fast.get(k).as_deref(), Some(v), "{k} of {line}");
+            if let Some(raw) = fast.get_raw_json(k) {
+                assert_eq!(&decode_json_value(raw), v, "raw {k} of {line}");
+            }
+        }
         (
             String::from_utf8(a).unwrap(),
             String::from_utf8(b).unwrap(),
@@ -640,51 +1081,178 @@ mod tests {
         let add = [("n", Value::from(1.5)), ("s", Value::from("x"))];
         for (line, raw) in [
             (r#"{"a":1,"b":"x","c":true,"d":null,"e":-2.5}"#, true),
-            (r#"{"f":1e20}"#, false),
+            (r#"{"f":1e20}"#, true),
             (r#"{"f":0.001,"g":-7}"#, true),
             (r#"{}"#, true),
-            (r#"{"a": 1}"#, false),
-            (r#"{"a":1.50}"#, false),
-            (r#"{"a":1E2}"#, false),
-            (r#"{"a":-0}"#, false),
-            (r#"{"a":"\u00e9"}"#, false),
+            (r#"{ }"#, true),
+            (r#"{"a": 1}"#, true),
+            (r#"{ "a" : 1 , "b":2,"c" :3 }"#, true),
+            (r#"{"a":1.50}"#, true),
+            (r#"{"a":2.0,"b":0.10,"c":100.0,"d":1.0e3,"e":1e3}"#, true),
+            (r#"{"a":1E2}"#, true),
+            (r#"{"a":-0,"b":-0.0,"c":0}"#, true),
+            (
+                r#"{"a":0.1,"b":0.01,"c":0.0001,"d":0.00001,"e":1e-7}"#,
+                true,
+            ),
+            (r#"{"a":123456789012345.6,"b":1234567890123456.7}"#, true),
+            (r#"{"a":999999999999999.9,"b":12345678901234.5}"#, true),
+            (r#"{"a":0.123456789012345,"b":0.1234567890123456789}"#, true),
+            (r#"{"a":"\u00e9","b":"x\/y","c":"q\"\\"}"#, true),
             (r#"{"a":"é"}"#, true),
-            (r#"{"a":[1,2]}"#, false),
+            (r#"{"a":[1,2],"b":{ "c" : 1.50 },"c":[]}"#, true),
+            (
+                r#"{"a":12345678901234567890,"b":123456789012345678901}"#,
+                true,
+            ),
+            (r#" {"a":1} "#, true),
             (r#"{"a":1,"a":2}"#, false),
+            (r#"{"a":1,"b":2,"a":3}"#, false),
+            (r#"{"\u0061":1}"#, false),
+            (r#"{"a":1,"\u0061":2}"#, false),
             (r#"{"n":7,"b":2}"#, false),
-            (r#"{"a":12345678901234567890}"#, false),
-            (r#" {"a":1}"#, false),
         ] {
-            let (fast, slow, took_raw) = appended_both_ways(line, &add);
+            let (fast, slow, took_raw) = appended_both_ways(line, &add, None);
             assert_eq!(fast, slow, "output for {line}");
-            assert_eq!(took_raw, raw, "raw path for {line}");
+            assert_eq!(took_raw, raw, "fast path for {line}");
         }
         // Appending twice to one name keeps the last value, in place.
         let (fast, slow, raw) = appended_both_ways(
             r#"{"a":1}"#,
-            &[("x", Value::from(1)), ("x", Value::from(2))],
+            &[
+                ("x", Value::from(1)),
+                ("y", Value::from(3)),
+                ("x", Value::from(2)),
+            ],
+            None,
         );
-        assert_eq!((fast.as_str(), raw), ("{\"a\":1,\"x\":2}\n", true));
+        assert_eq!((fast.as_str(), raw), ("{\"a\":1,\"x\":2,\"y\":3}\n", true));
+        assert_eq!(fast, slow);
+        // Names that need escapes.
+        let (fast, slow, raw) =
+            appended_both_ways(r#"{"a":1}"#, &[("q\"\n", Value::from("\u{1}"))], None);
+        assert!(raw);
         assert_eq!(fast, slow);
     }
 
     #[test]
-    fn appended_fields_are_seen_by_later_stages() {
+    fn encoded_rows_are_written_as_a_full_decode_would() {
+        let row = Encoded::new(vec![
+            ("country".into(), Value::from("IN")),
+            ("plan".into(), Value::from(2.50)),
+            ("a".into(), Value::Null),
+            ("x\"y".into(), Value::from(vec![1, 2])),
+        ]);
+        for line in [
+            r#"{"user_id":1}"#,
+            r#"{}"#,
+            r#"{"a":5,"b":1.50}"#,
+            r#"{"plan":"own","country":"XX","a":1,"x\"y":0}"#,
+            r#"{"pl\u0061n":"own"}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"ts":"t","n":1e3}"#,
+        ] {
+            for fields in [&[][..], &[("n", Value::from(7))][..]] {
+                let (fast, slow, _) = appended_both_ways(line, fields, Some(&row));
+                assert_eq!(fast, slow, "output for {line} + {fields:?}");
+            }
+        }
+        let (fast, _, raw) = appended_both_ways(r#"{"a":0}"#, &[], Some(&row));
+        assert!(raw);
+        assert_eq!(
+            fast,
+            "{\"a\":0,\"country\":\"IN\",\"plan\":2.5,\"x\\\"y\":[1,2]}\n"
+        );
+        // A field added after the row replaces the event's value only where
+        // the row's field was kept; an empty row adds nothing.
+        let (fast, slow, _) =
+            appended_both_ways(r#"{"a":0}"#, &[("country", Value::from(1))], Some(&row));
+        assert_eq!(fast, slow);
+        let empty = Encoded::new(Vec::new());
+        let (fast, slow, _) = appended_both_ways(r#"{"a":0}"#, &[], Some(&empty));
+        assert_eq!(
+            (fast.as_str(), slow.as_str()),
+            ("{\"a\":0}\n", "{\"a\":0}\n")
+        );
+    }
+
+    #[test]
+    fn encoded_fields_lend_their_raw_text() {
+        let row = Encoded::new(vec![("country".into(), Value::from("IN"))]);
         let line = br#"{"a":1}"#;
         let mut idx = Vec::new();
         index_object(line, &mut idx).unwrap();
         let mut ev = Event::from_json_line(line, &idx, Pos::default());
-        ev.append_field("x", Value::from(5));
-        assert!(ev.unchanged_raw().is_none());
-        assert_eq!(ev.get("x").unwrap().as_ref(), &Value::from(5));
-        assert_eq!(ev.get_raw_json("x"), None);
+        ev.append_new_fields(&row);
+        assert_eq!(ev.get_raw_json("country"), Some(&br#""IN""#[..]));
         assert_eq!(ev.get_raw_json("a"), Some(&b"1"[..]));
-        assert_eq!(ev.keys(), ["a", "x"]);
-        ev.fields_mut().insert("y".into(), Value::Null);
-        assert_eq!(
-            serde_json::to_string(&ev.into_map()).unwrap(),
-            r#"{"a":1,"x":5,"y":null}"#
-        );
+        assert_eq!(ev.get_raw_json("b"), None);
+        assert!(ev.unchanged_raw().is_none());
+        // A field of the event's own keeps its value, and its raw text.
+        let line = br#"{"country":"FR"}"#;
+        index_object(line, &mut idx).unwrap();
+        let mut ev = Event::from_json_line(line, &idx, Pos::default());
+        ev.append_new_fields(&row);
+        assert_eq!(ev.get_raw_json("country"), Some(&br#""FR""#[..]));
+        assert_eq!(ev.get("country").unwrap().as_ref(), &Value::from("FR"));
+    }
+
+    /// The quick test for decimals agrees with formatting the float.
+    #[test]
+    fn quick_decimal_check_agrees_with_serde() {
+        let exact = |t: &str| {
+            let f: f64 = t.parse().unwrap();
+            serde_json::to_string(&f).unwrap() == t
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut quick_yes = 0;
+        for _ in 0..200_000 {
+            let int_len = next(18) as usize;
+            let frac_len = 1 + next(18) as usize;
+            let mut t = String::new();
+            if next(2) == 0 {
+                t.push('-');
+            }
+            if int_len == 0 {
+                t.push('0');
+            } else {
+                t.push((b'1' + next(9) as u8) as char);
+                for _ in 1..int_len {
+                    t.push((b'0' + next(10) as u8) as char);
+                }
+            }
+            t.push('.');
+            let zeros = if next(3) == 0 { next(6) as usize } else { 0 };
+            for i in 0..frac_len {
+                let d = if i < zeros { 0 } else { next(10) as u8 };
+                t.push((b'0' + d) as char);
+            }
+            let quick = decimal_is_canonical(t.trim_start_matches('-').as_bytes());
+            if quick == Some(true) {
+                quick_yes += 1;
+                assert!(exact(&t), "{t} passed the quick check");
+            }
+            assert_eq!(number_is_canonical(t.as_bytes()), exact(&t), "{t}");
+        }
+        assert!(quick_yes > 10_000);
+        for t in [
+            "0.1",
+            "0.9",
+            "1.5",
+            "99999999999999.9",
+            "9999999999999.99",
+            "0.999999999999999",
+            "0.100000000000001",
+        ] {
+            assert_eq!(decimal_is_canonical(t.as_bytes()), Some(true), "{t}");
+            assert!(exact(t), "{t}");
+        }
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! The table is read once, at plan time (a missing or malformed file stops
 //! the run before any input is read), into a hash map keyed by key text. Per
 //! event the key is looked up without allocating: an untouched JSON event
-//! lends its raw value bytes, and the fields go in with `append_field`, which
-//! keeps a canonical JSON line undecoded. While the run goes on, the file is
-//! watched (at
+//! lends its raw value bytes, and the row's fields, encoded as JSON once at
+//! load time (`event::Encoded`), are lent to the event with
+//! `append_new_fields`: nothing is decoded, copied or allocated per event.
+//! While the run goes on, the file is watched (at
 //! most one `stat` a second, from `on_tick`); a new version is read whole,
 //! checked not to have changed during the read, parsed, and only then
 //! swapped in — between two events, never half-read. A version that fails
@@ -191,7 +192,7 @@ impl Join {
 }
 
 impl Operator for Join {
-    fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+    fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
         let Some(row) = find(&self.table, &self.key, &ev) else {
             return if self.left {
                 out.emit(ev)
@@ -203,15 +204,11 @@ impl Operator for Join {
         if row.fields.is_empty() {
             return out.emit(ev);
         }
-        let names = self.table.names.as_deref();
-        for (i, (own_name, value)) in row.fields.iter().enumerate() {
-            let name = names.map_or(own_name, |n| &n[i]);
-            // On a clash the event's own value stays (`prefix` avoids clashes).
-            // `append_field` keeps an untouched canonical JSON line undecoded.
-            if !has_field(&ev, name) {
-                ev.append_field(name, value.clone());
-            }
-        }
+        // On a clash the event's own value stays (`prefix` avoids clashes).
+        // An untouched JSON line is not decoded: the row's fields, encoded
+        // once at load time, are lent to the event and written after it.
+        let mut ev: Event<'_> = ev;
+        ev.append_new_fields(&row.fields);
         out.emit(ev)
     }
 
@@ -260,11 +257,6 @@ fn find_value<'t>(table: &'t Table, v: &Value) -> Option<&'t Row> {
         other => key_text(other)?,
     };
     table.get(&text)
-}
-
-/// Whether the event has a top-level field `name` (without decoding it).
-fn has_field(ev: &Event<'_>, name: &str) -> bool {
-    ev.get_raw_json(name).is_some() || ev.get(name).is_some()
 }
 
 /// The key text of a raw JSON value when it can be read off the bytes:

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
-use crate::event::Pos;
+use crate::event::{Encoded, Pos};
 use crate::input::decode::{Decoded, Decoder};
 use crate::input::Format;
 use crate::value::{key_text, Value};
@@ -64,7 +64,7 @@ pub struct Spec {
 pub struct Row {
     /// 1-based line in the file, for the duplicate-key message.
     pub line: u64,
-    pub fields: Box<[(String, Value)]>,
+    pub fields: Encoded,
 }
 
 /// The first duplicate key met while loading (later rows win), and how many there were.
@@ -88,7 +88,7 @@ pub struct Table {
 
 impl Table {
     pub fn get(&self, key: &str) -> Option<&Row> {
-        self.rows.get(key)
+        self.rows.get(key.as_bytes())
     }
 
     pub fn len(&self) -> usize {
@@ -125,33 +125,31 @@ impl Key {
         }
     }
 
-    fn as_str(&self) -> &str {
+    fn as_bytes(&self) -> &[u8] {
         match self {
-            // Copied from a `str` on a char boundary (the whole string).
-            Key::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or("")
-            }
-            Key::Heap(s) => s,
+            Key::Inline { len, bytes } => &bytes[..*len as usize],
+            Key::Heap(s) => s.as_bytes(),
         }
     }
 }
 
-// `Borrow<str>` needs hashing and equality to agree with `str`'s.
-impl std::borrow::Borrow<str> for Key {
-    fn borrow(&self) -> &str {
-        self.as_str()
+// Keys are looked up as bytes: no UTF-8 check per lookup. `Borrow<[u8]>`
+// needs hashing and equality to agree with `[u8]`'s.
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
     }
 }
 
 impl std::hash::Hash for Key {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.as_str().hash(h)
+        self.as_bytes().hash(h)
     }
 }
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -252,7 +250,7 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
         let Some(key) = key_text(&key_value).map(Cow::into_owned) else {
             continue;
         };
-        let fields: Box<[(String, Value)]> = map
+        let fields: Vec<(String, Value)> = map
             .into_iter()
             .map(|(k, v)| match &spec.prefix {
                 Some(p) => (format!("{p}{k}"), v),
@@ -261,11 +259,17 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
             .collect();
         let row = Row {
             line: line_no,
-            fields,
+            fields: Encoded::new(fields),
         };
         match &mut names {
-            None => names = Some(Some(row.fields.iter().map(|(k, _)| k.clone()).collect())),
-            Some(Some(n)) if !n.iter().eq(row.fields.iter().map(|(k, _)| k)) => names = Some(None),
+            None => {
+                names = Some(Some(
+                    row.fields.fields().iter().map(|(k, _)| k.clone()).collect(),
+                ))
+            }
+            Some(Some(n)) if !n.iter().eq(row.fields.fields().iter().map(|(k, _)| k)) => {
+                names = Some(None)
+            }
             _ => {}
         }
         if let Some(old) = table.rows.insert(Key::new(&key), row) {
@@ -408,7 +412,7 @@ mod tests {
 
     fn fields(t: &Table, key: &str) -> String {
         let row = t.get(key).expect("key present");
-        let m: serde_json::Map<String, Value> = row.fields.iter().cloned().collect();
+        let m: serde_json::Map<String, Value> = row.fields.fields().iter().cloned().collect();
         serde_json::to_string(&m).unwrap()
     }
 

@@ -20,6 +20,7 @@
 //! In `over` and `last`, an aggregate starts afresh for each range, so
 //! `ewma` starts at the range's first value.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
@@ -151,7 +152,7 @@ fn expire(q: &mut VecDeque<Entry>, horizon: Millis) {
 }
 
 impl Operator for Running {
-    fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+    fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
         let time = match self.scope {
             Scope::Over(_) => {
                 // The plan turns event time on for `over`.
@@ -215,8 +216,10 @@ impl Operator for Running {
             }
             (Group::Kept(_), Scope::Cumulative) => {}
         }
+        // The names are lent to the event (it lives no longer than this call).
+        let mut ev: Event<'_> = ev;
         for (spec, v) in self.aggs.iter().zip(self.results.drain(..)) {
-            ev.append_field(&spec.name, v);
+            ev.append_field(&spec.name, Cow::Owned(v));
         }
         out.emit(ev)
     }

@@ -44,24 +44,7 @@ impl Encoder {
             Encoder::Json => {
                 if let Some((bytes, RawFormat::Json)) = raw {
                     out.extend_from_slice(bytes);
-                } else if let Some(app) = ev.raw_json_appended() {
-                    // The line as read, its closing `}` replaced by the appended fields.
-                    let bytes = app.line;
-                    let end = bytes
-                        .iter()
-                        .rposition(|&b| b == b'}')
-                        .unwrap_or(bytes.len());
-                    out.extend_from_slice(&bytes[..end]);
-                    for (i, (k, v)) in app.fields.iter().enumerate() {
-                        if app.has_members || i > 0 {
-                            out.push(b',');
-                        }
-                        serde_json::to_writer(&mut *out, k).expect("writing to a Vec");
-                        out.push(b':');
-                        serde_json::to_writer(&mut *out, v).expect("writing to a Vec");
-                    }
-                    out.push(b'}');
-                } else {
+                } else if !ev.write_json(out) {
                     serde_json::to_writer(&mut *out, ev.to_map().as_ref())
                         .expect("writing to a Vec");
                 }
