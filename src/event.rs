@@ -531,16 +531,13 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// The line and its member index while the event is an untouched JSON
-    /// line: for stages that build their changed event from these bytes
-    /// instead of decoding it (see `exec::rawjson`).
-    pub fn raw_json_index(&self) -> Option<(&'a [u8], &'a [Member])> {
-        match (&self.repr, self.raw_format) {
-            (Repr::Json { members, extras }, Some(RawFormat::Json)) if extras.is_empty() => {
-                Some((self.line, members))
-            }
-            _ => None,
-        }
+    /// Whether the event is a JSON line no stage changed, but for added
+    /// fields: `get_raw_json` has the raw text of each of its own fields.
+    pub fn is_json_line(&self) -> bool {
+        matches!(
+            (&self.repr, self.raw_format),
+            (Repr::Json { .. }, Some(RawFormat::Json))
+        )
     }
 
     /// A top-level field, decoded on demand.
@@ -966,12 +963,6 @@ fn decimal_is_canonical(digits: &[u8]) -> Option<bool> {
         int.len() + frac.len()
     };
     (significant <= 15).then_some(true)
-}
-
-/// Whether a raw value is a scalar serde_json writes back exactly as it
-/// reads (no escapes; numbers in serde's form).
-pub fn raw_scalar_is_canonical(v: &[u8]) -> bool {
-    !matches!(v.first(), Some(b'{' | b'[')) && raw_is_canonical(v)
 }
 
 impl Fields for Event<'_> {

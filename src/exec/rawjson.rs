@@ -1,13 +1,14 @@
 //! Building a changed JSON event's line straight from its original bytes,
-//! for `select a, b`: the new line is put together from the raw values.
+//! for `select a, b`: the new line is put together from the raw values, and
+//! its member index is noted while writing it.
 //!
 //! Why: decoding an event into a map and encoding the new one costs several
-//! times what the rest of such a pipeline does. The caller only takes this
-//! path when each raw value is written exactly as serde_json would write it
-//! (`event::raw_scalar_is_canonical`), so the bytes are the ones the map
-//! would give and users see no difference.
+//! times what the rest of such a pipeline does. Each value is written as
+//! serde_json would write it (`event::write_canonical_value`: copied when
+//! already in that form, else decoded and written anew), so the bytes are
+//! the ones the map would give and users see no difference.
 
-use crate::input::json_index::{index_object, Member};
+use crate::input::json_index::Member;
 
 /// A line built from an event's bytes, with its member index, so the new
 /// event is as cheap to read as one from the input.
@@ -18,40 +19,89 @@ pub struct Rebuilt {
 }
 
 impl Rebuilt {
-    /// An object of the given members, each a raw JSON value or null.
-    /// False if the result is not a JSON object (never for canonical values).
-    pub fn project<'r>(
-        &mut self,
-        fields: impl Iterator<Item = (&'r str, Option<&'r [u8]>)>,
-    ) -> bool {
+    /// Start a new object.
+    pub fn clear(&mut self) {
         self.buf.clear();
         self.buf.push(b'{');
-        for (i, (name, raw)) in fields.enumerate() {
-            if i > 0 {
-                self.buf.push(b',');
-            }
-            if serde_json::to_writer(&mut self.buf, name).is_err() {
-                return false;
-            }
-            self.buf.push(b':');
-            self.buf.extend_from_slice(raw.unwrap_or(b"null"));
+        self.members.clear();
+    }
+
+    /// Add a member: its name, then the value `write` writes (valid JSON).
+    /// False if `write` fails or the line gets too long to index.
+    pub fn push(&mut self, name: &str, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
+        if !self.members.is_empty() {
+            self.buf.push(b',');
         }
+        let key_start = self.buf.len() + 1;
+        if name.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
+            self.buf.push(b'"');
+            self.buf.extend_from_slice(name.as_bytes());
+            self.buf.push(b'"');
+        } else if serde_json::to_writer(&mut self.buf, name).is_err() {
+            return false;
+        }
+        let key_end = self.buf.len() - 1;
+        self.buf.push(b':');
+        let val_start = self.buf.len();
+        if !write(&mut self.buf) {
+            return false;
+        }
+        let pos = |n: usize| u32::try_from(n).ok();
+        let (Some(ks), Some(ke), Some(vs), Some(ve)) = (
+            pos(key_start),
+            pos(key_end),
+            pos(val_start),
+            pos(self.buf.len()),
+        ) else {
+            return false;
+        };
+        self.members.push(Member {
+            key_start: ks,
+            key_end: ke,
+            val_start: vs,
+            val_end: ve,
+            key_escaped: self.buf[key_start..key_end].contains(&b'\\'),
+        });
+        true
+    }
+
+    /// Close the object.
+    pub fn finish(&mut self) {
         self.buf.push(b'}');
-        index_object(&self.buf, &mut self.members).is_ok()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::json_index::index_object;
 
     #[test]
-    fn project_builds_an_indexed_line() {
+    fn the_index_noted_while_writing_is_the_indexer_s() {
         let mut r = Rebuilt::default();
-        assert!(r.project([("a", Some(&b"\"x\""[..])), ("b\"", None)].into_iter()));
-        assert_eq!(r.buf, br#"{"a":"x","b\"":null}"#);
-        assert_eq!(r.members.len(), 2);
-        assert!(r.project(std::iter::empty()));
+        r.clear();
+        let raw = |v: &'static [u8]| {
+            move |b: &mut Vec<u8>| {
+                b.extend_from_slice(v);
+                true
+            }
+        };
+        assert!(r.push("a", raw(b"\"x\"")));
+        assert!(r.push("b\"", raw(b"null")));
+        assert!(r.push("é\n", raw(b"[1, {\"c\":2}]")));
+        r.finish();
+        assert_eq!(
+            r.buf,
+            "{\"a\":\"x\",\"b\\\"\":null,\"é\\n\":[1, {\"c\":2}]}".as_bytes()
+        );
+        let mut idx = Vec::new();
+        index_object(&r.buf, &mut idx).unwrap();
+        assert_eq!(r.members, idx);
+        r.clear();
+        r.finish();
         assert_eq!(r.buf, b"{}");
+        assert!(r.members.is_empty());
+        r.clear();
+        assert!(!r.push("a", |_| false));
     }
 }
