@@ -60,7 +60,8 @@ enum Repr<'a> {
 /// cells back to back.
 #[derive(Clone, Copy, Debug)]
 pub struct Cells<'a> {
-    pub text: &'a str,
+    /// UTF-8 (the decoder checked the line), split at ASCII bytes only.
+    pub text: &'a [u8],
     pub spans: &'a [Span],
 }
 
@@ -83,11 +84,11 @@ impl<'a> Cells<'a> {
         self.spans.is_empty()
     }
 
-    /// Cell `i` (`None` past the last, or if a span is not on character
-    /// boundaries, which the decoder never makes).
+    /// Cell `i` (`None` past the last, or if it is not UTF-8, which the
+    /// decoder never lets through).
     pub fn get(&self, i: usize) -> Option<Cow<'a, str>> {
         let span = self.spans.get(i)?;
-        let text = self.text.get(span.start..span.end)?;
+        let text = std::str::from_utf8(self.text.get(span.start..span.end)?).ok()?;
         Some(if span.doubled {
             Cow::Owned(text.replace("\"\"", "\""))
         } else {

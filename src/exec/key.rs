@@ -293,7 +293,7 @@ mod tests {
                 doubled: false,
             }];
             let cells = Cells {
-                text: cell,
+                text: cell.as_bytes(),
                 spans: &spans,
             };
             let ev = Event::from_csv_cells(b"", RawFormat::Csv, &header, cells, Pos::default());

@@ -97,6 +97,9 @@ impl Decoder {
             }
             return self.decode_json(line, pos);
         }
+        if matches!(format, Format::Csv | Format::Tsv) {
+            return self.decode_row(line, format, pos);
+        }
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
             Err(e) => return utf8_reject(e),
@@ -119,7 +122,7 @@ impl Decoder {
                     Err(reason) => Decoded::Reject(reason),
                 }
             }
-            Format::Csv | Format::Tsv => self.decode_row(line, text, format, pos),
+            Format::Csv | Format::Tsv => self.decode_row(line, format, pos),
         }
     }
 
@@ -141,14 +144,8 @@ impl Decoder {
     /// A CSV/TSV line: the header, or an event that keeps its cells in the
     /// line (or, when quotes or escapes had to be undone, in the decoder's
     /// buffers) and types one only when a stage reads it.
-    fn decode_row<'a>(
-        &'a mut self,
-        line: &'a [u8],
-        text: &'a str,
-        format: Format,
-        pos: Pos,
-    ) -> Decoded<'a> {
-        if text.is_empty() {
+    fn decode_row<'a>(&'a mut self, line: &'a [u8], format: Format, pos: Pos) -> Decoded<'a> {
+        if line.is_empty() {
             return Decoded::Nothing;
         }
         let (raw, place) = if format == Format::Tsv {
@@ -156,15 +153,19 @@ impl Decoder {
         } else {
             (RawFormat::Csv, self.split_csv(line))
         };
-        // Decoded cells come from a UTF-8 line less some ASCII quotes or
-        // backslashes, so they are UTF-8 too.
+        // The whole line must be UTF-8, whichever cells are read. An ASCII
+        // line (the in-place split tells) is; cells decoded into a buffer
+        // come from the line less some ASCII quotes or backslashes, so they
+        // are UTF-8 when the line is.
+        if !matches!(place, Place::Line { ascii: true }) {
+            if let Err(e) = std::str::from_utf8(line) {
+                return utf8_reject(e);
+            }
+        }
         let text = match place {
-            Place::Line => Ok(text),
-            Place::CsvOut(len) => std::str::from_utf8(&self.csv_out[..len]),
-            Place::CellBuf => std::str::from_utf8(&self.cell_buf),
-        };
-        let Ok(text) = text else {
-            return Decoded::Reject("invalid UTF-8 in a cell".into());
+            Place::Line { .. } => line,
+            Place::CsvOut(len) => &self.csv_out[..len],
+            Place::CellBuf => &self.cell_buf[..],
         };
         let cells = Cells {
             text,
@@ -190,8 +191,8 @@ impl Decoder {
     /// csv_core (doubled quotes, text after a closing quote, a `\r` that
     /// ends the record), which gives the same cells for the easy lines too.
     fn split_csv(&mut self, line: &[u8]) -> Place {
-        if split_csv_in_place(line, &mut self.spans) {
-            return Place::Line;
+        if let Some(ascii) = split_csv_in_place(line, &mut self.spans) {
+            return Place::Line { ascii };
         }
         use csv_core::ReadRecordResult as R;
         self.csv.reset();
@@ -239,7 +240,7 @@ impl Decoder {
                 start = end + 1;
             }
             self.spans.push(span(start, line.len()));
-            return Place::Line;
+            return Place::Line { ascii: false };
         }
         let out = &mut self.cell_buf;
         out.clear();
@@ -278,7 +279,10 @@ impl Decoder {
 
 /// Where a row's cells are: in the line itself, or decoded into a buffer.
 enum Place {
-    Line,
+    /// `ascii`: the line is known to be ASCII (else it is yet to be checked).
+    Line {
+        ascii: bool,
+    },
     CsvOut(usize),
     CellBuf,
 }
@@ -286,52 +290,98 @@ enum Place {
 /// Cell spans of a CSV line whose cells are all slices of it: unquoted
 /// cells without a `\r`, and quoted cells whose quotes inside are doubled,
 /// with a comma or the end of the line right after the closing quote.
-/// csv_core reads such a line into the same cells. `false` for any other
-/// line.
-fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> bool {
+/// csv_core reads such a line into the same cells. `None` for any other
+/// line, else whether the line is ASCII (so that it needs no UTF-8 check).
+///
+/// One pass, eight bytes at a time: a word is searched for the bytes that
+/// matter where the scan is (`,` and `\r` outside quotes, `"` inside), and
+/// all words are or-ed together for the ASCII check.
+fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
     spans.clear();
-    let mut pos = 0;
-    loop {
-        let rest = &line[pos..];
-        if rest.first() == Some(&b'"') {
-            let start = pos + 1;
-            let mut doubled = false;
-            let mut at = start;
-            let end = loop {
-                let Some(n) = memchr::memchr(b'"', &line[at..]) else {
-                    return false;
-                };
-                if line.get(at + n + 1) != Some(&b'"') {
-                    break at + n;
+    let len = line.len();
+    let mut seen = 0u64;
+    // The current cell starts at `start`; `quoted` if it starts with `"`
+    // (its text then starts after it). The scan goes on at `pos`.
+    let mut start = 0;
+    let mut quoted = line.first() == Some(&b'"');
+    let mut doubled = false;
+    let mut pos = usize::from(quoted);
+    'words: while pos < len {
+        let w = word_at(line, pos);
+        seen |= w;
+        if quoted {
+            let m = bytes_equal(w, b'"');
+            if m != 0 {
+                let q = pos + (m.trailing_zeros() / 8) as usize;
+                if line.get(q + 1) == Some(&b'"') {
+                    doubled = true;
+                    pos = q + 2;
+                    continue 'words;
                 }
-                doubled = true;
-                at += n + 2;
-            };
-            spans.push(Span {
-                start,
-                end,
-                doubled,
-            });
-            pos = end + 1;
-            match line.get(pos) {
-                None => return true,
-                Some(b',') => pos += 1,
-                Some(_) => return false,
+                spans.push(Span {
+                    start: start + 1,
+                    end: q,
+                    doubled,
+                });
+                match line.get(q + 1) {
+                    None => return Some(seen & HIGH_BITS == 0),
+                    Some(b',') => {}
+                    Some(_) => return None,
+                }
+                start = q + 2;
+                quoted = line.get(start) == Some(&b'"');
+                doubled = false;
+                pos = start + usize::from(quoted);
+                continue 'words;
             }
         } else {
-            match memchr::memchr2(b',', b'\r', rest) {
-                None => {
-                    spans.push(span(pos, line.len()));
-                    return true;
+            let mut m = bytes_equal(w, b',') | bytes_equal(w, b'\r');
+            while m != 0 {
+                let at = pos + (m.trailing_zeros() / 8) as usize;
+                m &= m - 1;
+                if line[at] == b'\r' {
+                    return None;
                 }
-                Some(n) if rest[n] == b',' => {
-                    spans.push(span(pos, pos + n));
-                    pos += n + 1;
+                spans.push(span(start, at));
+                start = at + 1;
+                if line.get(start) == Some(&b'"') {
+                    quoted = true;
+                    pos = start + 1;
+                    continue 'words;
                 }
-                Some(_) => return false,
             }
         }
+        pos += 8;
     }
+    if quoted {
+        // The line ended inside quotes.
+        return None;
+    }
+    spans.push(span(start, len));
+    Some(seen & HIGH_BITS == 0)
+}
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `line` from `pos` (little-endian), zeros past its end.
+fn word_at(line: &[u8], pos: usize) -> u64 {
+    let mut bytes = [0u8; 8];
+    match line.get(pos..pos + 8) {
+        Some(b) => bytes.copy_from_slice(b),
+        None => {
+            let rest = line.get(pos..).unwrap_or_default();
+            bytes[..rest.len()].copy_from_slice(rest);
+        }
+    }
+    u64::from_le_bytes(bytes)
+}
+
+/// The high bit of each byte of `w` that equals `b` (exact: no carries
+/// between bytes).
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (LOW_BITS * u64::from(b));
+    !(((x & !HIGH_BITS) + !HIGH_BITS) | x) & HIGH_BITS
 }
 
 fn span(start: usize, end: usize) -> Span {
@@ -477,14 +527,49 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any line over the bytes that matter (quotes, commas, carriage
+        /// returns, multi-byte and invalid UTF-8) gives csv_core's cells,
+        /// as a header and as a row, whichever path it takes.
+        #[test]
+        fn csv_cells_are_csv_cores(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                &b"a"[..], b"bc", b",", b"\"", b"\"\"", b"\r", b" ", "\u{e9}".as_bytes(), b"\xff", b"12345678",
+            ]),
+            0..24,
+        )) {
+            let line = parts.concat();
+            let mut d = Decoder::new(Some(Format::Csv));
+            let got = decoder_cells(&mut d, &line);
+            if line.is_empty() {
+                proptest::prop_assert_eq!(got, Ok(vec![]));
+                return Ok(());
+            }
+            match std::str::from_utf8(&line) {
+                Err(e) => proptest::prop_assert_eq!(
+                    got,
+                    Err(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
+                ),
+                Ok(_) => {
+                    let want = csv_core_cells(&line);
+                    proptest::prop_assert_eq!(got, Ok(want.clone()));
+                    let mut d = Decoder::new(Some(Format::Csv));
+                    let header: Vec<String> = (0..want.len()).map(|i| format!("h{i}")).collect();
+                    decoder_cells(&mut d, header.join(",").as_bytes()).unwrap();
+                    proptest::prop_assert_eq!(decoder_cells(&mut d, &line), Ok(want));
+                }
+            }
+        }
+    }
+
     #[test]
     fn easy_csv_lines_are_split_in_place() {
         let mut spans = Vec::new();
         for line in [&b"a,b,"[..], br#""a,b",,"x""y""#, br#""""#, b"a\"b,c"] {
-            assert!(split_csv_in_place(line, &mut spans), "{line:?}");
+            assert_eq!(split_csv_in_place(line, &mut spans), Some(true), "{line:?}");
         }
         for line in [&b"a\rb"[..], br#""ab"c"#, br#""ab"#, br#"""""#] {
-            assert!(!split_csv_in_place(line, &mut spans), "{line:?}");
+            assert_eq!(split_csv_in_place(line, &mut spans), None, "{line:?}");
         }
     }
 
