@@ -310,7 +310,8 @@ fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
         let w = word_at(line, pos);
         seen |= w;
         if quoted {
-            let m = bytes_equal(w, b'"');
+            // The lowest byte `maybe_equal` marks is always a `"`.
+            let m = maybe_equal(w, b'"');
             if m != 0 {
                 let q = pos + (m.trailing_zeros() / 8) as usize;
                 if line.get(q + 1) == Some(&b'"') {
@@ -335,12 +336,14 @@ fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
                 continue 'words;
             }
         } else {
-            let mut m = bytes_equal(w, b',') | bytes_equal(w, b'\r');
+            let mut m = maybe_equal(w, b',') | maybe_equal(w, b'\r');
             while m != 0 {
                 let at = pos + (m.trailing_zeros() / 8) as usize;
                 m &= m - 1;
-                if line[at] == b'\r' {
-                    return None;
+                match line.get(at) {
+                    Some(b',') => {}
+                    Some(b'\r') => return None,
+                    _ => continue,
                 }
                 spans.push(span(start, at));
                 start = at + 1;
@@ -377,11 +380,12 @@ fn word_at(line: &[u8], pos: usize) -> u64 {
     u64::from_le_bytes(bytes)
 }
 
-/// The high bit of each byte of `w` that equals `b` (exact: no carries
-/// between bytes).
-fn bytes_equal(w: u64, b: u8) -> u64 {
+/// The high bit of each byte of `w` that equals `b`, and maybe of some
+/// bytes above one that does (a borrow runs on through a byte that is
+/// `b ^ 1`): every marked byte but the lowest must be checked.
+fn maybe_equal(w: u64, b: u8) -> u64 {
     let x = w ^ (LOW_BITS * u64::from(b));
-    !(((x & !HIGH_BITS) + !HIGH_BITS) | x) & HIGH_BITS
+    x.wrapping_sub(LOW_BITS) & !x & HIGH_BITS
 }
 
 fn span(start: usize, end: usize) -> Span {
@@ -505,6 +509,8 @@ mod tests {
             b"\"a\"\r",
             b"\"a\rb\",c",
             b"a,b,",
+            b"x,-1,-,,-,--,,-",
+            b"ab,-defg,-ijklm,-,\r-,-",
             b",",
             br#"a,"b,"#,
             "\"\u{e9},\",\u{e9}".as_bytes(),
@@ -534,7 +540,7 @@ mod tests {
         #[test]
         fn csv_cells_are_csv_cores(parts in proptest::collection::vec(
             proptest::sample::select(vec![
-                &b"a"[..], b"bc", b",", b"\"", b"\"\"", b"\r", b" ", "\u{e9}".as_bytes(), b"\xff", b"12345678",
+                &b"a"[..], b"bc", b",", b"\"", b"\"\"", b"\r", b" ", "\u{e9}".as_bytes(), b"\xff", b"12345678", b"-", b"\x01",
             ]),
             0..24,
         )) {
@@ -558,6 +564,27 @@ mod tests {
                     decoder_cells(&mut d, header.join(",").as_bytes()).unwrap();
                     proptest::prop_assert_eq!(decoder_cells(&mut d, &line), Ok(want));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn maybe_equal_marks_every_equal_byte_and_the_lowest_mark_is_one() {
+        for bytes in [
+            *b",-,,--,x",
+            *b"--------",
+            *b",,,,,,,,",
+            *b"\xff,\x80-,\0\x01,",
+        ] {
+            let w = u64::from_le_bytes(bytes);
+            let m = maybe_equal(w, b',');
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b',' {
+                    assert_ne!(m & (0x80 << (8 * i)), 0, "{bytes:?} at {i}");
+                }
+            }
+            if m != 0 {
+                assert_eq!(bytes[(m.trailing_zeros() / 8) as usize], b',');
             }
         }
     }
