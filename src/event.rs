@@ -108,7 +108,7 @@ enum Extra<'a> {
     Field(&'a str, Cow<'a, Value>),
     /// The fields of `Encoded` but those whose bit is set in the mask (the
     /// event has a field of that name already and keeps its own).
-    Encoded(&'a Encoded, u64),
+    Encoded(EncodedRef<'a>, u64),
 }
 
 /// The extras of an event: the first kept inline, so one added field or
@@ -165,7 +165,6 @@ impl<'a> Extras<'a> {
                 Extra::Encoded(enc, skip) => {
                     if let Some(i) = enc.position(key) {
                         if !masked(*skip, i) {
-                            let enc: &'a Encoded = enc;
                             return Some(Some(enc.raw_value(i)));
                         }
                     }
@@ -201,17 +200,19 @@ fn masked(skip: u64, i: usize) -> bool {
 /// many events (a lookup row): the encoder copies their bytes, and later
 /// stages read their names and raw JSON text from one block of memory (a
 /// lookup row is rarely in cache; each allocation touched costs a miss).
+/// The owner of the bytes; stages lend `EncodedRef`s to events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Encoded {
     fields: Box<[(String, Value)]>,
-    /// `"a":1,"b":"x"` (the fields as serde_json writes them, `json_len`
-    /// bytes), then per field three u32 (native order): where its
-    /// `"name":value` starts, where its value starts, where it ends.
-    buf: Box<[u8]>,
-    json_len: usize,
-    /// Every name is written in the JSON without escapes.
-    plain_names: bool,
+    block: Box<[u8]>,
 }
+
+/// Block layout: a header of three u32 (native order) — JSON length, field
+/// count, 1 if every name is written without escapes — then the JSON
+/// (`"a":1,"b":"x"`, as serde_json writes the fields), then per field three
+/// u32: where its `"name":value` starts in the JSON, where its value
+/// starts, where it ends.
+const HEADER: usize = 12;
 
 impl Encoded {
     /// At most 64 fields are addressed by `append_new_fields`; more are
@@ -219,28 +220,32 @@ impl Encoded {
     pub const MAX_FIELDS: usize = 64;
 
     pub fn new(fields: Vec<(String, Value)>) -> Encoded {
-        let mut buf = Vec::new();
+        let mut json = Vec::new();
         let mut spans = Vec::with_capacity(fields.len() * 3);
         for (i, (k, v)) in fields.iter().enumerate() {
             if i > 0 {
-                buf.push(b',');
+                json.push(b',');
             }
-            let start = buf.len();
-            write_key(k, &mut buf);
-            let val = buf.len();
-            serde_json::to_writer(&mut buf, v).expect("writing to a Vec");
-            spans.extend([start, val, buf.len()]);
+            let start = json.len();
+            write_key(k, &mut json);
+            let val = json.len();
+            serde_json::to_writer(&mut json, v).expect("writing to a Vec");
+            spans.extend([start, val, json.len()]);
         }
-        let json_len = buf.len();
-        // Offsets past u32 (a 4 GiB row) read as empty, never out of bounds.
+        let plain = fields.iter().all(|(k, _)| name_is_plain(k));
+        // Sizes past u32 (a 4 GiB row) read as empty, never out of bounds.
+        let u32_of = |x: usize| u32::try_from(x).unwrap_or(0).to_ne_bytes();
+        let mut block = Vec::with_capacity(HEADER + json.len() + 4 * spans.len());
+        block.extend_from_slice(&u32_of(json.len()));
+        block.extend_from_slice(&u32_of(fields.len()));
+        block.extend_from_slice(&u32_of(plain as usize));
+        block.extend_from_slice(&json);
         for x in spans {
-            buf.extend_from_slice(&u32::try_from(x).unwrap_or(0).to_ne_bytes());
+            block.extend_from_slice(&u32_of(x));
         }
         Encoded {
-            plain_names: fields.iter().all(|(k, _)| name_is_plain(k)),
             fields: fields.into_boxed_slice(),
-            buf: buf.into_boxed_slice(),
-            json_len,
+            block: block.into_boxed_slice(),
         }
     }
 
@@ -248,54 +253,109 @@ impl Encoded {
         &self.fields
     }
 
+    /// The encoded bytes, for a table that keeps many rows in one buffer
+    /// (see `EncodedRef::from_block`).
+    pub fn block(&self) -> &[u8] {
+        &self.block
+    }
+
+    /// Take the fields out (the block can be kept elsewhere).
+    pub fn into_fields(self) -> Box<[(String, Value)]> {
+        self.fields
+    }
+
+    pub fn as_ref(&self) -> EncodedRef<'_> {
+        EncodedRef::from_block(&self.block, std::slice::from_ref(&self.fields), 0)
+    }
+}
+
+/// A view of encoded fields: the block (see `HEADER`) and, read only when a
+/// stage asks for a decoded value, the fields themselves (`fields_of[row]`).
+#[derive(Clone, Copy)]
+pub struct EncodedRef<'a> {
+    json: &'a [u8],
+    spans: &'a [u8],
+    n: usize,
+    plain_names: bool,
+    fields_of: &'a [Box<[(String, Value)]>],
+    row: usize,
+}
+
+impl<'a> EncodedRef<'a> {
+    /// A block as `Encoded::block` wrote it; its fields are `fields_of[row]`.
+    pub fn from_block(
+        block: &'a [u8],
+        fields_of: &'a [Box<[(String, Value)]>],
+        row: usize,
+    ) -> EncodedRef<'a> {
+        let word = |i: usize| read_u32(block, 4 * i);
+        let json_len = word(0);
+        let n = word(1);
+        let json = block.get(HEADER..HEADER + json_len).unwrap_or_default();
+        let spans = block.get(HEADER + json_len..).unwrap_or_default();
+        EncodedRef {
+            json,
+            spans,
+            // A block that does not hold its spans reads as no fields.
+            n: if spans.len() >= 12 * n { n } else { 0 },
+            plain_names: word(2) == 1,
+            fields_of,
+            row,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.n == 0
     }
 
-    fn json(&self) -> &[u8] {
-        &self.buf[..self.json_len]
+    pub fn len(&self) -> usize {
+        self.n
     }
 
-    /// Field i's (start, value start, end) in `json`.
+    /// The decoded fields.
+    pub fn fields(&self) -> &'a [(String, Value)] {
+        self.fields_of.get(self.row).map_or(&[], |f| f)
+    }
+
+    /// Write the fields as JSON object members (for tests and tools).
+    pub fn write_fields(&self, out: &mut Vec<u8>) {
+        self.write(0, true, out);
+    }
+
+    /// Field i's (start, value start, end) in the JSON.
     fn span(&self, i: usize) -> (usize, usize, usize) {
-        let at = |j: usize| {
-            let o = self.json_len + 4 * (3 * i + j);
-            self.buf
-                .get(o..o + 4)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, |b| u32::from_ne_bytes(b) as usize)
-        };
+        let at = |j: usize| read_u32(self.spans, 4 * (3 * i + j));
         (at(0), at(1), at(2))
     }
 
-    fn slice(&self, from: usize, to: usize) -> &[u8] {
-        self.json().get(from..to).unwrap_or_default()
+    fn slice(&self, from: usize, to: usize) -> &'a [u8] {
+        self.json.get(from..to).unwrap_or_default()
     }
 
     /// Field i's name as raw bytes.
-    fn name(&self, i: usize) -> &[u8] {
+    fn name(&self, i: usize) -> &'a [u8] {
         if self.plain_names {
             let (s, v, _) = self.span(i);
             self.slice(s + 1, v.saturating_sub(2))
         } else {
-            self.fields.get(i).map_or(&[], |(k, _)| k.as_bytes())
+            self.fields().get(i).map_or(&[], |(k, _)| k.as_bytes())
         }
     }
 
     fn position(&self, key: &str) -> Option<usize> {
         // Duplicate names cannot occur: the fields come from a map.
         let key = key.as_bytes();
-        (0..self.fields.len()).find(|&i| same_bytes(self.name(i), key))
+        (0..self.n).find(|&i| same_bytes(self.name(i), key))
     }
 
-    fn raw_value(&self, i: usize) -> &[u8] {
+    fn raw_value(&self, i: usize) -> &'a [u8] {
         let (_, v, e) = self.span(i);
         self.slice(v, e)
     }
 
     /// The fields not masked out by `skip`.
-    fn kept(&self, skip: u64) -> impl Iterator<Item = (&str, &Value)> {
-        self.fields
+    fn kept(&self, skip: u64) -> impl Iterator<Item = (&'a str, &'a Value)> {
+        self.fields()
             .iter()
             .enumerate()
             .filter(move |(i, _)| !masked(skip, *i))
@@ -305,15 +365,15 @@ impl Encoded {
     /// Write the kept fields, each preceded by a comma unless `first`.
     /// Returns whether anything was written.
     fn write(&self, skip: u64, mut first: bool, out: &mut Vec<u8>) -> bool {
-        if skip == 0 && self.json_len > 0 {
+        if skip == 0 && !self.json.is_empty() {
             if !first {
                 out.push(b',');
             }
-            out.extend_from_slice(self.json());
+            out.extend_from_slice(self.json);
             return true;
         }
         let before = first;
-        for i in 0..self.fields.len() {
+        for i in 0..self.n {
             if masked(skip, i) {
                 continue;
             }
@@ -326,6 +386,14 @@ impl Encoded {
         }
         before != first
     }
+}
+
+/// A u32 (native order) at `at`, 0 past the end.
+pub fn read_u32(bytes: &[u8], at: usize) -> usize {
+    bytes
+        .get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, |b| u32::from_ne_bytes(b) as usize)
 }
 
 /// Byte equality for short strings such as keys, without a call to memcmp.
@@ -507,11 +575,11 @@ impl<'a> Event<'a> {
     /// Add the fields of `enc` that the event does not have yet (a field of
     /// the same name keeps the event's own value). On an untouched JSON line
     /// nothing is decoded or copied: the fields are written from `enc`'s bytes.
-    pub fn append_new_fields(&mut self, enc: &'a Encoded) {
-        if enc.fields.len() <= Encoded::MAX_FIELDS && self.raw_format == Some(RawFormat::Json) {
+    pub fn append_new_fields(&mut self, enc: EncodedRef<'a>) {
+        if enc.n <= Encoded::MAX_FIELDS && self.raw_format == Some(RawFormat::Json) {
             if let Repr::Json { members, extras } = &self.repr {
                 let mut skip = 0u64;
-                for i in 0..enc.fields.len() {
+                for i in 0..enc.n {
                     let k = enc.name(i);
                     let own = extras.names().any(|n| same_bytes(n.as_bytes(), k))
                         || raw_key_index(self.line, members, k).is_some();
@@ -525,7 +593,7 @@ impl<'a> Event<'a> {
                 return;
             }
         }
-        for (k, v) in enc.fields.iter() {
+        for (k, v) in enc.fields() {
             if self.get(k).is_none() {
                 self.fields_mut().insert(k.clone(), v.clone());
             }
@@ -1042,7 +1110,7 @@ mod tests {
             slow.fields_mut().insert(k.to_string(), v.clone());
         }
         if let Some(enc) = row {
-            fast.append_new_fields(enc);
+            fast.append_new_fields(enc.as_ref());
             for (k, v) in enc.fields() {
                 if !slow.fields_mut().contains_key(k) {
                     slow.fields_mut().insert(k.clone(), v.clone());
@@ -1175,7 +1243,7 @@ mod tests {
         let mut idx = Vec::new();
         index_object(line, &mut idx).unwrap();
         let mut ev = Event::from_json_line(line, &idx, Pos::default());
-        ev.append_new_fields(&row);
+        ev.append_new_fields(row.as_ref());
         assert_eq!(ev.get_raw_json("country"), Some(&br#""IN""#[..]));
         assert_eq!(ev.get_raw_json("a"), Some(&b"1"[..]));
         assert_eq!(ev.get_raw_json("b"), None);
@@ -1184,7 +1252,7 @@ mod tests {
         let line = br#"{"country":"FR"}"#;
         index_object(line, &mut idx).unwrap();
         let mut ev = Event::from_json_line(line, &idx, Pos::default());
-        ev.append_new_fields(&row);
+        ev.append_new_fields(row.as_ref());
         assert_eq!(ev.get_raw_json("country"), Some(&br#""FR""#[..]));
         assert_eq!(ev.get("country").unwrap().as_ref(), &Value::from("FR"));
     }

@@ -208,7 +208,7 @@ impl Operator for Join {
         // An untouched JSON line is not decoded: the row's fields, encoded
         // once at load time, are lent to the event and written after it.
         let mut ev: Event<'_> = ev;
-        ev.append_new_fields(&row.fields);
+        ev.append_new_fields(row.fields);
         out.emit(ev)
     }
 
@@ -227,7 +227,7 @@ impl Operator for Join {
 }
 
 /// The lookup row for this event's key, if any.
-fn find<'t>(table: &'t Table, key: &[String], ev: &Event<'_>) -> Option<&'t Row> {
+fn find<'t>(table: &'t Table, key: &[String], ev: &Event<'_>) -> Option<Row<'t>> {
     if let [field] = key {
         if let Some(raw) = ev.get_raw_json(field) {
             return match raw_key_text(raw) {
@@ -239,7 +239,7 @@ fn find<'t>(table: &'t Table, key: &[String], ev: &Event<'_>) -> Option<&'t Row>
     find_value(table, ev.get_path(key)?.as_ref())
 }
 
-fn find_value<'t>(table: &'t Table, v: &Value) -> Option<&'t Row> {
+fn find_value<'t>(table: &'t Table, v: &Value) -> Option<Row<'t>> {
     // Integers are the common non-string key: format them on the stack.
     let mut buf = [0u8; 24];
     let text: Cow<'_, str> = match v {

@@ -13,9 +13,9 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
 
-use crate::event::{Encoded, Pos};
+use crate::event::{read_u32, Encoded, EncodedRef, Pos};
 use crate::input::decode::{Decoded, Decoder};
 use crate::input::Format;
 use crate::value::{key_text, Value};
@@ -59,12 +59,11 @@ pub struct Spec {
     pub prefix: Option<String>,
 }
 
-/// The fields one lookup row adds, names final (prefix applied), key column left out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    /// 1-based line in the file, for the duplicate-key message.
-    pub line: u64,
-    pub fields: Encoded,
+/// The fields one lookup row adds, names final (prefix applied), key column
+/// left out: encoded as JSON once, lent to each event it joins.
+#[derive(Clone, Copy)]
+pub struct Row<'t> {
+    pub fields: EncodedRef<'t>,
 }
 
 /// The first duplicate key met while loading (later rows win), and how many there were.
@@ -76,84 +75,133 @@ pub struct Duplicates {
     pub count: u64,
 }
 
-#[derive(Debug, Default)]
+/// Key text → row. Laid out so that a lookup touches one block of memory
+/// beyond the hash index: a row is rarely in cache (tables are large and
+/// keys random), and each cache miss costs more than everything else a
+/// join does per event. The index holds only offsets (4 bytes a slot, so it
+/// stays in cache); at an offset in `arena` are the row number, the key
+/// text and the row's encoded fields (`Encoded::block`), back to back. The
+/// decoded fields, read only when a later stage asks for a value, are in
+/// `fields` by row number.
+#[derive(Default)]
 pub struct Table {
-    rows: FxHashMap<Key, Row>,
+    arena: Vec<u8>,
+    index: HashTable<u32>,
+    fields: Vec<Box<[(String, Value)]>>,
+    /// 1-based line of each row in the file, for the duplicate-key message.
+    lines: Vec<u64>,
     /// The added field names when every row has the same ones (always for
-    /// CSV/TSV): read from one place instead of from each row's own strings,
-    /// which are scattered over the heap and rarely in cache.
+    /// CSV/TSV).
     pub names: Option<Box<[String]>>,
     pub duplicates: Option<Duplicates>,
 }
 
+/// An arena entry: row number, key length, block length (u32 each), key, block.
+const ENTRY_HEADER: usize = 12;
+
 impl Table {
-    pub fn get(&self, key: &str) -> Option<&Row> {
-        self.rows.get(key.as_bytes())
+    pub fn get(&self, key: &str) -> Option<Row<'_>> {
+        let key = key.as_bytes();
+        let at = *self
+            .index
+            .find(hash_key(key), |&at| self.key_at(at) == key)?;
+        Some(self.row_at(at))
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.index.is_empty()
     }
-}
 
-/// A key's text, held in the hash table's own slot when short (ids, codes,
-/// names usually are): a lookup then compares bytes already in cache instead
-/// of following a pointer to a string elsewhere on the heap.
-#[derive(Debug, Clone)]
-enum Key {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<str>),
-}
+    fn key_at(&self, at: u32) -> &[u8] {
+        key_in(&self.arena, at)
+    }
 
-const INLINE: usize = 22;
+    fn row_at(&self, at: u32) -> Row<'_> {
+        let at = at as usize;
+        let row = read_u32(&self.arena, at);
+        let key_len = read_u32(&self.arena, at + 4);
+        let block_len = read_u32(&self.arena, at + 8);
+        let start = at + ENTRY_HEADER + key_len;
+        let block = self.arena.get(start..start + block_len).unwrap_or_default();
+        Row {
+            fields: EncodedRef::from_block(block, &self.fields, row),
+        }
+    }
 
-impl Key {
-    fn new(s: &str) -> Key {
-        if s.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..s.len()].copy_from_slice(s.as_bytes());
-            Key::Inline {
-                len: s.len() as u8,
-                bytes,
+    /// Add a row; a row with the same key is replaced, and its line returned.
+    /// False if the table outgrew its 4 GiB of offsets.
+    fn insert(&mut self, key: &str, line: u64, enc: Encoded) -> Result<Option<u64>, ()> {
+        let key = key.as_bytes();
+        let hash = hash_key(key);
+        let at = u32::try_from(self.arena.len()).map_err(|_| ())?;
+        let existing = self
+            .index
+            .find(hash, |&o| key_in(&self.arena, o) == key)
+            .copied();
+        let row = match existing {
+            Some(o) => read_u32(&self.arena, o as usize),
+            None => self.fields.len(),
+        };
+        let (Ok(row32), Ok(key_len), Ok(block_len)) = (
+            u32::try_from(row),
+            u32::try_from(key.len()),
+            u32::try_from(enc.block().len()),
+        ) else {
+            return Err(());
+        };
+        // A replaced row's old bytes stay in the arena, unused.
+        for w in [row32, key_len, block_len] {
+            self.arena.extend_from_slice(&w.to_ne_bytes());
+        }
+        self.arena.extend_from_slice(key);
+        self.arena.extend_from_slice(enc.block());
+        let fields = enc.into_fields();
+        match existing {
+            Some(old_at) => {
+                if let Some(slot) = self.index.find_mut(hash, |&o| o == old_at) {
+                    *slot = at;
+                }
+                self.fields[row] = fields;
+                Ok(Some(std::mem::replace(&mut self.lines[row], line)))
             }
-        } else {
-            Key::Heap(s.into())
+            None => {
+                let arena = &self.arena;
+                self.index
+                    .insert_unique(hash, at, |&o| hash_key(key_in(arena, o)));
+                self.fields.push(fields);
+                self.lines.push(line);
+                Ok(None)
+            }
         }
     }
+}
 
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Key::Inline { len, bytes } => &bytes[..*len as usize],
-            Key::Heap(s) => s.as_bytes(),
-        }
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("rows", &self.len())
+            .field("names", &self.names)
+            .field("duplicates", &self.duplicates)
+            .finish()
     }
 }
 
-// Keys are looked up as bytes: no UTF-8 check per lookup. `Borrow<[u8]>`
-// needs hashing and equality to agree with `[u8]`'s.
-impl std::borrow::Borrow<[u8]> for Key {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
-    }
+fn key_in(arena: &[u8], at: u32) -> &[u8] {
+    let at = at as usize;
+    let len = read_u32(arena, at + 4);
+    arena
+        .get(at + ENTRY_HEADER..at + ENTRY_HEADER + len)
+        .unwrap_or_default()
 }
 
-impl std::hash::Hash for Key {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.as_bytes().hash(h)
-    }
+fn hash_key(key: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Key) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for Key {}
 
 /// Why a file could not be made into a table.
 #[derive(Debug, PartialEq)]
@@ -257,29 +305,25 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
                 None => (k, v),
             })
             .collect();
-        let row = Row {
-            line: line_no,
-            fields: Encoded::new(fields),
-        };
         match &mut names {
-            None => {
-                names = Some(Some(
-                    row.fields.fields().iter().map(|(k, _)| k.clone()).collect(),
-                ))
-            }
-            Some(Some(n)) if !n.iter().eq(row.fields.fields().iter().map(|(k, _)| k)) => {
-                names = Some(None)
-            }
+            None => names = Some(Some(fields.iter().map(|(k, _)| k.clone()).collect())),
+            Some(Some(n)) if !n.iter().eq(fields.iter().map(|(k, _)| k)) => names = Some(None),
             _ => {}
         }
-        if let Some(old) = table.rows.insert(Key::new(&key), row) {
+        let replaced = table
+            .insert(&key, line_no, Encoded::new(fields))
+            .map_err(|()| ParseError::Line {
+                line: line_no,
+                reason: "the lookup table is over 4 GiB".into(),
+            })?;
+        if let Some(first_line) = replaced {
             match &mut table.duplicates {
                 Some(d) => d.count += 1,
                 None => {
                     table.duplicates = Some(Duplicates {
                         key,
                         line: line_no,
-                        first_line: old.line,
+                        first_line,
                         count: 1,
                     })
                 }
@@ -413,6 +457,11 @@ mod tests {
     fn fields(t: &Table, key: &str) -> String {
         let row = t.get(key).expect("key present");
         let m: serde_json::Map<String, Value> = row.fields.fields().iter().cloned().collect();
+        // The encoded block says the same as the decoded fields.
+        let mut json = b"{".to_vec();
+        row.fields.write_fields(&mut json);
+        json.push(b'}');
+        assert_eq!(json, serde_json::to_vec(&m).unwrap());
         serde_json::to_string(&m).unwrap()
     }
 
@@ -460,6 +509,31 @@ mod tests {
         assert_eq!(fields(&t, "1.5"), r#"{"tags":[1]}"#);
         assert_eq!(fields(&t, "z"), r#"{"n":null}"#);
         assert_eq!(t.names, None, "rows add different names");
+    }
+
+    #[test]
+    fn many_rows_survive_the_index_growing_and_replacements() {
+        let mut text = String::from("id,v,w\n");
+        for i in 0..5000 {
+            text.push_str(&format!("k{i},{i},x{i}\n"));
+        }
+        text.push_str("k17,new,\n");
+        let t = parse(text.as_bytes(), &spec(LookupFormat::Csv, "id", None)).unwrap();
+        assert_eq!(t.len(), 5000);
+        for i in [0, 1, 999, 4999] {
+            assert_eq!(
+                fields(&t, &format!("k{i}")),
+                format!(r#"{{"v":{i},"w":"x{i}"}}"#)
+            );
+        }
+        assert_eq!(fields(&t, "k17"), r#"{"v":"new","w":null}"#);
+        let row = t.get("k17").unwrap().fields;
+        assert_eq!(row.len(), 2);
+        assert!(t.get("k5000").is_none() && t.get("").is_none());
+        assert_eq!(
+            t.duplicates.as_ref().map(|d| (d.line, d.first_line)),
+            Some((5002, 19))
+        );
     }
 
     #[test]

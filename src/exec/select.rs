@@ -114,7 +114,7 @@ mod tests {
         let n = Value::from(1.50);
         let make = || {
             let mut ev = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
-            ev.append_new_fields(row);
+            ev.append_new_fields(row.as_ref());
             ev.append_field("n", Cow::Borrowed(&n));
             ev
         };
