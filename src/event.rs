@@ -806,13 +806,8 @@ pub fn decode_json_value(raw: &[u8]) -> Value {
     // Fast paths for the commonest scalars; everything else goes to serde_json.
     match raw.first() {
         // `-0` is left to serde_json, which reads it as the float -0.0.
-        Some(b'-' | b'0'..=b'9')
-            if raw != b"-0" && raw.iter().all(|c| c.is_ascii_digit() || *c == b'-') =>
-        {
-            if let Some(n) = std::str::from_utf8(raw)
-                .ok()
-                .and_then(|s| s.parse::<i64>().ok())
-            {
+        Some(b'-' | b'0'..=b'9') if raw != b"-0" => {
+            if let Some(n) = small_int(raw) {
                 return Value::from(n);
             }
         }
@@ -824,6 +819,26 @@ pub fn decode_json_value(raw: &[u8]) -> Value {
         _ => {}
     }
     serde_json::from_slice(raw).unwrap_or(Value::Null)
+}
+
+/// A JSON integer of at most 18 digits (so it cannot overflow an i64);
+/// `None` for anything else (fractions, exponents, longer integers).
+fn small_int(raw: &[u8]) -> Option<i64> {
+    let (negative, digits) = match raw {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, raw),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(d - b'0');
+    }
+    Some(if negative { -n } else { n })
 }
 
 fn decode_object(line: &[u8]) -> Map<String, Value> {
@@ -1073,7 +1088,15 @@ mod tests {
             "0",
             "-12",
             "9223372036854775807",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "999999999999999999",
+            "-999999999999999999",
+            "1000000000000000000",
             "18446744073709551615",
+            "1e3",
+            "-1E-2",
+            "0.0",
             "1.5",
             "\"x\"",
         ] {
