@@ -46,8 +46,9 @@ enum Repr<'a> {
     },
     /// A decoded object.
     Obj(Map<String, Value>),
-    /// A CSV/TSV row, untouched so far: its cells under the header's names;
-    /// a cell is typed only when read.
+    /// A CSV/TSV row (or a `lines` line, one cell named `line`), untouched
+    /// so far: its cells under the header's names; a cell is typed only
+    /// when read.
     Cells {
         header: &'a [String],
         cells: Cells<'a>,
@@ -63,6 +64,9 @@ pub struct Cells<'a> {
     /// UTF-8 (the decoder checked the line), split at ASCII bytes only.
     pub text: &'a [u8],
     pub spans: &'a [Span],
+    /// CSV/TSV cells are typed (`value::typed_cell`); a `lines` line is
+    /// always a string.
+    pub typed: bool,
 }
 
 /// Where a cell is in `Cells::text`.
@@ -93,6 +97,16 @@ impl<'a> Cells<'a> {
             Cow::Owned(text.replace("\"\"", "\""))
         } else {
             Cow::Borrowed(text)
+        })
+    }
+
+    /// Cell `i` as a value.
+    pub fn value(&self, i: usize) -> Option<Value> {
+        let text = self.get(i)?;
+        Some(if self.typed {
+            typed_cell(&text)
+        } else {
+            Value::String(text.into_owned())
         })
     }
 
@@ -450,7 +464,8 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// An untouched CSV or TSV row (see `Cells`); `cells.len()` is the header's.
+    /// An untouched CSV or TSV row, or `lines` line (see `Cells`);
+    /// `cells.len()` is the header's.
     pub fn from_csv_cells(
         line: &'a [u8],
         format: RawFormat,
@@ -620,20 +635,18 @@ impl<'a> Event<'a> {
                 let raw = raw_top_level(self.line, members, key)?;
                 Some(Cow::Owned(decode_json_value(raw)))
             }
-            Repr::Cells { .. } => Some(Cow::Owned(typed_cell(&self.get_cell(key)?))),
+            Repr::Cells { header, cells } => {
+                Some(Cow::Owned(cells.value(cell_index(header, key)?)?))
+            }
         }
     }
 
-    /// The text of a cell of an untouched CSV/TSV row, as in the input
-    /// (quotes and escapes undone), before typing: for hot paths that can
-    /// use the text as it is (group keys).
+    /// The text of a cell of an untouched CSV/TSV row (or `lines` line),
+    /// as in the input (quotes and escapes undone), before typing: for hot
+    /// paths that can use the text as it is (group keys).
     pub fn get_cell(&self, key: &str) -> Option<Cow<'a, str>> {
         match &self.repr {
-            Repr::Cells { header, cells } => {
-                // A repeated column name: the last one wins, as in the map.
-                let i = header.iter().rposition(|h| h == key)?;
-                cells.get(i)
-            }
+            Repr::Cells { header, cells } => cells.get(cell_index(header, key)?),
             _ => None,
         }
     }
@@ -695,8 +708,8 @@ impl<'a> Event<'a> {
             Repr::Cells { header, cells } => Some(
                 header
                     .iter()
-                    .zip(cells.iter())
-                    .map(|(k, cell)| (k.clone(), typed_cell(&cell)))
+                    .enumerate()
+                    .map(|(i, k)| (k.clone(), cells.value(i).unwrap_or(Value::Null)))
                     .collect(),
             ),
         }
@@ -757,6 +770,11 @@ fn raw_key_index(line: &[u8], members: &[Member], key: &[u8]) -> Option<usize> {
             same_bytes(m.key(line), key)
         }
     })
+}
+
+/// The column of a name; with a repeated name the last one wins, as in the map.
+fn cell_index(header: &[String], key: &str) -> Option<usize> {
+    header.iter().rposition(|h| h == key)
 }
 
 fn lookup<'v>(mut v: &'v Value, path: &[String]) -> Option<&'v Value> {

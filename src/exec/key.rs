@@ -295,6 +295,7 @@ mod tests {
             let cells = Cells {
                 text: cell.as_bytes(),
                 spans: &spans,
+                typed: true,
             };
             let ev = Event::from_csv_cells(b"", RawFormat::Csv, &header, cells, Pos::default());
             let mut fast = Vec::new();

@@ -3,14 +3,11 @@
 
 use std::borrow::Cow;
 
-use serde_json::Map;
-
 use super::json_index::{index_object, Member};
 use super::logfmt::parse_logfmt;
 use super::preindex::Pre;
 use super::Format;
 use crate::event::{Cells, Event, Pos, RawFormat, Span};
-use crate::value::Value;
 
 pub enum Decoded<'a> {
     Event(Event<'a>),
@@ -32,6 +29,8 @@ pub struct Decoder {
     cell_buf: Vec<u8>,
     /// Where the current row's cells are (see `Cells`).
     spans: Vec<Span>,
+    /// The one field of `lines` input.
+    line_header: Vec<String>,
 }
 
 impl Decoder {
@@ -52,6 +51,7 @@ impl Decoder {
             csv_ends: vec![0; 64],
             cell_buf: Vec::new(),
             spans: Vec::new(),
+            line_header: vec!["line".to_string()],
         }
     }
 
@@ -107,9 +107,21 @@ impl Decoder {
         match format {
             Format::Json => self.decode_json(line, pos),
             Format::Lines => {
-                let mut map = Map::with_capacity(1);
-                map.insert("line".into(), Value::String(text.to_owned()));
-                Decoded::Event(Event::from_decoded(line, RawFormat::Lines, map, pos))
+                // One cell, read only if a stage asks for it.
+                self.spans.clear();
+                self.spans.push(span(0, line.len()));
+                let cells = Cells {
+                    text: line,
+                    spans: &self.spans,
+                    typed: false,
+                };
+                Decoded::Event(Event::from_csv_cells(
+                    line,
+                    RawFormat::Lines,
+                    &self.line_header,
+                    cells,
+                    pos,
+                ))
             }
             Format::Logfmt => {
                 if text.trim().is_empty() {
@@ -170,6 +182,7 @@ impl Decoder {
         let cells = Cells {
             text,
             spans: &self.spans,
+            typed: true,
         };
         if self.header.is_none() {
             self.header = Some(cells.iter().map(Cow::into_owned).collect());
@@ -403,6 +416,7 @@ fn utf8_reject<'a>(e: std::str::Utf8Error) -> Decoded<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     fn run(format: Option<Format>, lines: &[&str]) -> Vec<String> {
         let mut d = Decoder::new(format);
@@ -667,6 +681,29 @@ mod tests {
         );
         assert_eq!(run(None, &["", "{\"a\":1}"]), vec!["-", r#"{"a":1}"#]);
         assert_eq!(run(None, &["hello"]), vec![r#"{"line":"hello"}"#]);
+        // Lines are text, never typed like cells.
+        assert_eq!(
+            run(Some(Format::Lines), &["12", "", "\u{e9} x", "a\tb"]),
+            vec![
+                r#"{"line":"12"}"#,
+                r#"{"line":""}"#,
+                "{\"line\":\"\u{e9} x\"}",
+                r#"{"line":"a\tb"}"#
+            ]
+        );
+        let mut d = Decoder::new(Some(Format::Lines));
+        let Decoded::Event(ev) = d.decode(b"-1.5", Pos::default()) else {
+            panic!("line not decoded");
+        };
+        assert_eq!(ev.get("line").unwrap().as_ref(), &Value::from("-1.5"));
+        assert!(ev.get("other").is_none());
+        assert_eq!(ev.get_cell("line").as_deref(), Some("-1.5"));
+        assert_eq!(ev.keys(), ["line"]);
+        assert_eq!(ev.unchanged_raw(), Some((&b"-1.5"[..], RawFormat::Lines)));
+        assert!(matches!(
+            d.decode(b"\xffa", Pos::default()),
+            Decoded::Reject(r) if r == "invalid UTF-8 at byte 1"
+        ));
     }
 
     #[test]
