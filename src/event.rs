@@ -876,7 +876,9 @@ fn write_json_object(
     extras: &Extras<'_>,
     out: &mut Vec<u8>,
 ) -> bool {
-    if members.iter().any(|m| m.key_escaped) || has_duplicate_keys(line, members) {
+    // One scan of the line for escapes spares one per string value.
+    let escapes = memchr::memchr(b'\\', line).is_some();
+    if escapes && members.iter().any(|m| m.key_escaped) || has_duplicate_keys(line, members) {
         return false;
     }
     let start = out.len();
@@ -887,7 +889,10 @@ fn write_json_object(
         let sep = if i == 0 { b'{' } else { b',' };
         let (ks, ke) = (m.key_start as usize, m.key_end as usize);
         let val = m.value(line);
-        let canonical = raw_is_canonical(val);
+        let canonical = match val.first() {
+            Some(b'"') if !escapes => true,
+            _ => raw_is_canonical(val),
+        };
         // `{"k":v` or `,"k":v` right after the previous member.
         let compact =
             ks >= 2 && ks - 2 == prev_end && line[ks - 2] == sep && m.val_start as usize == ke + 2;
