@@ -382,14 +382,17 @@ const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
 /// Eight bytes of `line` from `pos` (little-endian), zeros past its end.
 fn word_at(line: &[u8], pos: usize) -> u64 {
-    let mut bytes = [0u8; 8];
-    match line.get(pos..pos + 8) {
-        Some(b) => bytes.copy_from_slice(b),
-        None => {
-            let rest = line.get(pos..).unwrap_or_default();
-            bytes[..rest.len()].copy_from_slice(rest);
-        }
+    if let Some(&b) = line.get(pos..).and_then(|rest| rest.first_chunk::<8>()) {
+        return u64::from_le_bytes(b);
     }
+    // Near the end: the line's last eight bytes, shifted down.
+    if let Some(&b) = line.last_chunk::<8>() {
+        let past = pos + 8 - line.len();
+        return u64::from_le_bytes(b) >> (8 * past);
+    }
+    let mut bytes = [0u8; 8];
+    let rest = line.get(pos..).unwrap_or_default();
+    bytes[..rest.len()].copy_from_slice(rest);
     u64::from_le_bytes(bytes)
 }
 
@@ -601,6 +604,16 @@ mod tests {
                 assert_eq!(bytes[(m.trailing_zeros() / 8) as usize], b',');
             }
         }
+    }
+
+    #[test]
+    fn words_end_with_zeros_past_the_line() {
+        let line = b"0123456789";
+        assert_eq!(word_at(line, 0), u64::from_le_bytes(*b"01234567"));
+        assert_eq!(word_at(line, 2), u64::from_le_bytes(*b"23456789"));
+        assert_eq!(word_at(line, 5), u64::from_le_bytes(*b"56789\0\0\0"));
+        assert_eq!(word_at(line, 9), u64::from_le_bytes(*b"9\0\0\0\0\0\0\0"));
+        assert_eq!(word_at(b"abc", 1), u64::from_le_bytes(*b"bc\0\0\0\0\0\0"));
     }
 
     #[test]
