@@ -82,6 +82,43 @@ pub fn parse_auto(v: &Value) -> Option<i64> {
     }
 }
 
+/// `auto` on text, remembering the minute of the last `YYYY-MM-DDTHH:MM:SS.mmmZ`
+/// timestamp: log lines come in time order, so most share it, and then only
+/// the seconds and milliseconds need reading. Gives what `parse_auto_str` gives.
+#[derive(Debug, Default, Clone)]
+pub struct MinuteMemo {
+    /// The first 16 bytes (`YYYY-MM-DDTHH:MM`) and that minute in epoch ms.
+    minute: Option<([u8; 16], i64)>,
+}
+
+impl MinuteMemo {
+    pub fn parse_auto(&mut self, text: &[u8]) -> Option<i64> {
+        if let (Some((prefix, base)), Some(rest)) = (&self.minute, zulu_ms_tail(text)) {
+            if text[..16] == prefix[..] {
+                return Some(base + rest);
+            }
+        }
+        let t = parse_auto_str(std::str::from_utf8(text).ok()?)?;
+        if let Some(rest) = zulu_ms_tail(text) {
+            let mut prefix = [0; 16];
+            prefix.copy_from_slice(&text[..16]);
+            self.minute = Some((prefix, t - rest));
+        }
+        Some(t)
+    }
+}
+
+/// For text shaped `????????????????:SS.mmmZ` (24 bytes), `SS * 1000 + mmm`
+/// when SS is at most 60 (what `to_ms` accepts).
+fn zulu_ms_tail(b: &[u8]) -> Option<i64> {
+    if b.len() != 24 || b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
+        return None;
+    }
+    let s = num(b, 17, 2)?;
+    let ms = num(b, 20, 3)?;
+    (s <= 60).then_some(i64::from(s) * 1000 + i64::from(ms))
+}
+
 /// `auto` on text.
 pub fn parse_auto_str(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -430,6 +467,22 @@ pub fn format_rfc3339_ms(ms: i64) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_minute_memo_gives_what_a_full_parse_gives() {
+        let texts = [
+            "2026-11-27T23:59:59.584Z", "2026-11-27T23:59:00.000Z", "2026-11-27T23:59:60.999Z",
+            "2026-11-27T23:59:61.000Z", "2026-11-27T23:59:5x.000Z", "2026-11-27T23:59:59.58xZ",
+            "2026-11-28T00:00:01.001Z", "2026-11-27T23:59:59.584+01:00", "2026-11-27T23:59:59Z",
+            "2026-02-30T10:00:00.000Z", "2026-02-30T10:00:01.000Z", "2024-02-29T10:00:01.000Z",
+            "2026-11-27T23:59:59,584Z", "2026-11-27 23:59:59.584Z", "1767323045.123",
+            "2026-11-28T00:00:01.001Z", "2026-11-28T00:00:02.002Z",
+        ];
+        let mut memo = MinuteMemo::default();
+        for t in texts {
+            assert_eq!(memo.parse_auto(t.as_bytes()), parse_auto_str(t), "{t}");
+        }
+    }
     use serde_json::json;
 
     const T: i64 = 1_767_323_045_000; // 2026-01-02T03:04:05Z

@@ -8,7 +8,7 @@
 
 use crate::event::Event;
 use crate::lang::ast::Millis;
-use crate::timefmt::TimeFormat;
+use crate::timefmt::{MinuteMemo, TimeFormat};
 use crate::value::Value;
 
 /// The field names tried, in order, when `--time-field` is not given.
@@ -32,6 +32,7 @@ pub struct EventTime {
     watermark: Millis,
     /// Wall-clock time of the last input.
     last_input: Millis,
+    memo: MinuteMemo,
 }
 
 impl EventTime {
@@ -54,6 +55,7 @@ impl EventTime {
             max_seen: None,
             watermark: Millis::MIN,
             last_input: now,
+            memo: MinuteMemo::default(),
         }
     }
 
@@ -96,7 +98,8 @@ impl EventTime {
                 // Hot path: a plain RFC 3339 / epoch string read off the raw
                 // bytes, without decoding it into a String.
                 if let (TimeFormat::Auto, [top]) = (&self.format, path.as_slice()) {
-                    if let Some(t) = ev.get_raw_json(top).and_then(raw_auto_time) {
+                    let memo = &mut self.memo;
+                    if let Some(t) = ev.get_raw_json(top).and_then(|r| raw_auto_time(r, memo)) {
                         ev.time = Some(t);
                         self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
                         return Ok(());
@@ -176,12 +179,12 @@ impl EventTime {
 
 /// `auto` time of a raw JSON string without escapes; anything else (numbers,
 /// escapes, failures) goes the general way, which also words the error.
-fn raw_auto_time(raw: &[u8]) -> Option<Millis> {
+fn raw_auto_time(raw: &[u8], memo: &mut MinuteMemo) -> Option<Millis> {
     let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
     if inner.contains(&b'\\') {
         return None;
     }
-    crate::timefmt::parse_auto_str(std::str::from_utf8(inner).ok()?)
+    memo.parse_auto(inner)
 }
 
 /// A value as shown in a message: JSON text, cut at 60 characters.
