@@ -26,20 +26,15 @@ impl Rebuilt {
         self.members.clear();
     }
 
-    /// Add a member: its name, then the value `write` writes (valid JSON).
-    /// False if `write` fails or the line gets too long to index.
-    pub fn push(&mut self, name: &str, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
+    /// Add a member: its name (see `quoted_name`), then the value `write`
+    /// writes (valid JSON). False if `write` fails or the line gets too
+    /// long to index.
+    pub fn push(&mut self, name: &QuotedName, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
         if !self.members.is_empty() {
             self.buf.push(b',');
         }
         let key_start = self.buf.len() + 1;
-        if name.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
-            self.buf.push(b'"');
-            self.buf.extend_from_slice(name.as_bytes());
-            self.buf.push(b'"');
-        } else if serde_json::to_writer(&mut self.buf, name).is_err() {
-            return false;
-        }
+        self.buf.extend_from_slice(&name.json);
         let key_end = self.buf.len() - 1;
         self.buf.push(b':');
         let val_start = self.buf.len();
@@ -60,7 +55,7 @@ impl Rebuilt {
             key_end: ke,
             val_start: vs,
             val_end: ve,
-            key_escaped: self.buf[key_start..key_end].contains(&b'\\'),
+            key_escaped: name.escaped,
         });
         true
     }
@@ -68,6 +63,23 @@ impl Rebuilt {
     /// Close the object.
     pub fn finish(&mut self) {
         self.buf.push(b'}');
+    }
+}
+
+/// A member name as serde_json writes it, quotes included, made once per
+/// stage rather than once per event.
+pub struct QuotedName {
+    json: Vec<u8>,
+    escaped: bool,
+}
+
+impl QuotedName {
+    pub fn new(name: &str) -> QuotedName {
+        let json = serde_json::to_vec(name).unwrap_or_else(|_| b"\"\"".to_vec());
+        QuotedName {
+            escaped: json.contains(&b'\\'),
+            json,
+        }
     }
 }
 
@@ -86,9 +98,10 @@ mod tests {
                 true
             }
         };
-        assert!(r.push("a", raw(b"\"x\"")));
-        assert!(r.push("b\"", raw(b"null")));
-        assert!(r.push("é\n", raw(b"[1, {\"c\":2}]")));
+        let q = QuotedName::new;
+        assert!(r.push(&q("a"), raw(b"\"x\"")));
+        assert!(r.push(&q("b\""), raw(b"null")));
+        assert!(r.push(&q("é\n"), raw(b"[1, {\"c\":2}]")));
         r.finish();
         assert_eq!(
             r.buf,
@@ -102,6 +115,6 @@ mod tests {
         assert_eq!(r.buf, b"{}");
         assert!(r.members.is_empty());
         r.clear();
-        assert!(!r.push("a", |_| false));
+        assert!(!r.push(&q("a"), |_| false));
     }
 }

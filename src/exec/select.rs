@@ -4,7 +4,7 @@
 
 use serde_json::Map;
 
-use super::rawjson::Rebuilt;
+use super::rawjson::{QuotedName, Rebuilt};
 use super::{Emit, ExecResult, Operator};
 use crate::event::{set_path, write_canonical_value, Event};
 use crate::expr::Compiled;
@@ -17,8 +17,9 @@ pub struct SelectItem {
 
 pub struct Select {
     items: Vec<SelectItem>,
-    /// Every item is a plain top-level field under its own name (`select a, b`).
-    plain: bool,
+    /// Every item is a plain top-level field under its own name (`select
+    /// a, b`): their names as written in JSON.
+    plain: Option<Vec<QuotedName>>,
     rebuilt: Rebuilt,
 }
 
@@ -28,6 +29,12 @@ impl Select {
             matches!(it.name.as_slice(), [_])
                 && it.value.as_field() == Some(it.name.as_slice())
                 && items[..i].iter().all(|p| p.name != it.name)
+        });
+        let plain = plain.then(|| {
+            items
+                .iter()
+                .map(|it| QuotedName::new(&it.name[0]))
+                .collect()
         });
         Select {
             items,
@@ -41,19 +48,24 @@ impl Select {
 /// by earlier stages included): the new line is put together from the raw
 /// values, each written as serde_json would write it, so the bytes equal
 /// what building the map and encoding it gives. False: take the slow path.
-fn project(items: &[SelectItem], ev: &Event<'_>, rebuilt: &mut Rebuilt) -> bool {
+fn project(
+    items: &[SelectItem],
+    names: &[QuotedName],
+    ev: &Event<'_>,
+    rebuilt: &mut Rebuilt,
+) -> bool {
     if !ev.is_json_line() {
         return false;
     }
     rebuilt.clear();
-    for it in items {
+    for (it, quoted) in items.iter().zip(names) {
         let name = it.name[0].as_str();
         let ok = match ev.get_raw_json(name) {
-            Some(raw) => rebuilt.push(name, |b| write_canonical_value(raw, b)),
+            Some(raw) => rebuilt.push(quoted, |b| write_canonical_value(raw, b)),
             // A field added by an earlier stage, or missing (null).
             None => {
                 let v = ev.get(name);
-                rebuilt.push(name, |b| {
+                rebuilt.push(quoted, |b| {
                     serde_json::to_writer(b, v.as_deref().unwrap_or(&Value::Null)).is_ok()
                 })
             }
@@ -68,7 +80,11 @@ fn project(items: &[SelectItem], ev: &Event<'_>, rebuilt: &mut Rebuilt) -> bool 
 
 impl Operator for Select {
     fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
-        if self.plain && project(&self.items, &ev, &mut self.rebuilt) {
+        let raw = match &self.plain {
+            Some(names) => project(&self.items, names, &ev, &mut self.rebuilt),
+            None => false,
+        };
+        if raw {
             return out.emit(ev.derived(&self.rebuilt.buf, &self.rebuilt.members));
         }
         let mut map = Map::with_capacity(self.items.len());
@@ -131,7 +147,8 @@ mod tests {
         slow.set_map(map);
         let mut rebuilt = Rebuilt::default();
         let ev = make();
-        let fast = project(&its, &ev, &mut rebuilt).then(|| {
+        let names: Vec<QuotedName> = its.iter().map(|it| QuotedName::new(&it.name[0])).collect();
+        let fast = project(&its, &names, &ev, &mut rebuilt).then(|| {
             let mut idx = Vec::new();
             index_object(&rebuilt.buf, &mut idx).unwrap();
             assert_eq!(idx, rebuilt.members, "index of {}", line);
