@@ -142,3 +142,19 @@ fn nested_fields_and_backticks() {
         "{\"req\":{\"path\":\"/api/x\"},\"user-agent\":\"curl\"}\n"
     );
 }
+
+#[test]
+fn logfmt_backslash_before_a_multibyte_character_is_kept() {
+    // It used to panic (a byte slice through the middle of `é`).
+    assert_eq!(
+        ok(&["-i", "logfmt", "where true"], "a=\"\\é\\t\" b=\"\\\"\"\n"),
+        "{\"a\":\"\\\\é\\t\",\"b\":\"\\\"\"}\n"
+    );
+    assert_eq!(
+        ok(
+            &["parse logfmt from line"],
+            "{\"line\":\"k=\\\"\\\\é\\\"\"}\n"
+        ),
+        "{\"line\":\"k=\\\"\\\\é\\\"\",\"k\":\"\\\\é\"}\n"
+    );
+}

@@ -5,9 +5,97 @@ use serde_json::Map;
 
 use crate::value::{typed_cell, Value};
 
+/// One `key=value` (or bare `key`) of a logfmt line, as byte offsets into
+/// it, so that a line can be indexed once and a value decoded only when
+/// it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pair {
+    pub key_start: usize,
+    pub key_end: usize,
+    pub value: RawValue,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawValue {
+    /// A key without `=`: `true`.
+    Bare,
+    /// `key=value`: typed like a CSV cell.
+    Plain { start: usize, end: usize },
+    /// `key="value"` (the text between the quotes): always a string;
+    /// `escaped` if it has backslashes to undo.
+    Quoted {
+        start: usize,
+        end: usize,
+        escaped: bool,
+    },
+}
+
+impl Pair {
+    pub fn key<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.key_start..self.key_end).unwrap_or_default()
+    }
+
+    /// The pair's value in `text` (the line it was indexed from).
+    pub fn value(&self, text: &str) -> Value {
+        match self.value {
+            RawValue::Bare => Value::Bool(true),
+            RawValue::Plain { start, end } => typed_cell(text.get(start..end).unwrap_or_default()),
+            RawValue::Quoted {
+                start,
+                end,
+                escaped,
+            } => {
+                let raw = text.get(start..end).unwrap_or_default();
+                Value::String(if escaped {
+                    unescape(raw)
+                } else {
+                    raw.to_owned()
+                })
+            }
+        }
+    }
+}
+
+/// A quoted value's text with `\n`, `\t`, `\r`, `\"`, `\\` undone; any
+/// other backslash stays, with the character after it.
+fn unescape(raw: &str) -> String {
+    let mut s = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            s.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => s.push('\n'),
+            Some('t') => s.push('\t'),
+            Some('r') => s.push('\r'),
+            Some(c @ ('"' | '\\')) => s.push(c),
+            Some(o) => {
+                s.push('\\');
+                s.push(o);
+            }
+            None => s.push('\\'),
+        }
+    }
+    s
+}
+
 /// Parse one logfmt line. Errors name the character column.
 pub fn parse_logfmt(text: &str) -> Result<Map<String, Value>, String> {
-    let mut map = Map::new();
+    let mut pairs = Vec::new();
+    index_logfmt(text, &mut pairs)?;
+    // A repeated key keeps its first place and its last value.
+    Ok(pairs
+        .iter()
+        .map(|p| (p.key(text).to_owned(), p.value(text)))
+        .collect())
+}
+
+/// Index one logfmt line into `pairs` (cleared first), with the errors of
+/// `parse_logfmt`. Allocates nothing once `pairs` has grown.
+pub fn index_logfmt(text: &str, pairs: &mut Vec<Pair>) -> Result<(), String> {
+    pairs.clear();
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -27,57 +115,61 @@ pub fn parse_logfmt(text: &str) -> Result<Map<String, Value>, String> {
             }
             i += 1;
         }
-        let key = &text[key_start..i];
-        if key.is_empty() {
+        let key_end = i;
+        if key_end == key_start {
             return Err(format!("logfmt: expected a key at column {}", i + 1));
         }
+        let mut pair = Pair {
+            key_start,
+            key_end,
+            value: RawValue::Bare,
+        };
         if i >= b.len() || b[i] != b'=' {
-            map.insert(key.to_owned(), Value::Bool(true));
+            pairs.push(pair);
             continue;
         }
         i += 1; // '='
         if i < b.len() && b[i] == b'"' {
             i += 1;
-            let mut s = String::new();
-            let mut closed = false;
-            let mut seg = i;
+            let start = i;
+            let mut escaped = false;
+            let mut end = None;
             while i < b.len() {
                 match b[i] {
                     b'"' => {
-                        s.push_str(&text[seg..i]);
+                        end = Some(i);
                         i += 1;
-                        closed = true;
                         break;
                     }
                     b'\\' if i + 1 < b.len() => {
-                        s.push_str(&text[seg..i]);
-                        match b[i + 1] {
-                            b'n' => s.push('\n'),
-                            b't' => s.push('\t'),
-                            b'r' => s.push('\r'),
-                            c @ (b'"' | b'\\') => s.push(c as char),
-                            _ => s.push_str(&text[i..i + 2]),
-                        }
+                        escaped = true;
                         i += 2;
-                        seg = i;
                     }
                     _ => i += 1,
                 }
             }
-            if !closed {
-                return Err(format!("logfmt: unterminated quoted value for `{key}`"));
-            }
+            let Some(end) = end else {
+                return Err(format!(
+                    "logfmt: unterminated quoted value for `{}`",
+                    &text[key_start..key_end]
+                ));
+            };
             // A quoted value is always a string: quoting says "this is text".
-            map.insert(key.to_owned(), Value::String(s));
+            pair.value = RawValue::Quoted {
+                start,
+                end,
+                escaped,
+            };
         } else {
-            let v_start = i;
+            let start = i;
             while i < b.len() && !b[i].is_ascii_whitespace() {
                 i += 1;
             }
-            map.insert(key.to_owned(), typed_cell(&text[v_start..i]));
+            pair.value = RawValue::Plain { start, end: i };
         }
+        pairs.push(pair);
     }
-    Ok(map)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -103,5 +195,20 @@ mod tests {
             .unwrap_err()
             .contains("unterminated"));
         assert!(parse_logfmt("=x").is_err());
+    }
+
+    #[test]
+    fn escapes_are_undone_and_others_kept() {
+        // Not a raw string: the line is a="x\ty\q\é\\" b="\""
+        assert_eq!(
+            js("a=\"x\\ty\\q\\é\\\\\" b=\"\\\"\""),
+            "{\"a\":\"x\\ty\\\\q\\\\é\\\\\",\"b\":\"\\\"\"}"
+        );
+        assert!(parse_logfmt("a=\"x\\\"").is_err());
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_place_and_its_last_value() {
+        assert_eq!(js("a=1 b=2 a=3"), r#"{"a":3,"b":2}"#);
     }
 }
