@@ -231,7 +231,7 @@ fn find<'t>(table: &'t Table, key: &[String], ev: &Event<'_>) -> Option<Row<'t>>
     if let [field] = key {
         if let Some(raw) = ev.get_raw_json(field) {
             return match raw_key_text(raw) {
-                Some(text) => table.get(text),
+                Some(text) => table.get_bytes(text),
                 None => find_value(table, &decode_json_value(raw)),
             };
         }
@@ -262,15 +262,14 @@ fn find_value<'t>(table: &'t Table, v: &Value) -> Option<Row<'t>> {
 /// The key text of a raw JSON value when it can be read off the bytes:
 /// a string without escapes, an integer as written (JSON integers have no
 /// leading zeros, so their text is the canonical one), `true`/`false`.
-/// `None` means: decode the value and use `key_text`.
-fn raw_key_text(raw: &[u8]) -> Option<&str> {
+/// `None` means: decode the value and use `key_text`. Bytes, not `str`:
+/// the line was checked to be UTF-8 when indexed, and keys are compared
+/// byte for byte.
+fn raw_key_text(raw: &[u8]) -> Option<&[u8]> {
     match raw.first()? {
         b'"' => {
             let inner = raw.get(1..raw.len() - 1)?;
-            if inner.contains(&b'\\') {
-                return None;
-            }
-            std::str::from_utf8(inner).ok()
+            (!inner.contains(&b'\\')).then_some(inner)
         }
         b'-' | b'0'..=b'9' => {
             let digits = raw.strip_prefix(b"-").unwrap_or(raw);
@@ -279,13 +278,9 @@ fn raw_key_text(raw: &[u8]) -> Option<&str> {
                 && digits.len() <= 18
                 && digits.iter().all(u8::is_ascii_digit)
                 && raw != b"-0";
-            if plain {
-                std::str::from_utf8(raw).ok()
-            } else {
-                None
-            }
+            plain.then_some(raw)
         }
-        b't' | b'f' => std::str::from_utf8(raw).ok(),
+        b't' | b'f' => Some(raw),
         _ => None,
     }
 }
@@ -360,15 +355,15 @@ mod tests {
 
     #[test]
     fn raw_keys_read_off_the_bytes_only_when_canonical() {
-        assert_eq!(raw_key_text(br#""abc""#), Some("abc"));
-        assert_eq!(raw_key_text(br#""""#), Some(""));
+        assert_eq!(raw_key_text(br#""abc""#), Some(&b"abc"[..]));
+        assert_eq!(raw_key_text(br#""""#), Some(&b""[..]));
         assert_eq!(raw_key_text(br#""a\"b""#), None);
-        assert_eq!(raw_key_text(b"-12"), Some("-12"));
+        assert_eq!(raw_key_text(b"-12"), Some(&b"-12"[..]));
         assert_eq!(raw_key_text(b"1.50"), None);
         assert_eq!(raw_key_text(b"1e3"), None);
         assert_eq!(raw_key_text(b"-0"), None);
         assert_eq!(raw_key_text(b"12345678901234567890"), None);
-        assert_eq!(raw_key_text(b"true"), Some("true"));
+        assert_eq!(raw_key_text(b"true"), Some(&b"true"[..]));
         assert_eq!(raw_key_text(b"null"), None);
         assert_eq!(raw_key_text(b"{}"), None);
     }

@@ -101,7 +101,11 @@ const ENTRY_HEADER: usize = 12;
 
 impl Table {
     pub fn get(&self, key: &str) -> Option<Row<'_>> {
-        let key = key.as_bytes();
+        self.get_bytes(key.as_bytes())
+    }
+
+    /// `get` with the key text as bytes (no UTF-8 check per lookup).
+    pub fn get_bytes(&self, key: &[u8]) -> Option<Row<'_>> {
         let at = *self
             .index
             .find(hash_key(key), |&at| self.key_at(at) == key)?;
