@@ -15,6 +15,7 @@ use serde_json::Map;
 
 use crate::expr::Fields;
 use crate::input::json_index::Member;
+use crate::input::logfmt::Pair;
 use crate::lang::ast::Millis;
 use crate::value::{typed_cell, Value};
 
@@ -53,6 +54,9 @@ enum Repr<'a> {
         header: &'a [String],
         cells: Cells<'a>,
     },
+    /// A logfmt line, untouched so far: its pairs as offsets into `text`
+    /// (the line); a value is decoded only when read.
+    Logfmt { text: &'a str, pairs: &'a [Pair] },
 }
 
 /// The cells of a CSV/TSV row, in buffers the decoder reuses: cell `i` is
@@ -483,6 +487,18 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// An untouched logfmt line (`text`) and its pairs (see `logfmt::index_logfmt`).
+    pub fn from_logfmt(text: &'a str, pairs: &'a [Pair], pos: Pos) -> Event<'a> {
+        Event {
+            line: text.as_bytes(),
+            origin: text.as_bytes(),
+            raw_format: Some(RawFormat::Logfmt),
+            repr: Repr::Logfmt { text, pairs },
+            time: None,
+            pos,
+        }
+    }
+
     /// A row a stage produced (aggregation output, …).
     pub fn new_row(fields: Map<String, Value>, time: Option<Millis>) -> Event<'static> {
         Event {
@@ -638,6 +654,12 @@ impl<'a> Event<'a> {
             Repr::Cells { header, cells } => {
                 Some(Cow::Owned(cells.value(cell_index(header, key)?)?))
             }
+            // A repeated key: the last value wins, as in the map.
+            Repr::Logfmt { text, pairs } => pairs
+                .iter()
+                .rev()
+                .find(|p| p.key(text) == key)
+                .map(|p| Cow::Owned(p.value(text))),
         }
     }
 
@@ -712,6 +734,12 @@ impl<'a> Event<'a> {
                     .map(|(i, k)| (k.clone(), cells.value(i).unwrap_or(Value::Null)))
                     .collect(),
             ),
+            Repr::Logfmt { text, pairs } => Some(
+                pairs
+                    .iter()
+                    .map(|p| (p.key(text).to_owned(), p.value(text)))
+                    .collect(),
+            ),
         }
     }
 
@@ -728,7 +756,7 @@ impl<'a> Event<'a> {
         match self.repr {
             Repr::Obj(map) => map,
             Repr::Json { extras, .. } => extras.into_map_after(decode_object(self.line)),
-            Repr::Cells { .. } => self.decode_all().unwrap_or_default(),
+            Repr::Cells { .. } | Repr::Logfmt { .. } => self.decode_all().unwrap_or_default(),
         }
     }
 
@@ -747,7 +775,7 @@ impl<'a> Event<'a> {
                 .cloned()
                 .chain(extras.fields().map(|(k, _)| k.to_owned()))
                 .collect(),
-            Repr::Cells { .. } => self.to_map().keys().cloned().collect(),
+            Repr::Cells { .. } | Repr::Logfmt { .. } => self.to_map().keys().cloned().collect(),
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::json_index::{index_object, Member};
-use super::logfmt::parse_logfmt;
+use super::logfmt::{index_logfmt, Pair};
 use super::preindex::Pre;
 use super::Format;
 use crate::event::{Cells, Event, Pos, RawFormat, Span};
@@ -31,6 +31,8 @@ pub struct Decoder {
     spans: Vec<Span>,
     /// The one field of `lines` input.
     line_header: Vec<String>,
+    /// The pairs of the current logfmt line.
+    pairs: Vec<Pair>,
 }
 
 impl Decoder {
@@ -52,6 +54,7 @@ impl Decoder {
             cell_buf: Vec::new(),
             spans: Vec::new(),
             line_header: vec!["line".to_string()],
+            pairs: Vec::new(),
         }
     }
 
@@ -127,10 +130,8 @@ impl Decoder {
                 if text.trim().is_empty() {
                     return Decoded::Nothing;
                 }
-                match parse_logfmt(text) {
-                    Ok(map) => {
-                        Decoded::Event(Event::from_decoded(line, RawFormat::Logfmt, map, pos))
-                    }
+                match index_logfmt(text, &mut self.pairs) {
+                    Ok(()) => Decoded::Event(Event::from_logfmt(text, &self.pairs, pos)),
                     Err(reason) => Decoded::Reject(reason),
                 }
             }
@@ -759,6 +760,45 @@ mod tests {
             serde_json::to_string(&ev.into_map()).unwrap(),
             r#"{"a":1,"b":null,"c":-2.5}"#
         );
+    }
+
+    #[test]
+    fn logfmt_lines_are_read_lazily_as_parse_logfmt_reads_them() {
+        use crate::input::logfmt::parse_logfmt;
+        let lines = [
+            r#"level=info msg="hello \"you\"" ms=12 ratio=0.5 empty= flag"#,
+            "a=1 b=2 a=x",
+            r#"id="12" q="" e=-3.5e2 z=007"#,
+            "k=\"\\é\\t\" j=\u{e9}",
+            "  lead=1   trail=2  ",
+        ];
+        for line in lines {
+            let mut d = Decoder::new(Some(Format::Logfmt));
+            let Decoded::Event(ev) = d.decode(line.as_bytes(), Pos::default()) else {
+                panic!("not decoded: {line}");
+            };
+            let map = parse_logfmt(line).unwrap();
+            assert_eq!(ev.keys(), map.keys().cloned().collect::<Vec<_>>(), "{line}");
+            for (k, v) in &map {
+                assert_eq!(ev.get(k).as_deref(), Some(v), "{line}: {k}");
+            }
+            assert!(ev.get("missing").is_none());
+            assert_eq!(
+                ev.unchanged_raw(),
+                Some((line.as_bytes(), RawFormat::Logfmt))
+            );
+            assert_eq!(ev.into_map(), map, "{line}");
+        }
+        let mut d = Decoder::new(Some(Format::Logfmt));
+        assert!(matches!(d.decode(b"  ", Pos::default()), Decoded::Nothing));
+        assert!(matches!(
+            d.decode(b"a=\"open", Pos::default()),
+            Decoded::Reject(r) if r.contains("unterminated")
+        ));
+        assert!(matches!(
+            d.decode(b"a=\xff", Pos::default()),
+            Decoded::Reject(r) if r == "invalid UTF-8 at byte 3"
+        ));
     }
 
     #[test]
