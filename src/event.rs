@@ -106,6 +106,13 @@ impl<'a> Cells<'a> {
 
     /// Cell `i` as a value.
     pub fn value(&self, i: usize) -> Option<Value> {
+        // The commonest number cell needs no UTF-8 check: it is digits.
+        if self.typed {
+            let span = self.spans.get(i)?;
+            if let Some(n) = crate::value::small_int(self.text.get(span.start..span.end)?) {
+                return Some(Value::from(n));
+            }
+        }
         let text = self.get(i)?;
         Some(if self.typed {
             typed_cell(&text)

@@ -243,7 +243,7 @@ pub fn typed_cell(text: &str) -> Value {
 /// The commonest number cell, read in one pass: an integer of at most 18
 /// digits (it fits i64), no leading zero, maybe a `-`. `None` for anything
 /// else, which goes through the full grammar.
-fn small_int(b: &[u8]) -> Option<i64> {
+pub fn small_int(b: &[u8]) -> Option<i64> {
     let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
