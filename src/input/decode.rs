@@ -801,6 +801,38 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Any line over the bytes logfmt cares about decodes without a
+        /// panic, lazily to the same fields as parse_logfmt, or is rejected
+        /// as parse_logfmt rejects it.
+        #[test]
+        fn logfmt_lazy_reading_agrees_with_parse_logfmt(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                &b"a"[..], b"k", b"=", b" ", b"\"", b"\\", b"\\\"", b"\\n", b"12", b"-1.5",
+                "\u{e9}".as_bytes(), b"\t",
+            ]),
+            0..20,
+        )) {
+            use crate::input::logfmt::parse_logfmt;
+            let line = parts.concat();
+            let text = std::str::from_utf8(&line).unwrap();
+            let mut d = Decoder::new(Some(Format::Logfmt));
+            match (d.decode(&line, Pos::default()), parse_logfmt(text)) {
+                (Decoded::Nothing, _) => proptest::prop_assert!(text.trim().is_empty()),
+                (Decoded::Event(ev), Ok(map)) => {
+                    for (k, v) in &map {
+                        let got = ev.get(k);
+                        proptest::prop_assert_eq!(got.as_deref(), Some(v));
+                    }
+                    proptest::prop_assert_eq!(ev.into_map(), map);
+                }
+                (Decoded::Reject(r), Err(e)) => proptest::prop_assert_eq!(r, e),
+                (Decoded::Event(_), Err(e)) => proptest::prop_assert!(false, "accepted, but {}", e),
+                (Decoded::Reject(r), Ok(_)) => proptest::prop_assert!(false, "rejected: {}", r),
+            }
+        }
+    }
+
     #[test]
     fn tsv_and_auto_detection() {
         assert_eq!(
