@@ -26,7 +26,7 @@ use crate::exec::event_time::EventTime;
 use crate::exec::{Chain, ExecError, Flow, Stats};
 use crate::input::decode::{Decoded, Decoder};
 use crate::input::lines::{LineSplitter, Piece};
-use crate::input::preindex::{Cursor, Pre};
+use crate::input::preindex::{Cursor, LineKind, Pre};
 use crate::input::reader::{self, FileId, Msg, Opened, Segment, Source};
 use crate::input::Format;
 use crate::lang::ast::Millis;
@@ -869,7 +869,12 @@ fn open_inputs(
         inputs.push(Source {
             path: path.clone(),
             segments,
-            maybe_json: matches!(format, None | Some(Format::Json)),
+            kind: match format {
+                None | Some(Format::Json) => LineKind::Json,
+                Some(Format::Csv) => LineKind::Csv,
+                Some(Format::Tsv) => LineKind::Tsv,
+                Some(Format::Logfmt | Format::Lines) => LineKind::Opaque,
+            },
         });
         sources.push(SourceState::new(
             name,

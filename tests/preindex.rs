@@ -158,3 +158,69 @@ fn bad_lines_are_reported_with_their_line_numbers() {
     assert_eq!(reported, expect, "stderr was: {stderr}");
     let _ = file;
 }
+
+/// CSV (and TSV) lines are split on the reader thread too: quoted cells,
+/// doubled quotes, rows of the wrong width, CRLF and blank lines over many
+/// blocks read as line by line.
+#[test]
+fn csv_and_tsv_files_of_many_blocks_read_as_line_by_line() {
+    for tsv in [false, true] {
+        let dir = Dir::new();
+        let sep = if tsv { '\t' } else { ',' };
+        let mut input = format!("id{sep}name{sep}n\n");
+        let mut kept = String::new();
+        let mut rejected = Vec::new();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..30_000u64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let pad = "p".repeat((seed % 40) as usize);
+            let (cell, text) = match (seed % 5, tsv) {
+                (0, false) => (format!("\"a,{pad}\"\"q\""), format!("a,{pad}\"q")),
+                (1, false) => (format!("\"{pad}\""), pad.clone()),
+                (0, true) => (format!("a\\t{pad}"), format!("a\t{pad}")),
+                _ => (pad.clone(), pad.clone()),
+            };
+            match seed % 31 {
+                0 => {
+                    let bad = format!("{i}{sep}{cell}");
+                    input.push_str(&bad);
+                    input.push('\n');
+                    rejected.extend_from_slice(bad.as_bytes());
+                    rejected.push(b'\n');
+                }
+                1 => input.push('\n'),
+                2 => {
+                    input.push_str(&format!("{i}{sep}{cell}{sep}{}\r\n", seed % 1000));
+                    let name = serde_json::to_string(&text).unwrap();
+                    writeln!(kept, r#"{{"id":{i},"name":{name},"n":{}}}"#, seed % 1000).unwrap();
+                }
+                _ => {
+                    input.push_str(&format!("{i}{sep}{cell}{sep}{}\n", seed % 1000));
+                    let name = serde_json::to_string(&text).unwrap();
+                    writeln!(kept, r#"{{"id":{i},"name":{name},"n":{}}}"#, seed % 1000).unwrap();
+                }
+            }
+        }
+        assert!(input.len() > 3 * 256 * 1024, "spans many reader blocks");
+        let file = dir.create(if tsv { "in.tsv" } else { "in.csv" }, &input);
+        let dead = dir.path("dead");
+        let out = streamctl()
+            .args(["-O", "json", "--on-error", "skip", "--dead-letter"])
+            .arg(&dead)
+            .arg("where true")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            String::from_utf8_lossy(&out.stdout) == kept,
+            "kept rows differ (tsv: {tsv})"
+        );
+        assert!(
+            std::fs::read(&dead).unwrap() == rejected,
+            "rejected rows differ (tsv: {tsv})"
+        );
+    }
+}

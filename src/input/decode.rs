@@ -81,7 +81,7 @@ impl Decoder {
     }
 
     /// As `decode`, with what the reader thread found when it indexed the
-    /// line (used only if the line turns out to be JSON).
+    /// line (used only if it was indexed as what the line turns out to be).
     pub fn decode_indexed<'a>(&'a mut self, line: &'a [u8], pos: Pos, pre: Pre<'a>) -> Decoded<'a> {
         let format = match self.format {
             Some(f) => f,
@@ -101,7 +101,7 @@ impl Decoder {
             return self.decode_json(line, pos);
         }
         if matches!(format, Format::Csv | Format::Tsv) {
-            return self.decode_row(line, format, pos);
+            return self.decode_row(line, format, pos, pre);
         }
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
@@ -135,7 +135,7 @@ impl Decoder {
                     Err(reason) => Decoded::Reject(reason),
                 }
             }
-            Format::Csv | Format::Tsv => self.decode_row(line, format, pos),
+            Format::Csv | Format::Tsv => self.decode_row(line, format, pos, Pre::Unknown),
         }
     }
 
@@ -157,14 +157,32 @@ impl Decoder {
     /// A CSV/TSV line: the header, or an event that keeps its cells in the
     /// line (or, when quotes or escapes had to be undone, in the decoder's
     /// buffers) and types one only when a stage reads it.
-    fn decode_row<'a>(&'a mut self, line: &'a [u8], format: Format, pos: Pos) -> Decoded<'a> {
+    fn decode_row<'a>(
+        &'a mut self,
+        line: &'a [u8],
+        format: Format,
+        pos: Pos,
+        pre: Pre<'a>,
+    ) -> Decoded<'a> {
         if line.is_empty() {
             return Decoded::Nothing;
         }
-        let (raw, place) = if format == Format::Tsv {
-            (RawFormat::Tsv, self.split_tsv(line))
+        let raw = if format == Format::Tsv {
+            RawFormat::Tsv
         } else {
-            (RawFormat::Csv, self.split_csv(line))
+            RawFormat::Csv
+        };
+        // The reader thread may have split the line already (in place).
+        let (place, spans) = match pre {
+            Pre::Cells { spans, ascii } => (Place::Line { ascii }, spans),
+            _ => {
+                let place = if format == Format::Tsv {
+                    self.split_tsv(line)
+                } else {
+                    self.split_csv(line)
+                };
+                (place, &self.spans[..])
+            }
         };
         // The whole line must be UTF-8, whichever cells are read. An ASCII
         // line (the in-place split tells) is; cells decoded into a buffer
@@ -182,7 +200,7 @@ impl Decoder {
         };
         let cells = Cells {
             text,
-            spans: &self.spans,
+            spans,
             typed: true,
         };
         if self.header.is_none() {
@@ -304,7 +322,7 @@ enum Place {
 /// One pass, eight bytes at a time: a word is searched for the bytes that
 /// matter where the scan is (`,` and `\r` outside quotes, `"` inside), and
 /// all words are or-ed together for the ASCII check.
-fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
+pub(super) fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
     spans.clear();
     let len = line.len();
     let mut seen = 0u64;
@@ -375,7 +393,7 @@ fn split_csv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
 /// Cell spans of a TSV line without a backslash (nothing to unescape):
 /// the text between tabs. `None` for a line with one, else whether the
 /// line is ASCII. Eight bytes at a time, as `split_csv_in_place`.
-fn split_tsv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
+pub(super) fn split_tsv_in_place(line: &[u8], spans: &mut Vec<Span>) -> Option<bool> {
     spans.clear();
     let mut seen = 0u64;
     let mut start = 0;

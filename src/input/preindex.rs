@@ -1,9 +1,11 @@
-//! Indexing JSON lines on the reader thread, so both cores share the work.
+//! Indexing JSON lines (and splitting CSV/TSV lines) on the reader thread,
+//! so both cores share the work.
 //!
-//! Why: validating and indexing a JSON line is most of what a simple
-//! pipeline (`where status >= 500`) costs, while the reader thread mostly
-//! waits for `read`. So the reader indexes some blocks itself before it sends
-//! them; the main loop uses that index and indexes only the rest.
+//! Why: validating and indexing a JSON line, or finding a CSV line's cells,
+//! is most of what a simple pipeline (`where status >= 500`) costs, while
+//! the reader thread mostly waits for `read`. So the reader indexes some
+//! blocks itself before it sends them; the main loop uses that index and
+//! indexes only the rest.
 //!
 //! How much the reader takes on is balanced as it goes (see `Share`): when
 //! the main loop had to wait for input, the reader does less; when the
@@ -23,9 +25,22 @@ use std::sync::Arc;
 
 use memchr::memchr_iter;
 
+use super::decode::{split_csv_in_place, split_tsv_in_place};
 use super::json_index::{index_members, Member};
 use super::lines::trim_cr;
 use super::reader::Msg;
+use crate::event::Span;
+
+/// What the reader may prepare for an input's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Nothing (logfmt, lines).
+    Opaque,
+    /// JSON objects (`-i json`, or `auto`, where the first line decides).
+    Json,
+    Csv,
+    Tsv,
+}
 
 /// A block of input as the reader sends it, with what it indexed.
 #[derive(Default)]
@@ -41,17 +56,24 @@ const INVALID: u32 = u32::MAX;
 struct IndexedLine {
     /// Offset in the block just after the line's `\n`.
     end: u32,
-    /// Its members are `members[first..first + count]`; `count` is
-    /// `INVALID` for a line that is not a valid JSON object.
+    /// Its members (JSON) are `members[first..first + count]`, its cells
+    /// (CSV/TSV) `spans[first..first + count]`; `count` is `INVALID` for a
+    /// line that is not a valid JSON object, or not a CSV/TSV line that can
+    /// be split in place.
     first: u32,
     count: u32,
+    /// A CSV/TSV line is all ASCII (so it needs no UTF-8 check).
+    ascii: bool,
 }
 
-/// The JSON index of the whole lines of one block (empty: not indexed).
+/// The index of the whole lines of one block (empty: not indexed).
 #[derive(Default)]
 pub struct BlockIndex {
+    kind: Option<LineKind>,
     lines: Vec<IndexedLine>,
     members: Vec<Member>,
+    spans: Vec<Span>,
+    scratch: Vec<Span>,
 }
 
 /// What the reader knew of one line.
@@ -61,24 +83,29 @@ pub enum Pre<'a> {
     Unknown,
     /// A valid JSON object with these top-level members.
     Valid(&'a [Member]),
+    /// A CSV/TSV line whose cells are these slices of it.
+    Cells { spans: &'a [Span], ascii: bool },
     /// Not a valid JSON object (or blank): decode it as usual to say why.
     Invalid,
 }
 
 impl BlockIndex {
     pub fn clear(&mut self) {
+        self.kind = None;
         self.lines.clear();
         self.members.clear();
+        self.spans.clear();
     }
 
     /// Index every line of `data` that starts in it and ends with a `\n` in
     /// it. `at_line_start`: the block begins a line (else its first line
     /// began in an earlier block and is left to the main loop).
-    pub fn build(&mut self, data: &[u8], at_line_start: bool) {
+    pub fn build(&mut self, data: &[u8], at_line_start: bool, kind: LineKind) {
         self.clear();
-        if data.len() >= INVALID as usize {
+        if data.len() >= INVALID as usize || kind == LineKind::Opaque {
             return;
         }
+        self.kind = Some(kind);
         let mut start = 0;
         let mut first_line = !at_line_start;
         for nl in memchr_iter(b'\n', data) {
@@ -87,19 +114,57 @@ impl BlockIndex {
             if std::mem::take(&mut first_line) {
                 continue;
             }
-            let first = self.members.len();
-            let count = match index_members(trim_cr(line), &mut self.members) {
-                Ok(()) => (self.members.len() - first) as u32,
-                Err(_) => {
-                    self.members.truncate(first);
-                    INVALID
-                }
+            let entry = match kind {
+                LineKind::Json => self.index_json(trim_cr(line)),
+                _ => self.split_cells(trim_cr(line), kind),
             };
             self.lines.push(IndexedLine {
                 end: start as u32,
-                first: first as u32,
-                count,
+                ..entry
             });
+        }
+    }
+
+    fn index_json(&mut self, line: &[u8]) -> IndexedLine {
+        let first = self.members.len();
+        let count = match index_members(line, &mut self.members) {
+            Ok(()) => (self.members.len() - first) as u32,
+            Err(_) => {
+                self.members.truncate(first);
+                INVALID
+            }
+        };
+        IndexedLine {
+            end: 0,
+            first: first as u32,
+            count,
+            ascii: false,
+        }
+    }
+
+    /// The cells of a CSV/TSV line that can be split where it is; any other
+    /// line (quotes to undo, escapes, blank) is left to the main loop.
+    fn split_cells(&mut self, line: &[u8], kind: LineKind) -> IndexedLine {
+        let first = self.spans.len();
+        let split = if line.is_empty() {
+            None
+        } else if kind == LineKind::Tsv {
+            split_tsv_in_place(line, &mut self.scratch)
+        } else {
+            split_csv_in_place(line, &mut self.scratch)
+        };
+        let (count, ascii) = match split {
+            Some(ascii) => {
+                self.spans.extend_from_slice(&self.scratch);
+                (self.scratch.len() as u32, ascii)
+            }
+            None => (INVALID, false),
+        };
+        IndexedLine {
+            end: 0,
+            first: first as u32,
+            count,
+            ascii,
         }
     }
 
@@ -125,8 +190,11 @@ impl<'a> Cursor<'a> {
     /// No index at all (a file's last line, read at its end).
     pub fn none() -> Cursor<'static> {
         static EMPTY: BlockIndex = BlockIndex {
+            kind: None,
             lines: Vec::new(),
             members: Vec::new(),
+            spans: Vec::new(),
+            scratch: Vec::new(),
         };
         EMPTY.cursor(0)
     }
@@ -147,8 +215,15 @@ impl<'a> Cursor<'a> {
                 if line.count == INVALID {
                     return Pre::Invalid;
                 }
-                let first = line.first as usize;
-                return Pre::Valid(&self.index.members[first..first + line.count as usize]);
+                let range = line.first as usize..(line.first + line.count) as usize;
+                return match self.index.kind {
+                    Some(LineKind::Json) => Pre::Valid(&self.index.members[range]),
+                    Some(LineKind::Csv | LineKind::Tsv) => Pre::Cells {
+                        spans: &self.index.spans[range],
+                        ascii: line.ascii,
+                    },
+                    _ => Pre::Unknown,
+                };
             }
         }
         Pre::Unknown
@@ -199,8 +274,8 @@ pub struct Outbox {
     recycled: Receiver<Block>,
     balance: Arc<Balance>,
     share: Share,
-    /// Per input: may be JSON lines (so worth indexing).
-    json: Arc<[bool]>,
+    /// Per input: what its lines may be (so what is worth preparing).
+    kinds: Arc<[LineKind]>,
     /// Per input: the next block starts a line.
     at_line_start: Vec<bool>,
 }
@@ -213,7 +288,7 @@ impl Outbox {
         tx: SyncSender<Msg>,
         recycled: Receiver<Block>,
         balance: Arc<Balance>,
-        json: Arc<[bool]>,
+        kinds: Arc<[LineKind]>,
     ) -> Outbox {
         Outbox {
             tx,
@@ -223,8 +298,8 @@ impl Outbox {
                 share: SLOTS / 2,
                 turn: 0,
             },
-            at_line_start: vec![true; json.len()],
-            json,
+            at_line_start: vec![true; kinds.len()],
+            kinds,
         }
     }
 
@@ -236,7 +311,7 @@ impl Outbox {
             self.tx.clone(),
             none,
             self.balance.clone(),
-            self.json.clone(),
+            self.kinds.clone(),
         )
     }
 
@@ -252,8 +327,9 @@ impl Outbox {
             Msg::Open { source, .. } => self.at_line_start[*source] = true,
             Msg::Data { source, block } => {
                 let s = *source;
-                if self.json[s] && self.share.take(&self.balance) {
-                    block.index.build(&block.data, self.at_line_start[s]);
+                let kind = self.kinds[s];
+                if kind != LineKind::Opaque && self.share.take(&self.balance) {
+                    block.index.build(&block.data, self.at_line_start[s], kind);
                 }
                 self.at_line_start[s] = block.data.last() == Some(&b'\n');
             }
@@ -285,7 +361,7 @@ mod tests {
     fn indexes_whole_lines_only() {
         let data = b"x\":1}\n{\"a\":1}\r\nnot json\n\n{\"b\":[2]}\n{\"c\":";
         let mut idx = BlockIndex::default();
-        idx.build(data, false);
+        idx.build(data, false, LineKind::Json);
         let mut c = idx.cursor(100);
         // The first line began in an earlier block: not indexed.
         assert_eq!(c.line_ending_at(106), Pre::Unknown);
@@ -302,7 +378,7 @@ mod tests {
     #[test]
     fn a_block_at_a_line_start_indexes_its_first_line() {
         let mut idx = BlockIndex::default();
-        idx.build(b"{\"a\":1}\n", true);
+        idx.build(b"{\"a\":1}\n", true, LineKind::Json);
         let a = members_of(b"{\"a\":1}");
         assert_eq!(idx.cursor(0).line_ending_at(8), Pre::Valid(&a));
     }
@@ -310,7 +386,7 @@ mod tests {
     #[test]
     fn lines_the_splitter_joined_differently_are_unknown() {
         let mut idx = BlockIndex::default();
-        idx.build(b"{\"a\":1}\n{\"b\":2}\n", true);
+        idx.build(b"{\"a\":1}\n{\"b\":2}\n", true, LineKind::Json);
         let mut c = idx.cursor(0);
         // The main loop saw one line up to offset 16 (it had skipped 8 as part
         // of an over-long line, say): not the same line, so no index.

@@ -21,7 +21,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread;
 
-use super::preindex::{Balance, Block, Gone, Outbox};
+use super::preindex::{Balance, Block, Gone, LineKind, Outbox};
 
 /// Block size: large enough that a big file streams at memory speed, small
 /// enough that a trickle of lines is handed over at once (a `read` returns
@@ -98,8 +98,8 @@ impl Segment {
 pub struct Source {
     pub path: Option<PathBuf>,
     pub segments: Vec<Segment>,
-    /// It may be JSON lines (JSON or `auto`): the reader may index it.
-    pub maybe_json: bool,
+    /// What the reader may prepare for its lines (see preindex.rs).
+    pub kind: LineKind,
 }
 
 pub struct Reader {
@@ -116,8 +116,8 @@ pub fn spawn(sources: Vec<Source>, follow: bool) -> Reader {
     let (tx, rx) = sync_channel::<Msg>(4);
     let (recycle, recycled) = sync_channel::<Block>(8);
     let balance = Arc::new(Balance::default());
-    let json: Arc<[bool]> = sources.iter().map(|s| s.maybe_json).collect();
-    let outbox = Outbox::new(tx, recycled, balance.clone(), json);
+    let kinds: Arc<[LineKind]> = sources.iter().map(|s| s.kind).collect();
+    let outbox = Outbox::new(tx, recycled, balance.clone(), kinds);
     if follow {
         super::follow::spawn(sources, outbox);
     } else {
