@@ -49,6 +49,34 @@ fn special_bytes(w: u64) -> u64 {
     quote | backslash | control
 }
 
+/// For the sixteen bytes at `at` (which must exist): a bit per byte that is a
+/// quote, a backslash or a control character, and a bit per byte of 0x80 or
+/// above.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn sse2_masks(s: &[u8], at: usize) -> (u32, u32) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    assert!(at + 16 <= s.len());
+    // SAFETY: SSE2 is part of every x86_64 CPU, and the assert above keeps
+    // the unaligned 16-byte load inside `s`.
+    unsafe {
+        let v = _mm_loadu_si128(s.as_ptr().add(at).cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Unsigned v <= 0x1f exactly when max(v, 0x1f) == 0x1f.
+        let limit = _mm_set1_epi8(0x1f);
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, limit), limit);
+        let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
+        (
+            _mm_movemask_epi8(special) as u32,
+            _mm_movemask_epi8(v) as u32,
+        )
+    }
+}
+
 /// Validate `line` as one JSON object and fill `out` with its top-level members.
 /// On error, returns a reason that names the byte column (1-based).
 pub fn index_object(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
@@ -153,6 +181,23 @@ impl Parser<'_> {
         let start = self.i + 1;
         let mut i = start;
         let mut high = 0u64;
+        #[cfg(target_arch = "x86_64")]
+        while i + 16 <= s.len() {
+            let (special, non_ascii) = sse2_masks(s, i);
+            if special == 0 {
+                if non_ascii != 0 {
+                    return self.string_slow();
+                }
+                i += 16;
+                continue;
+            }
+            let k = special.trailing_zeros();
+            if non_ascii & ((1 << k) - 1) != 0 || s[i + k as usize] != b'"' {
+                return self.string_slow();
+            }
+            self.i = i + k as usize + 1;
+            return Ok((start, i + k as usize, false));
+        }
         while let Some(chunk) = s.get(i..i + 8) {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
             let hits = special_bytes(w);
