@@ -876,6 +876,15 @@ pub fn decode_json_value(raw: &[u8]) -> Value {
     serde_json::from_slice(raw).unwrap_or(Value::Null)
 }
 
+/// A raw JSON value that is an integer `decode_json_value` reads as one
+/// (at most 18 digits, not `-0`), as that integer.
+pub fn raw_small_int(raw: &[u8]) -> Option<i64> {
+    if raw == b"-0" {
+        return None;
+    }
+    small_int(raw)
+}
+
 /// A JSON integer of at most 18 digits (so it cannot overflow an i64);
 /// `None` for anything else (fractions, exponents, longer integers).
 fn small_int(raw: &[u8]) -> Option<i64> {
@@ -1112,6 +1121,9 @@ fn decimal_is_canonical(digits: &[u8]) -> Option<bool> {
 impl Fields for Event<'_> {
     fn field(&self, path: &[String]) -> Option<Cow<'_, Value>> {
         self.get_path(path)
+    }
+    fn raw_json(&self, name: &str) -> Option<&[u8]> {
+        self.get_raw_json(name)
     }
     fn event_time(&self) -> Option<i64> {
         self.time

@@ -28,6 +28,11 @@ pub trait Fields {
     fn field(&self, path: &[String]) -> Option<Cow<'_, Value>>;
     /// The event's time in epoch milliseconds, when known.
     fn event_time(&self) -> Option<i64>;
+    /// The raw JSON text of a top-level field of an input line, when the
+    /// event still has it: hot paths compare numbers straight off it.
+    fn raw_json(&self, _name: &str) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// A JSON value as fields: nested lookups through objects; no event time.
@@ -315,7 +320,19 @@ impl Node {
                 let (a, b) = (l.ev(f), r.ev(f));
                 cmp(*c, &a, &b)
             }
-            Node::CmpNum(c, l, n) => cmp_with_num(*c, &l.ev(f), *n),
+            Node::CmpNum(c, l, n) => {
+                // `status >= 500` on an input line: an integer read off the raw
+                // bytes compares as its decoded value would.
+                if let Node::Field(p) = l.as_ref() {
+                    if let [name] = &p[..] {
+                        let raw = f.raw_json(name);
+                        if let Some(i) = raw.and_then(crate::event::raw_small_int) {
+                            return ordering_holds(*c, value::cmp_num(Num::Int(i.into()), *n));
+                        }
+                    }
+                }
+                cmp_with_num(*c, &l.ev(f), *n)
+            }
             Node::IsNull(x, negate) => x.ev(f).is_null() != *negate,
             Node::Match(x, re, negate) => match text(&x.ev(f)) {
                 Some(t) => re.is_match(&t) != *negate,
@@ -367,6 +384,11 @@ fn cmp_with_num(c: Cmp, a: &Value, n: Num) -> bool {
         Value::Null => return false,
         _ => None,
     };
+    ordering_holds(c, ord)
+}
+
+/// Whether `c` holds for an ordering (`None`: not comparable).
+fn ordering_holds(c: Cmp, ord: Option<Ordering>) -> bool {
     match c {
         Cmp::Eq => ord == Some(Ordering::Equal),
         Cmp::Ne => ord != Some(Ordering::Equal),

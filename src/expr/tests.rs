@@ -361,3 +361,30 @@ mod props {
         }
     }
 }
+
+/// `field <cmp> number` on an input line reads integers off the raw bytes:
+/// it must agree with the decoded comparison for every kind of raw value.
+#[test]
+fn raw_number_comparisons_agree_with_decoded_ones() {
+    use crate::event::{Event, Pos};
+    use crate::input::json_index::index_object;
+    let raws = ["500", "499", "-3", "0", "-0", "0.0", "500.0", "5e2", "1e400x", "\"500\"", "\" 501 \"",
+                "null", "true", "[500]", "{\"a\":1}", "999999999999999999", "-999999999999999999",
+                "1000000000000000000", "9223372036854775808", "123456789012345678901234567890"];
+    let ops = [BinaryOp::Eq, BinaryOp::Ne, BinaryOp::Lt, BinaryOp::Le, BinaryOp::Gt, BinaryOp::Ge];
+    for raw in raws {
+        let line = format!("{{\"x\":1,\"status\":{raw},\"y\":2}}");
+        let mut idx = Vec::new();
+        if index_object(line.as_bytes(), &mut idx).is_err() {
+            continue;
+        }
+        let event = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
+        let decoded: Value = serde_json::from_str(&line).unwrap();
+        for op in ops {
+            for n in [int(500), int(-3), int(0), flt(499.5), int(999_999_999_999_999_999)] {
+                let c = compile(&bin(op, fld("status"), n.clone())).unwrap();
+                assert_eq!(c.is_true(&event), c.is_true(&decoded), "{raw} {op:?} {n:?}");
+            }
+        }
+    }
+}
