@@ -862,7 +862,7 @@ pub fn decode_json_value(raw: &[u8]) -> Value {
     match raw.first() {
         // `-0` is left to serde_json, which reads it as the float -0.0.
         Some(b'-' | b'0'..=b'9') if raw != b"-0" => {
-            if let Some(n) = small_int(raw) {
+            if let Some(n) = crate::value::small_int(raw) {
                 return Value::from(n);
             }
         }
@@ -882,27 +882,7 @@ pub fn raw_small_int(raw: &[u8]) -> Option<i64> {
     if raw == b"-0" {
         return None;
     }
-    small_int(raw)
-}
-
-/// A JSON integer of at most 18 digits (so it cannot overflow an i64);
-/// `None` for anything else (fractions, exponents, longer integers).
-fn small_int(raw: &[u8]) -> Option<i64> {
-    let (negative, digits) = match raw {
-        [b'-', rest @ ..] => (true, rest),
-        _ => (false, raw),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    let mut n: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + i64::from(d - b'0');
-    }
-    Some(if negative { -n } else { n })
+    crate::value::small_int(raw)
 }
 
 fn decode_object(line: &[u8]) -> Map<String, Value> {

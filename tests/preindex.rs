@@ -12,6 +12,14 @@ use std::process::Stdio;
 
 use util::{streamctl, Dir};
 
+/// xorshift64: the next of a fixed sequence of numbers.
+fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
 /// A deterministic mix of lines; returns (input, lines `where true` keeps,
 /// lines rejected, in order).
 fn mixed_input(lines: usize) -> (Vec<u8>, String, Vec<u8>) {
@@ -20,9 +28,7 @@ fn mixed_input(lines: usize) -> (Vec<u8>, String, Vec<u8>) {
     let mut rejected = Vec::new();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for i in 0..lines {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        let seed = next_random(&mut seed);
         let pad = "x".repeat((seed % 200) as usize);
         let good = format!(r#"{{"i":{i},"pad":"{pad}","esc":"a\"b\u00e9","n":[1,{{"k":null}}]}}"#);
         match seed % 23 {
@@ -58,6 +64,25 @@ fn mixed_input(lines: usize) -> (Vec<u8>, String, Vec<u8>) {
     (input, kept, rejected)
 }
 
+/// The run succeeded, kept exactly `kept` and dead-lettered exactly `rejected`.
+fn assert_read_line_by_line(
+    out: &std::process::Output,
+    kept: &str,
+    dead: &std::path::Path,
+    rejected: &[u8],
+) {
+    assert_eq!(out.status.code(), Some(0));
+    // Not assert_eq!: a failure would print megabytes.
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == kept,
+        "kept lines differ"
+    );
+    assert!(
+        std::fs::read(dead).unwrap() == rejected,
+        "rejected lines differ"
+    );
+}
+
 const ARGS: [&str; 5] = [
     "--max-line-bytes",
     "600",
@@ -80,15 +105,7 @@ fn a_file_of_many_blocks_reads_as_line_by_line() {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&out.stdout) == kept,
-        "kept lines differ"
-    );
-    assert!(
-        std::fs::read(&dead).unwrap() == rejected,
-        "rejected lines differ"
-    );
+    assert_read_line_by_line(&out, &kept, &dead, &rejected);
 }
 
 #[test]
@@ -118,15 +135,7 @@ fn a_pipe_fed_in_odd_pieces_reads_as_line_by_line() {
     });
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&out.stdout) == kept,
-        "kept lines differ"
-    );
-    assert!(
-        std::fs::read(&dead).unwrap() == rejected,
-        "rejected lines differ"
-    );
+    assert_read_line_by_line(&out, &kept, &dead, &rejected);
 }
 
 #[test]
@@ -172,9 +181,7 @@ fn csv_and_tsv_files_of_many_blocks_read_as_line_by_line() {
         let mut rejected = Vec::new();
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         for i in 0..30_000u64 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            let seed = next_random(&mut seed);
             let pad = "p".repeat((seed % 40) as usize);
             let (cell, text) = match (seed % 5, tsv) {
                 (0, false) => (format!("\"a,{pad}\"\"q\""), format!("a,{pad}\"q")),
@@ -213,14 +220,6 @@ fn csv_and_tsv_files_of_many_blocks_read_as_line_by_line() {
             .arg(&file)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        assert!(
-            String::from_utf8_lossy(&out.stdout) == kept,
-            "kept rows differ (tsv: {tsv})"
-        );
-        assert!(
-            std::fs::read(&dead).unwrap() == rejected,
-            "rejected rows differ (tsv: {tsv})"
-        );
+        assert_read_line_by_line(&out, &kept, &dead, &rejected);
     }
 }

@@ -77,6 +77,28 @@ fn sse2_masks(s: &[u8], at: usize) -> (u32, u32) {
     }
 }
 
+/// Skip string content eight bytes at a time from `i`: returns where the
+/// first quote, backslash or control byte is (and true), or where fewer than
+/// eight bytes remain (and false). The skipped bytes are or-ed into `high`,
+/// so `high & HI` tells whether any was 0x80 or above.
+#[inline(always)]
+fn skip_plain_words(s: &[u8], mut i: usize, high: &mut u64) -> (usize, bool) {
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let hits = special_bytes(w);
+        if hits == 0 {
+            *high |= w;
+            i += 8;
+            continue;
+        }
+        let k = hits.trailing_zeros() / 8;
+        // The bytes before the first hit are plain (maybe non-ASCII).
+        *high |= w & ((1u64 << (8 * k)) - 1);
+        return (i + k as usize, true);
+    }
+    (i, false)
+}
+
 /// Validate `line` as one JSON object and fill `out` with its top-level members.
 /// On error, returns a reason that names the byte column (1-based).
 pub fn index_object(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
@@ -198,23 +220,15 @@ impl Parser<'_> {
             self.i = i + k as usize + 1;
             return Ok((start, i + k as usize, false));
         }
-        while let Some(chunk) = s.get(i..i + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            let hits = special_bytes(w);
-            if hits == 0 {
-                high |= w;
-                i += 8;
-                continue;
-            }
-            let k = hits.trailing_zeros() / 8;
-            high |= w & ((1u64 << (8 * k)) - 1);
-            i += k as usize;
+        let (i, at_special) = skip_plain_words(s, i, &mut high);
+        if at_special {
             if s[i] == b'"' && high & HI == 0 {
                 self.i = i + 1;
                 return Ok((start, i, false));
             }
             return self.string_slow();
         }
+        let mut i = i;
         while let Some(&c) = s.get(i) {
             if c == b'"' && high & HI == 0 {
                 self.i = i + 1;
@@ -241,20 +255,7 @@ impl Parser<'_> {
         let mut escaped = false;
         let mut high = 0u64;
         loop {
-            while let Some(chunk) = s.get(i..i + 8) {
-                let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-                let hits = special_bytes(w);
-                if hits == 0 {
-                    high |= w;
-                    i += 8;
-                    continue;
-                }
-                let k = hits.trailing_zeros() / 8;
-                // The bytes before the first hit are plain (maybe non-ASCII).
-                high |= w & ((1u64 << (8 * k)) - 1);
-                i += k as usize;
-                break;
-            }
+            i = skip_plain_words(s, i, &mut high).0;
             let Some(&c) = s.get(i) else {
                 self.i = s.len();
                 return Err("invalid JSON: unterminated string".into());
