@@ -1339,13 +1339,8 @@ mod tests {
             let f: f64 = t.parse().unwrap();
             serde_json::to_string(&f).unwrap() == t
         };
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::exec::testkit::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: u64| rng.below(n);
         let mut quick_yes = 0;
         for _ in 0..200_000 {
             let int_len = next(18) as usize;

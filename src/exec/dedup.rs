@@ -259,13 +259,8 @@ mod tests {
     /// model that forgets nothing (late = behind the watermark, dropped).
     #[test]
     fn forgetting_never_changes_the_output() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::exec::testkit::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: u64| rng.below(n);
         for round in 0..20 {
             let d = 1 + next(3000) as i64;
             let lateness = next(2000) as i64;

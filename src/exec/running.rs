@@ -436,13 +436,8 @@ mod tests {
     /// brute-force model that keeps everything (late = behind the watermark).
     #[test]
     fn over_d_equals_a_model_that_forgets_nothing() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::exec::testkit::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: u64| rng.below(n);
         for round in 0..20 {
             let d = 1 + next(3000) as i64;
             let lateness = next(2000) as i64;

@@ -109,6 +109,25 @@ pub fn assert_snapshot_restore_equivalent(
     expected
 }
 
+/// A fixed sequence of pseudo-random numbers (xorshift64) for tests that
+/// compare an operator with a model over many random inputs.
+pub struct Rng(u64);
+
+impl Rng {
+    /// `seed` must not be zero.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// The next number, below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
