@@ -7,7 +7,8 @@
 //! next line), then its exact output; `# ` lines are comments; trailing blank
 //! lines of an output are not compared. Blocks in other fences (```text,
 //! ```console) or without `$ ` lines are not run. An example that needs
-//! files creates them in its own block.
+//! files creates them in its own block or reads the samples in `examples/`,
+//! which every block's directory has a copy of.
 mod util;
 
 use std::io::Read;
@@ -159,6 +160,17 @@ fn run_line(dir: &Dir, command: &str) -> (String, bool) {
     (String::from_utf8_lossy(&out).into_owned(), in_time)
 }
 
+/// The samples under `examples/` are there for every block, as in a checkout.
+fn copy_examples(dir: &Dir) {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let to = dir.path("examples");
+    std::fs::create_dir_all(&to).expect("make examples/");
+    for entry in std::fs::read_dir(&from).expect("read examples/") {
+        let entry = entry.expect("examples/ entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy a sample");
+    }
+}
+
 #[test]
 fn readme_examples_print_what_the_readme_shows() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
@@ -169,6 +181,7 @@ fn readme_examples_print_what_the_readme_shows() {
     let mut count = 0;
     for block in &blocks {
         let dir = Dir::new();
+        copy_examples(&dir);
         for ex in block {
             count += 1;
             let (got, in_time) = run_line(&dir, &ex.command);
