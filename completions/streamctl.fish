@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_streamctl_global_optspecs
-    string join \n f/pipeline-file= F/follow i/input-format= O/output-format= o/output= time-field= time-format= lateness= idle-timeout= checkpoint= guarantee= checkpoint-interval= reset on-error= dead-letter= max-line-bytes= explain stats progress no-progress line-buffered h/help V/version
+    string join \n f/pipeline-file= F/follow i/input-format= O/output-format= o/output= time-field= time-format= lateness= idle-timeout= checkpoint= guarantee= checkpoint-interval= reset on-error= dead-letter= max-line-bytes= explain stats progress no-progress line-buffered q/quiet h/help V/version
 end
 
 function __fish_streamctl_needs_command
@@ -58,6 +58,7 @@ complete -c streamctl -n "__fish_streamctl_needs_command" -l stats -d 'At exit, 
 complete -c streamctl -n "__fish_streamctl_needs_command" -l progress -d 'Show a progress bar on stderr (default: when stderr is a terminal)'
 complete -c streamctl -n "__fish_streamctl_needs_command" -l no-progress -d 'Never show a progress bar'
 complete -c streamctl -n "__fish_streamctl_needs_command" -l line-buffered -d 'Flush after every output line'
+complete -c streamctl -n "__fish_streamctl_needs_command" -s q -l quiet -d 'Write nothing; exit 0 at the first result row, 1 if there was none'
 complete -c streamctl -n "__fish_streamctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c streamctl -n "__fish_streamctl_needs_command" -s V -l version -d 'Print version'
 complete -c streamctl -n "__fish_streamctl_needs_command" -a "compile" -d 'Compile a pipeline into a job for a distributed engine (Flink SQL) and print it'

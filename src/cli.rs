@@ -246,6 +246,14 @@ pub struct RunArgs {
     /// Flush after every output line.
     #[arg(long)]
     pub line_buffered: bool,
+
+    /// Write nothing; exit 0 at the first result row, 1 if there was none.
+    ///
+    /// As `grep -q`: the run stops reading at the first result row and exits
+    /// 0; if the input ends without one, it exits 1; errors exit 2. For
+    /// scripts and alerts: `streamctl -q 'where status >= 500' app.jsonl && page`.
+    #[arg(short = 'q', long, conflicts_with_all = ["output", "checkpoint", "explain"])]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -309,6 +317,8 @@ pub struct Config {
     pub stats: bool,
     pub progress: Option<bool>,
     pub line_buffered: bool,
+    /// `-q`: no output; the exit status says whether there was a result row.
+    pub quiet: bool,
 }
 
 impl Config {
@@ -401,6 +411,7 @@ impl Config {
             stats: cli.stats,
             progress,
             line_buffered: cli.line_buffered,
+            quiet: cli.quiet,
         })
     }
 }

@@ -33,6 +33,10 @@ met a malformed line.
 A usage error: a bad option or pipeline, a missing input file, or a checkpoint made by another
 pipeline.
 .PP
+With \\fB\\-q\\fR (\\fB\\-\\-quiet\\fR), as with \\fBgrep \\-q\\fR: \\fB0\\fR as soon as the first result
+row exists (nothing is written and reading stops there), \\fB1\\fR when the input ended without a
+result row, \\fB2\\fR for any error, usage or runtime.
+.PP
 SIGINT and SIGTERM end the input: open windows and aggregates are emitted and the exit status is 0
 (with \\fB\\-\\-checkpoint\\fR, the open state is committed instead and nothing is emitted early).
 ";

@@ -61,6 +61,8 @@ pub fn examples_after_help() -> String {
         s.push_str(e.command);
         s.push('\n');
     }
+    s.push_str("\nExit status: 0 success, 1 runtime failure, 2 usage error;");
+    s.push_str("\n  with -q: 0 at the first result row, 1 if there was none, 2 on any error.\n");
     s.push_str("\nThe pipeline language: streamctl help language");
     s
 }

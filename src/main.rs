@@ -44,8 +44,10 @@ fn exit(result: Result<(), RunError>) -> ExitCode {
             match &e {
                 // The pipeline's own rendering already starts with `error:`.
                 RunError::Usage(msg) if msg.starts_with("error:") => eprint!("{msg}"),
-                RunError::Usage(msg) | RunError::Runtime(msg) => eprintln!("streamctl: {msg}"),
-                RunError::BrokenPipe => {}
+                RunError::Usage(msg) | RunError::Runtime(msg) | RunError::QuietFailure(msg) => {
+                    eprintln!("streamctl: {msg}")
+                }
+                RunError::BrokenPipe | RunError::NoResult => {}
             }
             ExitCode::from(e.exit_code() as u8)
         }

@@ -45,6 +45,10 @@ pub enum RunError {
     Runtime(String),
     /// Downstream closed the pipe: exit 0, say nothing.
     BrokenPipe,
+    /// `-q` and the input ended without a result row: exit 1, say nothing (as grep).
+    NoResult,
+    /// A failure under `-q`, where 1 means "no result row": exit 2 (as grep).
+    QuietFailure(String),
 }
 
 impl RunError {
@@ -53,6 +57,8 @@ impl RunError {
             RunError::Usage(_) => 2,
             RunError::Runtime(_) => 1,
             RunError::BrokenPipe => 0,
+            RunError::NoResult => 1,
+            RunError::QuietFailure(_) => 2,
         }
     }
 }
@@ -115,6 +121,8 @@ fn plan_with_text(cfg: &Config) -> Result<(Plan, String), RunError> {
 /// The end of the chain: writes events, counts, reports late ones.
 struct RunSink {
     out: Output,
+    /// `-q`: write nothing, stop at the first row.
+    quiet: bool,
     reporter: Reporter,
     stats: Stats,
     progress: Progress,
@@ -123,6 +131,10 @@ struct RunSink {
 impl Sink for RunSink {
     fn write(&mut self, ev: Event<'_>) -> Result<Flow, ExecError> {
         self.stats.events_out += 1;
+        if self.quiet {
+            // `-q`: the first result row answers the question; stop reading.
+            return Ok(Flow::Stop);
+        }
         self.out.write_event(&ev).map_err(ExecError::Output)?;
         Ok(Flow::Continue)
     }
@@ -272,6 +284,20 @@ struct Session {
 }
 
 pub fn run(cfg: &Config) -> Result<(), RunError> {
+    let result = run_pipeline(cfg);
+    if !cfg.quiet {
+        return result.map(|_| ());
+    }
+    match result {
+        Ok(0) => Err(RunError::NoResult),
+        Ok(_) => Ok(()),
+        Err(RunError::Runtime(msg)) => Err(RunError::QuietFailure(msg)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Run the pipeline; the number of result rows.
+fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
     let started = Instant::now();
     let (plan, canonical) = plan_with_text(cfg)?;
     let time_format = TimeFormat::parse_arg(&cfg.time_format).map_err(RunError::Usage)?;
@@ -284,7 +310,7 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
     );
     if cfg.explain {
         print_explain(cfg, &plan, &event_time);
-        return Ok(());
+        return Ok(0);
     }
 
     // Signals are caught from here on: one that arrives while starting up
@@ -354,6 +380,7 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
         chain,
         sink: RunSink {
             out,
+            quiet: cfg.quiet,
             reporter: Reporter::new(cfg.on_error, dead_letter),
             stats: Stats::default(),
             progress: Progress::off(),
@@ -399,7 +426,7 @@ pub fn run(cfg: &Config) -> Result<(), RunError> {
     if cfg.stats {
         print_stats(&session.sink, started);
     }
-    Ok(())
+    Ok(session.sink.stats.events_out)
 }
 
 fn print_stats(sink: &RunSink, started: Instant) {

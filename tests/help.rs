@@ -43,7 +43,7 @@ fn shell(dir: &Dir, line: &str) -> (String, String, i32) {
 }
 
 #[test]
-fn help_ends_with_the_five_examples_and_points_at_the_language() {
+fn help_ends_with_the_five_examples_the_exit_status_and_the_language() {
     let (out, err, code) = run(&["--help"], "");
     assert_eq!((code, err.as_str()), (0, ""));
     let tail = "Examples:
@@ -52,6 +52,9 @@ fn help_ends_with_the_five_examples_and_points_at_the_language() {
   streamctl 'join users.csv on user_id | count by country' events.jsonl
   streamctl -i lines 'parse regex \"took (?P<ms>\\d+)ms\" | where ms > 250' app.log
   streamctl -O csv 'select path, status' access.jsonl
+
+Exit status: 0 success, 1 runtime failure, 2 usage error;
+  with -q: 0 at the first result row, 1 if there was none, 2 on any error.
 
 The pipeline language: streamctl help language
 ";
