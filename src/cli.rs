@@ -416,6 +416,21 @@ impl Config {
     }
 }
 
+/// The text of `streamctl help [TOPIC]`.
+pub fn help_topic_text(topic: Option<HelpTopic>) -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    cmd.build();
+    match topic {
+        Some(HelpTopic::Language) => crate::help::language_text(),
+        Some(HelpTopic::Compile) => match cmd.find_subcommand_mut("compile") {
+            Some(sub) => sub.render_long_help().to_string(),
+            None => cmd.render_long_help().to_string(),
+        },
+        None => cmd.render_long_help().to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use serde_json::Map;
 use crate::expr::Fields;
 use crate::input::json_index::Member;
 use crate::input::logfmt::Pair;
-use crate::lang::ast::Millis;
+use crate::timefmt::Millis;
 use crate::value::{typed_cell, Value};
 
 /// Where an event came from: input number and 1-based line, for messages.
@@ -874,15 +874,6 @@ pub fn decode_json_value(raw: &[u8]) -> Value {
         _ => {}
     }
     serde_json::from_slice(raw).unwrap_or(Value::Null)
-}
-
-/// A raw JSON value that is an integer `decode_json_value` reads as one
-/// (at most 18 digits, not `-0`), as that integer.
-pub fn raw_small_int(raw: &[u8]) -> Option<i64> {
-    if raw == b"-0" {
-        return None;
-    }
-    crate::value::small_int(raw)
 }
 
 fn decode_object(line: &[u8]) -> Map<String, Value> {

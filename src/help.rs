@@ -520,22 +520,6 @@ pub fn language_roff() -> String {
     s
 }
 
-/// The text of `streamctl help [TOPIC]`.
-pub fn topic_text(topic: Option<crate::cli::HelpTopic>) -> String {
-    use crate::cli::{Cli, HelpTopic};
-    use clap::CommandFactory;
-    let mut cmd = Cli::command();
-    cmd.build();
-    match topic {
-        Some(HelpTopic::Language) => language_text(),
-        Some(HelpTopic::Compile) => match cmd.find_subcommand_mut("compile") {
-            Some(sub) => sub.render_long_help().to_string(),
-            None => cmd.render_long_help().to_string(),
-        },
-        None => cmd.render_long_help().to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some(Command::Compile(args)) => streamctl::compile::run(args)
             .map_err(RunError::Usage)
             .and_then(|script| print(&script)),
-        Some(Command::Help(args)) => print(&streamctl::help::topic_text(args.topic)),
+        Some(Command::Help(args)) => print(&streamctl::cli::help_topic_text(args.topic)),
     };
     exit(result)
 }

@@ -29,11 +29,11 @@ use crate::input::lines::{LineSplitter, Piece};
 use crate::input::preindex::{Cursor, LineKind, Pre};
 use crate::input::reader::{self, FileId, Msg, Opened, Segment, Source};
 use crate::input::Format;
-use crate::lang::ast::Millis;
 use crate::output::Output;
 use crate::plan::{self, Plan, PlanOptions};
 use crate::progress::{self, Progress};
 use crate::report::{FailFast, Reporter};
+use crate::timefmt::Millis;
 use crate::timefmt::TimeFormat;
 
 /// How a run ends, mapped to an exit code by `main`.

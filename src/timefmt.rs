@@ -9,6 +9,9 @@
 use crate::value::Value;
 use chrono::format::{Item, Parsed, StrftimeItems};
 
+/// Milliseconds, the unit of every duration and event time in streamctl.
+pub type Millis = i64;
+
 /// How `--time-format` reads the time field.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum TimeFormat {

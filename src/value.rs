@@ -240,6 +240,15 @@ pub fn typed_cell(text: &str) -> Value {
     Value::String(text.to_owned())
 }
 
+/// A raw JSON value that is an integer `decode_json_value` reads as one
+/// (at most 18 digits, not `-0`), as that integer.
+pub fn raw_small_int(raw: &[u8]) -> Option<i64> {
+    if raw == b"-0" {
+        return None;
+    }
+    small_int(raw)
+}
+
 /// The commonest number cell, read in one pass: an integer of at most 18
 /// digits (it fits i64), no leading zero, maybe a `-`. `None` for anything
 /// else, which goes through the full grammar.
@@ -345,6 +354,16 @@ pub fn negate(v: &Value) -> Value {
         Some(Num::Int(i)) => int_value(-i),
         Some(Num::Float(f)) => number_from_f64(-f),
         None => Value::Null,
+    }
+}
+
+/// The text of a value in a CSV/TSV cell or a table: strings bare, null
+/// empty, nested values as compact JSON.
+pub fn cell_text(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::String(s) => s.as_str().into(),
+        Value::Null => "".into(),
+        other => other.to_string().into(),
     }
 }
 

@@ -28,9 +28,10 @@ use super::key::{self, KeyExtractor};
 use super::window::{self, fmt_ms, Windows};
 use super::{Emit, ExecResult, Flow, Operator};
 use crate::event::Event;
-use crate::lang::ast::{self, Aggregation, Millis, WindowKind};
+use crate::lang::ast::{self, Aggregation, WindowKind};
 use crate::lang::LangError;
 use crate::timefmt::format_rfc3339_ms;
+use crate::timefmt::Millis;
 use crate::value::Value;
 
 /// `next_tick` before the first tick: asks for one at once, to start the clock.

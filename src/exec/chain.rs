@@ -3,7 +3,7 @@
 
 use super::{Emit, ExecResult, Flow, Operator, Stats};
 use crate::event::Event;
-use crate::lang::ast::Millis;
+use crate::timefmt::Millis;
 
 /// Where the last operator's events go, and where late events are reported.
 pub trait Sink {

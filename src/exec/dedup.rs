@@ -21,7 +21,7 @@ use serde_json::json;
 use super::key::{self, KeyExtractor};
 use super::{Emit, ExecResult, Flow, Operator};
 use crate::event::Event;
-use crate::lang::ast::Millis;
+use crate::timefmt::Millis;
 use crate::value::Value;
 
 pub struct Dedup {

@@ -7,7 +7,7 @@
 //! wall clock.
 
 use crate::event::Event;
-use crate::lang::ast::Millis;
+use crate::timefmt::Millis;
 use crate::timefmt::{MinuteMemo, TimeFormat};
 use crate::value::Value;
 

@@ -23,8 +23,9 @@ use std::path::PathBuf;
 use super::lookup::{self, LookupFormat, ParseError, ReadError, Row, Signature, Spec, Table};
 use super::{Emit, ExecResult, Flow, Operator};
 use crate::event::{decode_json_value, Event};
-use crate::lang::ast::{self, Millis};
+use crate::lang::ast;
 use crate::lang::LangError;
+use crate::timefmt::Millis;
 use crate::value::{key_text, Value};
 
 /// How often the lookup file is checked for a new version.

@@ -33,7 +33,7 @@ pub mod where_;
 pub mod window;
 
 use crate::event::Event;
-use crate::lang::ast::Millis;
+use crate::timefmt::Millis;
 
 pub use chain::Chain;
 pub use stats::Stats;

@@ -30,7 +30,8 @@ use super::agg::{Accumulator, AggSpec};
 use super::key::{self, KeyExtractor};
 use super::{Emit, ExecResult, Flow, Operator};
 use crate::event::Event;
-use crate::lang::ast::{Millis, RunningScope};
+use crate::lang::ast::RunningScope;
+use crate::timefmt::Millis;
 use crate::value::Value;
 
 /// `RunningScope` with `last N` checked to be at least 1.

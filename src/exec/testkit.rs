@@ -7,7 +7,7 @@ use serde_json::Map;
 use super::chain::Sink;
 use super::{Chain, ExecError, Flow, Operator, Stats};
 use crate::event::Event;
-use crate::lang::ast::Millis;
+use crate::timefmt::Millis;
 use crate::value::Value;
 
 /// One thing that happens to an operator.

@@ -31,8 +31,9 @@ use super::key::{self, KeyExtractor};
 use super::window::{self, Windows};
 use super::{Emit, ExecResult, Flow, Operator};
 use crate::event::Event;
-use crate::lang::ast::{Millis, WindowKind};
+use crate::lang::ast::WindowKind;
 use crate::timefmt::format_rfc3339_ms;
+use crate::timefmt::Millis;
 use crate::value::{self, Num, Value};
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,8 @@
 //!
 //! This module only computes windows; it holds no state.
 
-use crate::lang::ast::{Millis, WindowKind};
+use crate::lang::ast::WindowKind;
+use crate::timefmt::Millis;
 
 /// Most windows one event may fall into (`every D slide S` with D/S larger
 /// than this is refused at plan time: every event would touch that many).

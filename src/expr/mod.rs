@@ -326,7 +326,7 @@ impl Node {
                 if let Node::Field(p) = l.as_ref() {
                     if let [name] = &p[..] {
                         let raw = f.raw_json(name);
-                        if let Some(i) = raw.and_then(crate::event::raw_small_int) {
+                        if let Some(i) = raw.and_then(crate::value::raw_small_int) {
                             return ordering_holds(*c, value::cmp_num(Num::Int(i.into()), *n));
                         }
                     }

@@ -4,6 +4,7 @@
 //! Nothing here evaluates anything.
 
 use crate::lang::span::Span;
+use crate::timefmt::Millis;
 
 /// A whole pipeline: stages separated by `|`.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,9 +31,6 @@ impl FieldPath {
         self.parts.join(".")
     }
 }
-
-/// Milliseconds, the unit of every duration and event time in streamctl.
-pub type Millis = i64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Duration {

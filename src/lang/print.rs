@@ -17,6 +17,8 @@
 
 use std::fmt::{self, Write};
 
+use crate::timefmt::Millis;
+
 use crate::lang::{ast::*, lexer::is_plain_ident, parser::default_agg_name, parser::RESERVED};
 
 /// The canonical text of a pipeline.

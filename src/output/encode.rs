@@ -6,7 +6,7 @@ use serde_json::Map;
 use super::table::Table;
 use super::OutFormat;
 use crate::event::{Event, RawFormat};
-use crate::value::Value;
+use crate::value::{cell_text, Value};
 
 pub enum Encoder {
     Json,
@@ -92,16 +92,6 @@ impl Encoder {
         if let Encoder::Table(t) = self {
             t.render(out);
         }
-    }
-}
-
-/// The text of a value in a CSV/TSV cell or a table: strings bare, null
-/// empty, nested values as compact JSON.
-pub fn cell_text(v: &Value) -> std::borrow::Cow<'_, str> {
-    match v {
-        Value::String(s) => s.as_str().into(),
-        Value::Null => "".into(),
-        other => other.to_string().into(),
     }
 }
 

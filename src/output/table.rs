@@ -9,8 +9,7 @@
 
 use serde_json::Map;
 
-use super::encode::cell_text;
-use crate::value::Value;
+use crate::value::{cell_text, Value};
 
 /// Rows held before a block is printed regardless.
 pub const MAX_BLOCK_ROWS: usize = 10_000;
