@@ -53,6 +53,14 @@ pub struct Checkpoint {
     pub stages: Vec<serde_json::Value>,
     /// Bytes of `-o` covered by this checkpoint (exactly-once truncates to it on restart).
     pub output_len: Option<u64>,
+    /// The CSV/TSV columns of the block `-o` was in: a resumed run carries
+    /// on in it, without a second header.
+    #[serde(default)]
+    pub output_header: Option<Vec<String>>,
+    /// The run stopped after this commit and wrote nothing more, so bytes of
+    /// `-o` past `output_len` are another writer's (`output::file`).
+    #[serde(default)]
+    pub stopped: bool,
     /// The input ended (or `head` stopped it) and every stage was ended:
     /// a restart with nothing new to read must not end them again.
     pub ended: bool,
@@ -514,6 +522,8 @@ mod tests {
             event_time: serde_json::json!({"watermark": 5}),
             stages: vec![serde_json::json!({"seen": 3})],
             output_len: Some(10),
+            output_header: None,
+            stopped: false,
             ended: false,
         }
     }

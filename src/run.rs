@@ -29,7 +29,7 @@ use crate::input::lines::{LineSplitter, Piece};
 use crate::input::preindex::{Cursor, LineKind, Pre};
 use crate::input::reader::{self, FileId, Msg, Opened, Segment, Source};
 use crate::input::Format;
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::progress::{self, Progress};
 use crate::report::{FailFast, Reporter};
@@ -227,6 +227,10 @@ impl SourceState {
 
     /// For a checkpoint: where the next run carries on.
     fn state(&self) -> InputState {
+        if let (None, Some(saved)) = (self.file, &self.resume) {
+            // Not opened yet: still where the checkpoint left it.
+            return saved.clone();
+        }
         let fingerprint = match &self.head {
             Head::Reading(h) => Fingerprint::of(h),
             Head::Known(f) => *f,
@@ -359,11 +363,13 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         event_time.restore(&ck.event_time).map_err(bad)?;
     }
     // Last, once every check passed: exactly-once may cut the output back.
-    let out = open_output(cfg, saved.as_ref())?;
+    let input_ids: Vec<FileId> = inputs
+        .iter()
+        .flat_map(|s| s.segments.iter().map(|seg| seg.id))
+        .collect();
+    let out = open_output(cfg, saved.as_ref(), &input_ids)?;
     let dead_letter = match &cfg.dead_letter {
-        Some(p) => Some(open_append(p).map_err(|e| {
-            RunError::Runtime(format!("cannot open dead-letter file {}: {e}", p.display()))
-        })?),
+        Some(p) => Some(open_dead_letter(p, &input_ids)?),
         None => None,
     };
     let ckpt = store.map(|store| Ckpt {
@@ -394,13 +400,15 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
     if session.holds_output() {
         session.sink.out.set_hold(true);
     }
-    if saved.is_none() && cfg.guarantee == Guarantee::ExactlyOnce && session.ckpt.is_some() {
-        // A first commit before anything is read: a run killed before its
-        // next one resumes from here and cuts away what that run wrote (the
-        // output may hold results of earlier runs, so it cannot just be
-        // emptied). The other guarantees need none: at-least-once may
-        // repeat, and at-most-once writes nothing before its first commit.
-        session.checkpoint(false)?;
+    let fresh = saved.as_ref().is_none_or(|c| c.stopped);
+    if fresh && session.ckpt.is_some() && cfg.output.is_some() {
+        // A first commit before anything is written, which says the run is
+        // under way: a run killed before its next commit resumes from here,
+        // and what it wrote to `-o` past this length is known to be its own
+        // (exactly-once cuts it, the others cut a torn last line), not
+        // another writer's (see output::file).
+        let ended = saved.as_ref().is_some_and(|c| c.ended);
+        session.checkpoint(ended)?;
     }
 
     session.sink.progress = Progress::start(cfg.progress, cfg.follow, &inputs);
@@ -542,10 +550,16 @@ impl Session {
                 if !nothing_new {
                     self.chain.end(&mut self.sink)?;
                 }
-                self.checkpoint(true)
+                self.last_checkpoint(true)
             }
-            Ending::Signal => self.checkpoint(false),
+            Ending::Signal => self.last_checkpoint(false),
         }
+    }
+
+    /// The run stops: commit, with a mark that nothing will be written after
+    /// this commit (so bytes of `-o` past it are another writer's).
+    fn last_checkpoint(&mut self, ended: bool) -> Result<(), RunError> {
+        self.checkpoint_as(ended, true)
     }
 
     /// How much of `data` to handle before looking whether a checkpoint is
@@ -611,12 +625,25 @@ impl Session {
     ///   carries on from the offsets and state committed with it, so the
     ///   file ends byte for byte as if the run had never stopped.
     fn checkpoint(&mut self, ended: bool) -> Result<(), RunError> {
+        self.checkpoint_as(ended, false)
+    }
+
+    /// `checkpoint`; `stopped`: the run writes nothing after this one.
+    fn checkpoint_as(&mut self, ended: bool, stopped: bool) -> Result<(), RunError> {
         let Some(guarantee) = self.ckpt.as_ref().map(|c| c.guarantee) else {
             return self.flush();
         };
         if guarantee == Guarantee::AtMostOnce {
-            self.commit(ended, None)?;
-            return self.flush();
+            // Committed first; the output length it records is the one
+            // before its results are written (a torn line past it is this run's).
+            self.sink.out.close_block();
+            self.commit_as(ended, self.output_len(), false)?;
+            self.flush()?;
+            if stopped {
+                // Its last results are out: the final mark covers them.
+                self.commit_as(ended, self.output_len(), true)?;
+            }
+            return Ok(());
         }
         self.flush()?;
         if let Some(name) = &self.output_name {
@@ -626,11 +653,20 @@ impl Session {
                 ))
             })?;
         }
-        let len = self.output_name.is_some().then(|| self.sink.out.written());
-        self.commit(ended, len)
+        self.commit_as(ended, self.output_len(), stopped)
     }
 
-    fn commit(&mut self, ended: bool, output_len: Option<u64>) -> Result<(), RunError> {
+    /// Bytes of `-o` written (none without `-o`).
+    fn output_len(&self) -> Option<u64> {
+        self.output_name.is_some().then(|| self.sink.out.written())
+    }
+
+    fn commit_as(
+        &mut self,
+        ended: bool,
+        output_len: Option<u64>,
+        stopped: bool,
+    ) -> Result<(), RunError> {
         let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
         let inputs = self.sources.iter().map(SourceState::state).collect();
         let event_time = self.event_time.snapshot();
@@ -645,6 +681,8 @@ impl Session {
             event_time,
             stages,
             output_len,
+            output_header: output_len.and(self.sink.out.header().map(<[String]>::to_vec)),
+            stopped,
             ended,
         })?;
         ck.schedule.committed(lines);
@@ -923,13 +961,31 @@ fn open_error(p: &std::path::Path, e: io::Error) -> RunError {
     }
 }
 
-fn open_append(p: &std::path::Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(p)
+/// Open `--dead-letter` for appending; it must not be one of the inputs.
+fn open_dead_letter(p: &Path, inputs: &[FileId]) -> Result<File, RunError> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)
+        .map_err(|e| {
+            RunError::Runtime(format!("cannot open dead-letter file {}: {e}", p.display()))
+        })?;
+    if FileId::of(&file).is_ok_and(|id| inputs.contains(&id)) {
+        return Err(RunError::Usage(format!(
+            "dead-letter file {} is also an input: rejected lines would be read again. \
+             Give --dead-letter another file",
+            p.display()
+        )));
+    }
+    Ok(file)
 }
 
-/// Open the output. Resuming exactly-once, `-o` is cut back to the length
-/// the checkpoint committed: what was written after it is made again.
-fn open_output(cfg: &Config, saved: Option<&Checkpoint>) -> Result<Output, RunError> {
+/// Open the output; with `-o`, where the checkpoint left it (see output::file).
+fn open_output(
+    cfg: &Config,
+    saved: Option<&Checkpoint>,
+    inputs: &[FileId],
+) -> Result<Output, RunError> {
     let Some(p) = &cfg.output else {
         let color = crate::output::table::color_wanted(
             io::stdout().is_terminal(),
@@ -943,35 +999,40 @@ fn open_output(cfg: &Config, saved: Option<&Checkpoint>) -> Result<Output, RunEr
             color,
         ));
     };
-    let fail = |e: io::Error| RunError::Runtime(format!("cannot open output {}: {e}", p.display()));
-    let file = open_append(p).map_err(fail)?;
-    let mut len = file.metadata().map_err(fail)?.len();
-    let committed = saved.and_then(|c| c.output_len);
-    if let (Guarantee::ExactlyOnce, Some(committed)) = (cfg.guarantee, committed) {
-        if len < committed {
-            return Err(RunError::Usage(format!(
-                "output {} has {len} bytes, fewer than the {committed} the checkpoint covers: it \
-                 was truncated or replaced since, so exactly-once cannot carry on. Restore the \
-                 file, or pass --reset to start over",
-                p.display()
-            )));
-        }
-        if len > committed {
-            file.set_len(committed)
-                .and_then(|_| file.sync_data())
-                .map_err(|e| {
-                    RunError::Runtime(format!(
-                        "cannot cut output {} back to the checkpoint's {committed} bytes: {e}",
-                        p.display()
-                    ))
-                })?;
-            len = committed;
-        }
+    let committed = saved.and_then(|c| {
+        c.output_len.map(|len| output::file::Committed {
+            len,
+            stopped: c.stopped,
+        })
+    });
+    let guarantee = cfg.checkpoint.is_some().then_some(cfg.guarantee);
+    let opened = output::file::open(p, guarantee, committed, inputs)?;
+    if let Some(n) = opened.notice {
+        eprintln!("streamctl: {n}");
     }
-    let sync = file.try_clone().map_err(fail)?;
-    let mut out = Output::new(Box::new(file), cfg.output_format, cfg.line_buffered, false);
-    out.set_written(len);
-    out.set_sync_file(sync);
+    let sync = match opened.regular {
+        true => Some(opened.file.try_clone().map_err(|e| {
+            RunError::Runtime(format!("cannot open output {}: {e}", p.display()))
+        })?),
+        false => None,
+    };
+    let mut out = Output::new(
+        Box::new(opened.file),
+        cfg.output_format,
+        cfg.line_buffered,
+        false,
+    );
+    out.set_written(opened.len);
+    if let Some(f) = sync {
+        out.set_sync_file(f);
+    }
+    // The file ends where the commit left it: carry on in its CSV/TSV block.
+    // (Bytes past it — results an at-least-once run repeats, another
+    // writer's — start a new block, with its header.)
+    let header = saved.and_then(|s| s.output_header.clone());
+    if let (Some(header), true) = (header, committed.is_some_and(|c| c.len == opened.len)) {
+        out.resume_header(header);
+    }
     Ok(out)
 }
 

@@ -87,6 +87,21 @@ impl Encoder {
         }
     }
 
+    /// The columns of the CSV/TSV block being written (its header is out).
+    pub fn header(&self) -> Option<&[String]> {
+        match self {
+            Encoder::Delimited { header, .. } => header.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Carry on in a CSV/TSV block whose header another run wrote.
+    pub fn resume_header(&mut self, columns: Vec<String>) {
+        if let Encoder::Delimited { header, .. } = self {
+            *header = Some(columns);
+        }
+    }
+
     /// The end of one emission: a table prints its block.
     pub fn end_block(&mut self, out: &mut Vec<u8>) {
         if let Encoder::Table(t) = self {

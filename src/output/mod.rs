@@ -4,6 +4,7 @@
 //! file still goes out in large writes.
 
 mod encode;
+pub mod file;
 pub mod table;
 
 use std::io::{self, Write};
@@ -39,6 +40,9 @@ pub struct Output {
     hold: bool,
     /// The output file, to fsync it (`-o`).
     sync: Option<std::fs::File>,
+    /// The CSV/TSV columns of the block the written bytes end in (results
+    /// still in `buf` may have started another).
+    written_header: Option<Vec<String>>,
 }
 
 impl Output {
@@ -56,6 +60,7 @@ impl Output {
             written: 0,
             hold: false,
             sync: None,
+            written_header: None,
         }
     }
 
@@ -77,6 +82,9 @@ impl Output {
             self.w.write_all(&self.buf)?;
             self.written += self.buf.len() as u64;
             self.buf.clear();
+            if self.enc.header() != self.written_header.as_deref() {
+                self.written_header = self.enc.header().map(<[String]>::to_vec);
+            }
         }
         Ok(())
     }
@@ -86,6 +94,25 @@ impl Output {
         self.enc.end_block(&mut self.buf);
         self.drain()?;
         self.w.flush()
+    }
+
+    /// Close a table's block, so `pending` counts every byte the next
+    /// `flush` writes (at-most-once records them before writing).
+    pub fn close_block(&mut self) {
+        self.enc.end_block(&mut self.buf);
+    }
+
+    /// The CSV/TSV columns of the block the written bytes end in, for a
+    /// checkpoint: a resumed run carries on in that block without a second
+    /// header.
+    pub fn header(&self) -> Option<&[String]> {
+        self.written_header.as_deref()
+    }
+
+    /// Carry on in a block whose header is already written (see `header`).
+    pub fn resume_header(&mut self, columns: Vec<String>) {
+        self.written_header = Some(columns.clone());
+        self.enc.resume_header(columns);
     }
 
     /// Bytes written so far, after `flush`.
