@@ -1010,12 +1010,13 @@ fn open_output(
     if let Some(n) = opened.notice {
         eprintln!("streamctl: {n}");
     }
-    let sync = match opened.regular {
-        true => Some(opened.file.try_clone().map_err(|e| {
-            RunError::Runtime(format!("cannot open output {}: {e}", p.display()))
-        })?),
-        false => None,
-    };
+    let sync =
+        match opened.regular {
+            true => Some(opened.file.try_clone().map_err(|e| {
+                RunError::Runtime(format!("cannot open output {}: {e}", p.display()))
+            })?),
+            false => None,
+        };
     let mut out = Output::new(
         Box::new(opened.file),
         cfg.output_format,

@@ -65,7 +65,13 @@ fn append(p: &Path, text: &str) {
     f.write_all(text.as_bytes()).unwrap();
 }
 
-fn args<'a>(ck: &'a Path, g: &'a str, fmt: &'a str, out: &'a Path, input: &'a Path) -> Vec<&'a str> {
+fn args<'a>(
+    ck: &'a Path,
+    g: &'a str,
+    fmt: &'a str,
+    out: &'a Path,
+    input: &'a Path,
+) -> Vec<&'a str> {
     vec![
         "--checkpoint",
         ck.to_str().unwrap(),
@@ -85,7 +91,14 @@ fn uninterrupted(fmt: &str, name: &str, content: &str) -> String {
     let d = Dir::new();
     let input = d.create(name, content);
     let out = d.path("want");
-    let (_, err, code) = run(&["-O", fmt, "-o", out.to_str().unwrap(), "where true", input.to_str().unwrap()]);
+    let (_, err, code) = run(&[
+        "-O",
+        fmt,
+        "-o",
+        out.to_str().unwrap(),
+        "where true",
+        input.to_str().unwrap(),
+    ]);
     assert_eq!((code, err.as_str()), (0, ""));
     d.read("want")
 }
