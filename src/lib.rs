@@ -6,6 +6,7 @@
 pub mod checkpoint;
 pub mod cli;
 pub mod compile;
+pub mod error;
 pub mod event;
 pub mod exec;
 pub mod expr;

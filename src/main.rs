@@ -29,27 +29,22 @@ fn main() -> ExitCode {
             .map_err(RunError::Usage)
             .and_then(|cfg| run(&cfg)),
         Some(Command::Compile(args)) => streamctl::compile::run(args)
-            .map_err(RunError::Usage)
+            .map_err(RunError::from)
             .and_then(|script| print(&script)),
         Some(Command::Help(args)) => print(&streamctl::cli::help_topic_text(args.topic)),
     };
     exit(result)
 }
 
-/// Map a result to the exit status, printing the error.
+/// Map a result to the exit status, printing the error. A full or closed
+/// stderr cannot be reported anywhere, so a failed write is ignored rather
+/// than allowed to panic.
 fn exit(result: Result<(), RunError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            match &e {
-                // The pipeline's own rendering already starts with `error:`.
-                RunError::Usage(msg) if msg.starts_with("error:") => eprint!("{msg}"),
-                RunError::Usage(msg) | RunError::Runtime(msg) | RunError::QuietFailure(msg) => {
-                    eprintln!("streamctl: {msg}")
-                }
-                RunError::BrokenPipe | RunError::NoResult => {}
-            }
-            ExitCode::from(e.exit_code() as u8)
+            let _ = std::io::stderr().write_all(e.message().as_bytes());
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 
-use crate::checkpoint::{self, Checkpoint, CkptError, FileState, Fingerprint, InputState};
+use crate::checkpoint::{self, Checkpoint, FileState, Fingerprint, InputState};
 use crate::cli::{Config, Guarantee};
 use crate::event::{Event, Pos};
 use crate::exec::chain::Sink;
@@ -32,68 +32,12 @@ use crate::input::Format;
 use crate::output::{self, Output};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::progress::{self, Progress};
-use crate::report::{FailFast, Reporter};
+use crate::report::Reporter;
 use crate::timefmt::Millis;
 use crate::timefmt::TimeFormat;
 
-/// How a run ends, mapped to an exit code by `main`.
-#[derive(Debug)]
-pub enum RunError {
-    /// Bad flags or pipeline, missing input: exit 2.
-    Usage(String),
-    /// I/O failure or `--on-error fail`: exit 1.
-    Runtime(String),
-    /// Downstream closed the pipe: exit 0, say nothing.
-    BrokenPipe,
-    /// `-q` and the input ended without a result row: exit 1, say nothing (as grep).
-    NoResult,
-    /// A failure under `-q`, where 1 means "no result row": exit 2 (as grep).
-    QuietFailure(String),
-}
-
-impl RunError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            RunError::Usage(_) => 2,
-            RunError::Runtime(_) => 1,
-            RunError::BrokenPipe => 0,
-            RunError::NoResult => 1,
-            RunError::QuietFailure(_) => 2,
-        }
-    }
-}
-
-impl From<FailFast> for RunError {
-    fn from(f: FailFast) -> RunError {
-        RunError::Runtime(f.0)
-    }
-}
-
-fn output_error(e: io::Error) -> RunError {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        RunError::BrokenPipe
-    } else {
-        RunError::Runtime(format!("cannot write output: {e}"))
-    }
-}
-
-impl From<CkptError> for RunError {
-    fn from(e: CkptError) -> RunError {
-        match e {
-            CkptError::Usage(s) => RunError::Usage(s),
-            CkptError::Io(s) => RunError::Runtime(s),
-        }
-    }
-}
-
-impl From<ExecError> for RunError {
-    fn from(e: ExecError) -> RunError {
-        match e {
-            ExecError::Output(e) => output_error(e),
-            ExecError::Other(s) => RunError::Runtime(s),
-        }
-    }
-}
+use crate::error::output_error;
+pub use crate::error::RunError;
 
 pub fn now_ms() -> Millis {
     std::time::SystemTime::now()
@@ -109,12 +53,12 @@ pub fn plan_pipeline(cfg: &Config) -> Result<Plan, RunError> {
 
 /// The plan and the pipeline's canonical text (what a checkpoint is tied to).
 fn plan_with_text(cfg: &Config) -> Result<(Plan, String), RunError> {
-    let ast =
-        crate::lang::parse(&cfg.pipeline).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))?;
+    let ast = crate::lang::parse(&cfg.pipeline)
+        .map_err(|e| RunError::Pipeline(e.render(&cfg.pipeline)))?;
     let opts = PlanOptions {
         lateness_ms: cfg.lateness.as_millis() as i64,
     };
-    let plan = plan::build(&ast, &opts).map_err(|e| RunError::Usage(e.render(&cfg.pipeline)))?;
+    let plan = plan::build(&ast, &opts).map_err(|e| RunError::Pipeline(e.render(&cfg.pipeline)))?;
     Ok((plan, crate::lang::print::print(&ast)))
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::compile::expr::{sql_string, Scope, Sx};
 use crate::compile::schema::{self, quote_ident as q, Column, Ty};
-use crate::compile::{time, Options};
+use crate::compile::{time, CompileError, Options};
 use crate::input::Format;
 use crate::lang::ast::*;
 use crate::lang::print::duration;
@@ -48,24 +48,27 @@ impl Rel {
 
 /// Compile a pipeline; the script, or the `--explain` text. Errors are
 /// complete messages for stderr (exit 2).
-pub fn compile(opts: &Options) -> Result<String, String> {
+pub fn compile(opts: &Options) -> Result<String, CompileError> {
     let src = opts.pipeline.as_str();
-    let pipeline = crate::lang::parse(src).map_err(|e| e.render(src))?;
-    check_expressions(&pipeline).map_err(|e| e.render(src))?;
+    let pipeline = crate::lang::parse(src).map_err(|e| CompileError::Refused(e.render(src)))?;
+    check_expressions(&pipeline).map_err(|e| CompileError::Refused(e.render(src)))?;
 
     let needs_time = pipeline.stages.iter().position(stage_needs_time);
     let source = Source::build(opts, needs_time.is_some())?;
     if let (Some(i), None) = (needs_time, &source.time) {
         let stage = &pipeline.stages[i];
-        return Err(refusal(
-            i,
-            stage,
-            "it needs event time and the input has no time field, so it would run on processing time, whose windows depend on when the job runs; give --time-field",
-        )
-        .render(src));
+        return Err(CompileError::Refused(
+            refusal(
+                i,
+                stage,
+                "it needs event time and the input has no time field, so it would run on processing time, whose windows depend on when the job runs; give --time-field",
+            )
+            .render(src),
+        ));
     }
-    let batch = batch_mode(&pipeline, opts)
-        .map_err(|(i, why)| refusal(i, &pipeline.stages[i], &why).render(src))?;
+    let batch = batch_mode(&pipeline, opts).map_err(|(i, why)| {
+        CompileError::Refused(refusal(i, &pipeline.stages[i], &why).render(src))
+    })?;
 
     let mut c = Compiler {
         after_stateless: true,
@@ -80,7 +83,7 @@ pub fn compile(opts: &Options) -> Result<String, String> {
         let name = format!("v{}", i + 1);
         let (body, next, ops) = c
             .stage(stage, &rel, &name)
-            .map_err(|why| refusal(i, stage, &why).render(src))?;
+            .map_err(|why| CompileError::Refused(refusal(i, stage, &why).render(src)))?;
         let mut text = single_line(&stage.to_string());
         if text.len() > 200 {
             text = format!("{}…", text.chars().take(200).collect::<String>());

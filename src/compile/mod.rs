@@ -12,6 +12,7 @@ pub mod flink;
 pub mod schema;
 pub mod time;
 
+use crate::error::RunError;
 use std::path::PathBuf;
 
 use crate::cli::{CompileArgs, CompileTarget, InFormatArg};
@@ -78,9 +79,36 @@ impl Options {
     }
 }
 
+/// Why `streamctl compile` printed no script. Every case is a usage error
+/// (exit 2): nothing ran.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// A bad option, schema or sample: a one-line message.
+    #[error("{0}")]
+    Options(String),
+    /// The pipeline does not parse, or a stage has no faithful translation:
+    /// rendered with the pipeline line and a caret under the stage.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<String> for CompileError {
+    fn from(message: String) -> CompileError {
+        CompileError::Options(message)
+    }
+}
+
+impl From<CompileError> for RunError {
+    fn from(e: CompileError) -> RunError {
+        match e {
+            CompileError::Options(m) => RunError::Usage(m),
+            CompileError::Refused(m) => RunError::Pipeline(m),
+        }
+    }
+}
+
 /// Run `streamctl compile`: the script (or the `--explain` text) to print.
-/// Every error is a usage error (exit 2); a refused pipeline renders with carets.
-pub fn run(args: Box<CompileArgs>) -> Result<String, String> {
+pub fn run(args: Box<CompileArgs>) -> Result<String, CompileError> {
     match args.target {
         CompileTarget::FlinkSql => {
             let opts = Options::from_cli(*args)?;
