@@ -199,6 +199,15 @@ pub const LANGUAGE: &[Section] = &[
                     "Per key, a window [first event, last event + D) that closes after D of \
                      event-time silence.",
                 ),
+                (
+                    "every D fill",
+                    "Also a row for each window without events, once a first window closed and \
+                     while time moves on (idle timeout included; at the end of input, not past \
+                     the last event): without keys one row, with keys a row for each key that \
+                     had events in the previous window. In such a row count and sum are 0, every \
+                     other aggregate null. For dead-man alerts: count every 1m fill | where \
+                     count == 0.",
+                ),
             ]),
             Text(
                 "Event time comes from --time-field (default: the first of ts, timestamp, time, \

@@ -1181,6 +1181,9 @@ impl Compiler {
         scope: &Scope,
         name: &str,
     ) -> Result<(String, Rel, String), String> {
+        if a.fill {
+            return Err("`fill` writes rows for windows without events; Flink's window aggregation only writes rows for windows that have events".into());
+        }
         match a.emit {
             Emit::OnClose => {}
             Emit::Every(d) => {

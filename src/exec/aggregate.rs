@@ -24,6 +24,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{json, Map};
 
 use super::agg::{Accumulator, AggSpec};
+use super::fill::{self, Fill};
 use super::key::{self, KeyExtractor};
 use super::window::{self, fmt_ms, Windows};
 use super::{Emit, ExecResult, Flow, Operator};
@@ -51,6 +52,8 @@ pub struct Aggregate {
     /// Tumbling and hopping windows still open, by (end, start).
     open: BTreeMap<(Millis, Millis), Table>,
     sessions: Sessions,
+    /// `every D fill`: rows for windows without events.
+    fill: Option<Fill>,
     /// `emit every`: the next wall-clock time to emit a snapshot.
     next_tick: Option<Millis>,
     /// Reused buffers: the current event's key, its windows.
@@ -143,7 +146,12 @@ impl Aggregate {
                 ));
             }
         }
+        let fill = match (&a.window, a.fill) {
+            (Some(w), true) => Fill::new(w.kind, !a.by.is_empty()),
+            _ => None,
+        };
         Ok(Aggregate {
+            fill,
             keys: KeyExtractor::new(&a.by)?,
             specs,
             windows,
@@ -188,7 +196,12 @@ impl Aggregate {
             ),
             (ast::Emit::OnUpdate, _) => "emit a row on every update".to_string(),
         };
-        format!("aggregate {}{by}; {window}; {emit}", names.join(", "))
+        let fill = if self.fill.is_some() {
+            "; rows for windows without events (fill)"
+        } else {
+            ""
+        };
+        format!("aggregate {}{by}; {window}{fill}; {emit}", names.join(", "))
     }
 
     fn new_accs(specs: &[AggSpec]) -> Vec<Accumulator> {
@@ -224,6 +237,21 @@ impl Aggregate {
             m.insert(spec.name.clone(), acc.result());
         }
         Event::new_row(m, time)
+    }
+
+    /// A row of a group that had no events in window `(start, end)`
+    /// (`fill`): `count` and `sum` 0, every other aggregate null.
+    fn zero_row(&self, (start, end): (Millis, Millis), values: &[Value]) -> Event<'static> {
+        let mut m = Map::with_capacity(2 + values.len() + self.specs.len());
+        m.insert("window_start".into(), format_rfc3339_ms(start).into());
+        m.insert("window_end".into(), format_rfc3339_ms(end).into());
+        for (name, v) in self.keys.names().iter().zip(values) {
+            m.insert(name.clone(), v.clone());
+        }
+        for spec in &self.specs {
+            m.insert(spec.name.clone(), fill::zero_value(spec.func));
+        }
+        Event::new_row(m, Some(window::row_time(end)))
     }
 
     fn event_unwindowed(&mut self, ev: &Event<'_>, out: &mut dyn Emit) -> ExecResult {
@@ -350,23 +378,57 @@ impl Aggregate {
     }
 
     /// Emit and forget every window (and session) that `done` says is over,
-    /// in order of end, then start.
-    fn close(&mut self, done: impl Fn(Millis) -> bool, out: &mut dyn Emit) -> ExecResult {
+    /// in order of end, then start; with `fill`, the windows without events
+    /// between them too (and after them while time moves on, unless `at_end`).
+    fn close(
+        &mut self,
+        done: impl Fn(Millis) -> bool,
+        at_end: bool,
+        out: &mut dyn Emit,
+    ) -> ExecResult {
         let mut flow = Flow::Continue;
         let final_rows = self.emit != ast::Emit::OnUpdate;
-        while let Some((&(e, s), _)) = self.open.first_key_value() {
-            if !done(e) {
-                break;
-            }
-            let Some((_, table)) = self.open.pop_first() else {
-                break;
+        loop {
+            let first = self.open.first_key_value().map(|(&(e, s), _)| (s, e));
+            let next = match &self.fill {
+                Some(f) => f.next(first, &done, at_end),
+                None => match first {
+                    Some((_, e)) if done(e) => fill::Next::Open,
+                    _ => fill::Next::None,
+                },
             };
-            if final_rows {
-                for g in &table.groups {
-                    if flow == Flow::Continue {
-                        flow = out.emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+            match next {
+                fill::Next::None => break,
+                fill::Next::Open => {
+                    let Some(((e, s), table)) = self.open.pop_first() else {
+                        break;
+                    };
+                    if final_rows {
+                        for g in &table.groups {
+                            if flow == Flow::Continue {
+                                flow =
+                                    out.emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+                            }
+                        }
+                    }
+                    if self.fill.is_some() {
+                        flow = self.emit_zero_rows((s, e), Some(&table), flow, out)?;
+                        let keys = table.groups.into_iter().map(|g| (g.key, g.values));
+                        if let Some(f) = &mut self.fill {
+                            f.closed(s, keys.collect());
+                        }
                     }
                 }
+                fill::Next::Empty(s, e) => {
+                    flow = self.emit_zero_rows((s, e), None, flow, out)?;
+                    if let Some(f) = &mut self.fill {
+                        f.closed(s, Vec::new());
+                    }
+                }
+            }
+            if flow == Flow::Stop && self.fill.is_some() && !at_end {
+                // Nothing more is wanted: do not go on making rows up to the watermark.
+                break;
             }
         }
         while let Some((&(e, s, _), _)) = self.sessions.timers.first_key_value() {
@@ -439,6 +501,30 @@ impl Aggregate {
     }
 }
 
+impl Aggregate {
+    /// `fill`: the zero rows of window `w`, whose groups are `table` (None:
+    /// no events in it).
+    fn emit_zero_rows(
+        &self,
+        w: (Millis, Millis),
+        table: Option<&Table>,
+        mut flow: Flow,
+        out: &mut dyn Emit,
+    ) -> ExecResult {
+        let Some(f) = &self.fill else {
+            return Ok(flow);
+        };
+        let present = |k: &[u8]| table.is_some_and(|t| t.index.contains_key(k));
+        let empty = table.is_none_or(|t| t.groups.is_empty());
+        for values in f.zero_keys(&present, empty) {
+            if flow == Flow::Continue {
+                flow = out.emit(self.zero_row(w, values))?;
+            }
+        }
+        Ok(flow)
+    }
+}
+
 impl Operator for Aggregate {
     fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
         if let Some(t) = ev.time {
@@ -464,7 +550,7 @@ impl Operator for Aggregate {
             return Ok(Flow::Continue);
         }
         self.wm = wm;
-        self.close(|end| window::is_closed(end, wm), out)
+        self.close(|end| window::is_closed(end, wm), false, out)
     }
 
     fn on_tick(&mut self, now: Millis, out: &mut dyn Emit) -> ExecResult {
@@ -488,7 +574,7 @@ impl Operator for Aggregate {
 
     fn on_end(&mut self, out: &mut dyn Emit) -> ExecResult {
         if self.windows.is_some() {
-            return self.close(|_| true, out);
+            return self.close(|_| true, true, out);
         }
         let mut flow = Flow::Continue;
         if self.keys.is_empty() && self.global.groups.is_empty() && self.emit == ast::Emit::OnClose
@@ -552,6 +638,7 @@ impl Operator for Aggregate {
             "windows": windows,
             "sessions": sessions,
             "next_seq": self.sessions.next_seq,
+            "fill": self.fill.as_ref().map(Fill::snapshot),
         })
     }
 
@@ -649,6 +736,9 @@ impl Operator for Aggregate {
             }
             sessions.keys.insert(key, ks);
         }
+        if let (Some(f), Some(v)) = (&mut self.fill, st.get("fill").filter(|v| !v.is_null())) {
+            f.restore(v)?;
+        }
         self.wm = wm;
         self.max_time = max_time;
         self.next_tick = match self.emit {
@@ -723,6 +813,88 @@ mod tests {
                 r#"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","p":"b","count":1} @9999"#,
                 r#"late:{"p":"c"}"#,
                 r#"{"window_start":"1970-01-01T00:00:10.000Z","window_end":"1970-01-01T00:00:20.000Z","p":"a","count":1} @19999"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn fill_gives_zero_rows_to_quiet_windows_and_keys_and_survives_restore() {
+        let steps = [
+            ev(r#"{"p":"a","ms":5}"#, 1_000),
+            ev(r#"{"p":"b","ms":7}"#, 2_000),
+            // 10s..20s: only `a`; 20s..30s: nothing; 30s..40s: `b`.
+            ev(r#"{"p":"a","ms":1}"#, 15_000),
+            ev(r#"{"p":"b","ms":2}"#, 35_000),
+            Step::Watermark(39_999),
+            // Time moves on without events (an idle watermark): one empty window.
+            Step::Watermark(49_999),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &make("stats count, sum(ms), max(ms) by p every 10s fill"),
+            &steps,
+        );
+        let w = |s: u32| {
+            format!(
+                r#""window_start":"1970-01-01T00:00:{s:02}.000Z","window_end":"1970-01-01T00:00:{:02}.000Z""#,
+                s + 10
+            )
+        };
+        let at = |s: u32| (s + 10) * 1000 - 1;
+        assert_eq!(
+            out,
+            vec![
+                format!(
+                    r#"{{{},"p":"a","count":1,"sum_ms":5,"max_ms":5}} @{}"#,
+                    w(0),
+                    at(0)
+                ),
+                format!(
+                    r#"{{{},"p":"b","count":1,"sum_ms":7,"max_ms":7}} @{}"#,
+                    w(0),
+                    at(0)
+                ),
+                format!(
+                    r#"{{{},"p":"a","count":1,"sum_ms":1,"max_ms":1}} @{}"#,
+                    w(10),
+                    at(10)
+                ),
+                format!(
+                    r#"{{{},"p":"b","count":0,"sum_ms":0,"max_ms":null}} @{}"#,
+                    w(10),
+                    at(10)
+                ),
+                format!(
+                    r#"{{{},"p":"a","count":0,"sum_ms":0,"max_ms":null}} @{}"#,
+                    w(20),
+                    at(20)
+                ),
+                format!(
+                    r#"{{{},"p":"b","count":1,"sum_ms":2,"max_ms":2}} @{}"#,
+                    w(30),
+                    at(30)
+                ),
+                format!(
+                    r#"{{{},"p":"b","count":0,"sum_ms":0,"max_ms":null}} @{}"#,
+                    w(40),
+                    at(40)
+                ),
+            ]
+        );
+        // Unkeyed: every empty window has its row, but none past the data at the end.
+        let steps = [ev("{}", 1_000), ev("{}", 31_000), Step::End];
+        let out = assert_snapshot_restore_equivalent(&make("count every 10s fill"), &steps);
+        let counts: Vec<&str> = out
+            .iter()
+            .map(|l| &l[l.find("\"count\"").unwrap()..])
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                "\"count\":1} @9999",
+                "\"count\":0} @19999",
+                "\"count\":0} @29999",
+                "\"count\":1} @39999"
             ]
         );
     }

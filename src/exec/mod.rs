@@ -16,6 +16,7 @@ pub mod dedup;
 pub mod drop;
 pub mod eval;
 pub mod event_time;
+pub mod fill;
 pub mod head;
 pub mod join;
 pub mod key;

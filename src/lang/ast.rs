@@ -136,6 +136,9 @@ pub struct Aggregation {
     pub aggs: Vec<AggCall>,
     pub by: Vec<KeyItem>,
     pub window: Option<Window>,
+    /// `fill` after an `every` window: a row for each window without events
+    /// (zero counts), so silence can be alerted on.
+    pub fill: bool,
     pub emit: Emit,
     /// True when written as `stats …` (only affects `--explain`).
     pub stats_form: bool,

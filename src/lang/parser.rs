@@ -37,6 +37,8 @@
 //! - duplicate `by`: `count by a by b`
 //! - an aggregation has only one window: `count every 1m session 5m`
 //! - duplicate `emit`: `count emit on update emit on close`
+//! - `fill` needs `every D` windows: `count session 1m fill`
+//! - `fill` goes right after the window: `count by path fill`
 //! - expected `on close`, `on update` or `every D`, found `x`: `count emit x`
 //! - expected `close` or `update`, found `clsoe`: `count emit on clsoe`
 //! - expected `by`, `every`, `session`, `emit`, `|` or end of pipeline, found `emti`: `count emti on close`
@@ -565,6 +567,7 @@ impl<'a> Parser<'a> {
         }
         let mut by = None;
         let mut window = None;
+        let mut fill = false;
         let mut emit = None;
         loop {
             let span = self.tok.span;
@@ -578,7 +581,23 @@ impl<'a> Parser<'a> {
                 if window.is_some() {
                     return Err(LangError::new("an aggregation has only one window", span));
                 }
-                window = Some(self.window()?);
+                let w = self.window()?;
+                if self.is_word("fill") {
+                    if matches!(w.kind, WindowKind::Session { .. }) {
+                        return Err(LangError::new(
+                            "`fill` needs `every D` windows: a session window only exists while its key has events",
+                            self.tok.span,
+                        ));
+                    }
+                    self.bump()?;
+                    fill = true;
+                }
+                window = Some(w);
+            } else if self.is_word("fill") {
+                return Err(LangError::new(
+                    "`fill` goes right after the window, as in `count every 1m fill`",
+                    span,
+                ));
             } else if self.is_word("emit") {
                 if emit.is_some() {
                     return Err(LangError::new("duplicate `emit`", span));
@@ -600,11 +619,15 @@ impl<'a> Parser<'a> {
         if emit.is_none() {
             expected.push("`emit`");
         }
-        self.end_stage(&expected, &["by", "every", "session", "emit", "slide"])?;
+        self.end_stage(
+            &expected,
+            &["by", "every", "session", "emit", "slide", "fill"],
+        )?;
         Ok(StageKind::Aggregate(Aggregation {
             aggs,
             by: by.unwrap_or_default(),
             window,
+            fill,
             emit: emit.unwrap_or_default(),
             stats_form: stats,
         }))

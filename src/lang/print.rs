@@ -194,6 +194,9 @@ fn stage(out: &mut String, kind: &StageKind) {
             if let Some(w) = &a.window {
                 window(out, w);
             }
+            if a.fill {
+                out.push_str(" fill");
+            }
             match a.emit {
                 Emit::OnClose => {}
                 Emit::Every(d) => {
@@ -661,13 +664,20 @@ mod tests {
                     Just(Emit::OnUpdate),
                     positive().prop_map(Emit::Every)
                 ],
+                any::<bool>(),
             )
-                .prop_map(|(aggs, stats, by, window, emit)| {
+                .prop_map(|(aggs, stats, by, window, emit, fill)| {
                     let stats_form = stats || aggs.len() > 1;
+                    // `fill` is only written after an `every` window.
+                    let fill = fill
+                        && window
+                            .as_ref()
+                            .is_some_and(|w| !matches!(w.kind, WindowKind::Session { .. }));
                     StageKind::Aggregate(Aggregation {
                         aggs,
                         by,
                         window,
+                        fill,
                         emit,
                         stats_form,
                     })

@@ -57,6 +57,7 @@ fn aggregation(aggs: Vec<AggCall>, by: Vec<KeyItem>) -> Aggregation {
         aggs,
         by,
         window: None,
+        fill: false,
         emit: Emit::OnClose,
         stats_form: false,
     }
