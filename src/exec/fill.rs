@@ -21,7 +21,8 @@
 
 use serde_json::json;
 
-use crate::lang::ast::{AggFunc, Millis, WindowKind};
+use crate::lang::ast::{AggFunc, WindowKind};
+use crate::timefmt::Millis;
 use crate::value::Value;
 
 use super::key;
