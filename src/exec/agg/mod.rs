@@ -27,11 +27,11 @@
 //! (`running … over D`) recompute from the values they keep.
 
 mod count;
-mod distinct;
+pub(crate) mod distinct;
 mod ewma;
 mod firstlast;
 mod minmax;
-mod percentile;
+pub(crate) mod percentile;
 mod stddev;
 mod sum;
 

@@ -19,9 +19,26 @@ use crate::value::{number_from_f64, Value};
 
 pub const EXACT_LIMIT: usize = 4096;
 const ALPHA: f64 = 0.005;
-const MAX_BINS: usize = 4096;
+pub(crate) const MAX_BINS: usize = 4096;
 /// Magnitudes below this count as zero.
-const MIN_MAGNITUDE: f64 = 1e-9;
+pub(crate) const MIN_MAGNITUDE: f64 = 1e-9;
+
+/// The sketch's γ = (1+α)/(1−α), with α the relative accuracy.
+fn gamma() -> f64 {
+    (1.0 + ALPHA) / (1.0 - ALPHA)
+}
+
+/// The bucket of a positive magnitude: `(γ^(k−1), γ^k]`. Shared with the
+/// sliding percentile (`exec::slide`), which must bucket exactly as this does.
+pub(crate) fn bucket_index(m: f64) -> i32 {
+    (m.ln() / gamma().ln()).ceil() as i32
+}
+
+/// The value bucket `k` answers with: within α of all it holds.
+pub(crate) fn bucket_value(k: i32) -> f64 {
+    let g = gamma();
+    2.0 * g.powi(k) / (g + 1.0)
+}
 
 #[derive(Debug, Clone)]
 pub struct Percentile {
@@ -240,8 +257,6 @@ impl Store {
 
 #[derive(Debug, Clone)]
 struct Sketch {
-    ln_gamma: f64,
-    gamma: f64,
     pos: Store,
     neg: Store,
     zero: u64,
@@ -251,10 +266,7 @@ struct Sketch {
 
 impl Sketch {
     fn new() -> Sketch {
-        let gamma = (1.0 + ALPHA) / (1.0 - ALPHA);
         Sketch {
-            ln_gamma: gamma.ln(),
-            gamma,
             pos: Store::default(),
             neg: Store::default(),
             zero: 0,
@@ -264,12 +276,11 @@ impl Sketch {
     }
 
     fn index(&self, m: f64) -> i32 {
-        (m.ln() / self.ln_gamma).ceil() as i32
+        bucket_index(m)
     }
 
-    /// The value a bucket answers with: within α of all it holds.
     fn bucket_value(&self, k: i32) -> f64 {
-        2.0 * self.gamma.powi(k) / (self.gamma + 1.0)
+        bucket_value(k)
     }
 
     fn add(&mut self, x: f64) {
