@@ -280,9 +280,17 @@ pub enum OnError {
     Fail,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration like 500ms, 5s or 1m: {e}"))
+/// An option's duration, in the pipeline language's one grammar (`250ms`,
+/// `5s`, `1m30s`: whole numbers, each with a unit `ms` `s` `m` `h` `d`), so
+/// `--lateness 5s` and `every 5s` read alike.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    match crate::lang::lexer::parse_duration(s) {
+        Some(ms) => Ok(Duration::from_millis(ms as u64)),
+        None => Err(format!(
+            "`{s}` is not a duration: write a whole number and a unit (ms, s, m, h, d), \
+             several in a row if needed, as in the pipeline: 250ms, 5s, 1m30s"
+        )),
+    }
 }
 
 /// How often to commit a checkpoint.
@@ -358,7 +366,9 @@ impl Config {
             Ok(0) => return Err("--checkpoint-interval must be at least 1 event".into()),
             Ok(n) => Interval::Events(n),
             Err(_) => Interval::Every(parse_duration(&cli.checkpoint_interval).map_err(|e| {
-                format!("--checkpoint-interval: {e} (or give a number of events such as 10000)")
+                format!(
+                    "invalid value for --checkpoint-interval: {e}; or give a number of events such as 10000"
+                )
             })?),
         };
         if cli.checkpoint.is_none() {
@@ -439,5 +449,27 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn option_durations_are_the_language_durations() {
+        let ms = |s: &str| parse_duration(s).map(|d| d.as_millis() as i64);
+        assert_eq!(ms("250ms"), Ok(250));
+        assert_eq!(ms("5s"), Ok(5_000));
+        assert_eq!(ms("1m30s"), Ok(90_000));
+        assert_eq!(ms("0s"), Ok(0));
+        assert_eq!(ms("1d"), Ok(86_400_000));
+        for bad in ["5", "5 s", "1.5s", "-1s", "5sec", "5S", "", " 5s", "1m 30s"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("250ms, 5s, 1m30s"), "{bad}: {err}");
+        }
+        // Whatever the language reads, the options read, and the other way round.
+        for text in ["1h2m3s4ms", "90s", "10000ms", "2d", "1x"] {
+            assert_eq!(
+                ms(text).ok(),
+                crate::lang::lexer::parse_duration(text),
+                "{text}"
+            );
+        }
     }
 }
