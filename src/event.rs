@@ -38,24 +38,18 @@ pub enum RawFormat {
 }
 
 enum Repr<'a> {
-    /// A JSON object line, untouched so far except for fields added with
-    /// `append_field` / `append_new_fields` (new names only), which the JSON
-    /// encoder writes after the original members.
-    Json {
-        members: &'a [Member],
-        extras: Extras<'a>,
-    },
-    /// A decoded object.
+    /// A JSON object line; its members are decoded only when read.
+    Json { members: &'a [Member] },
+    /// A decoded object. (`Event::edits` is then empty: changes go to the map.)
     Obj(Map<String, Value>),
-    /// A CSV/TSV row (or a `lines` line, one cell named `line`), untouched
-    /// so far: its cells under the header's names; a cell is typed only
-    /// when read.
+    /// A CSV/TSV row (or a `lines` line, one cell named `line`): its cells
+    /// under the header's names; a cell is typed only when read.
     Cells {
         header: &'a [String],
         cells: Cells<'a>,
     },
-    /// A logfmt line, untouched so far: its pairs as offsets into `text`
-    /// (the line); a value is decoded only when read.
+    /// A logfmt line: its pairs as offsets into `text` (the line); a value
+    /// is decoded only when read.
     Logfmt { text: &'a str, pairs: &'a [Pair] },
 }
 
@@ -126,11 +120,51 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// Fields added to an untouched JSON line. Their names and values are
-/// borrowed from the stage that added them where it can lend them (a
-/// lookup row, an aggregate's name), so adding a field allocates nothing.
+/// What stages did to an event that is still in its input form (a JSON
+/// line, a CSV row, a logfmt line): the changes are kept beside the bytes,
+/// and readers and the JSON encoder see the fields through them, so a
+/// change costs what it changes. The "base fields" are the line's own
+/// (JSON members, cells, pairs), by position.
+///
+/// Edits of base fields are only made on events whose base names are
+/// unique and need no unescaping (`Event::base_is_editable`): then a name
+/// stands for one position and the result equals the same changes made on
+/// the decoded map. Other events are decoded (`fields_mut`) to be changed.
+#[derive(Default)]
+struct Edits<'a> {
+    /// What became of each base field; empty while none changed.
+    base: Vec<BaseEdit<'a>>,
+    /// Fields added after the base fields, in order.
+    extras: Extras<'a>,
+    /// A stage changed the event (even if back as it was, the way a map
+    /// change would): it is no longer echoed as its bytes.
+    touched: bool,
+}
+
+/// What became of one base field.
+#[derive(Clone, Debug, PartialEq)]
+enum BaseEdit<'a> {
+    Keep,
+    Drop,
+    /// A new name (renamed in place), a new value, or both.
+    Change {
+        name: Option<Cow<'a, str>>,
+        value: Option<Value>,
+    },
+}
+
+impl BaseEdit<'_> {
+    /// Still under its own name in the event.
+    fn keeps_name(&self) -> bool {
+        matches!(self, BaseEdit::Keep | BaseEdit::Change { name: None, .. })
+    }
+}
+
+/// Fields added to an event. Their names and values are borrowed from the
+/// stage that added them where it can lend them (a lookup row, an
+/// aggregate's name), so adding a field allocates nothing.
 enum Extra<'a> {
-    Field(&'a str, Cow<'a, Value>),
+    Field(Cow<'a, str>, Cow<'a, Value>),
     /// The fields of `Encoded` but those whose bit is set in the mask (the
     /// event has a field of that name already and keeps its own).
     Encoded(EncodedRef<'a>, u64),
@@ -144,11 +178,15 @@ struct Extras<'a> {
     rest: Vec<Extra<'a>>,
 }
 
-impl<'a> Extras<'a> {
-    fn is_empty(&self) -> bool {
-        self.first.is_none()
-    }
+/// Where a name is among the added fields.
+enum ExtraHit {
+    /// The `i`th extra, a single field.
+    Field(usize),
+    /// Inside an encoded row (changed only after decoding the event).
+    Encoded,
+}
 
+impl<'a> Extras<'a> {
     fn push(&mut self, e: Extra<'a>) {
         if self.first.is_none() {
             self.first = Some(e);
@@ -161,11 +199,37 @@ impl<'a> Extras<'a> {
         self.first.iter().chain(self.rest.iter())
     }
 
+    fn get_mut(&mut self, i: usize) -> Option<&mut Extra<'a>> {
+        match i {
+            0 => self.first.as_mut(),
+            _ => self.rest.get_mut(i - 1),
+        }
+    }
+
+    /// Remove the `i`th extra, keeping the order of the others.
+    fn remove(&mut self, i: usize) {
+        if i == 0 {
+            self.first = (!self.rest.is_empty()).then(|| self.rest.remove(0));
+        } else if i - 1 < self.rest.len() {
+            self.rest.remove(i - 1);
+        }
+    }
+
+    fn find(&self, key: &str) -> Option<ExtraHit> {
+        self.iter().enumerate().find_map(|(i, e)| match e {
+            Extra::Field(k, _) => (k == key).then_some(ExtraHit::Field(i)),
+            Extra::Encoded(enc, skip) => enc
+                .position(key)
+                .filter(|&j| !masked(*skip, j))
+                .map(|_| ExtraHit::Encoded),
+        })
+    }
+
     /// Every added field in order, as (name, value).
     fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.iter().flat_map(|e| {
             let (one, many) = match e {
-                Extra::Field(k, v) => (Some((*k, v.as_ref())), None),
+                Extra::Field(k, v) => (Some((k.as_ref(), v.as_ref())), None),
                 Extra::Encoded(enc, skip) => (None, Some(enc.kept(*skip))),
             };
             one.into_iter().chain(many.into_iter().flatten())
@@ -185,7 +249,7 @@ impl<'a> Extras<'a> {
     fn get_raw(&self, key: &str) -> Option<Option<&'a [u8]>> {
         for e in self.iter() {
             match e {
-                Extra::Field(k, _) if *k == key => return Some(None),
+                Extra::Field(k, _) if k == key => return Some(None),
                 Extra::Field(..) => {}
                 Extra::Encoded(enc, skip) => {
                     if let Some(i) = enc.position(key) {
@@ -199,11 +263,12 @@ impl<'a> Extras<'a> {
         None
     }
 
-    fn into_map_after(self, mut map: Map<String, Value>) -> Map<String, Value> {
+    /// Insert the added fields into `map`, after what it has.
+    fn insert_into(self, map: &mut Map<String, Value>) {
         for e in self.first.into_iter().chain(self.rest) {
             match e {
                 Extra::Field(k, v) => {
-                    map.insert(k.to_owned(), v.into_owned());
+                    map.insert(k.into_owned(), v.into_owned());
                 }
                 Extra::Encoded(enc, skip) => {
                     for (k, v) in enc.kept(skip) {
@@ -212,7 +277,6 @@ impl<'a> Extras<'a> {
                 }
             }
         }
-        map
     }
 }
 
@@ -434,28 +498,34 @@ pub struct Event<'a> {
     /// The input line it came from, for dead letters (`line` too, unless a
     /// stage built the event's bytes anew, see `derived`).
     origin: &'a [u8],
-    /// `Some` while no stage has changed the event: the line may be echoed.
+    /// The format of `line` while the event is still read from it (`repr`
+    /// is not `Obj`, or a decoded line no stage changed): with no `edits`,
+    /// the line may be echoed.
     raw_format: Option<RawFormat>,
     repr: Repr<'a>,
+    /// Changes not yet folded into a map (see `Edits`).
+    edits: Edits<'a>,
     /// Event time in epoch milliseconds, when the pipeline uses time.
     pub time: Option<Millis>,
     pub pos: Pos,
 }
 
 impl<'a> Event<'a> {
-    /// An untouched JSON line and its member index (see `json_index`).
-    pub fn from_json_line(line: &'a [u8], members: &'a [Member], pos: Pos) -> Event<'a> {
+    fn of(line: &'a [u8], format: Option<RawFormat>, repr: Repr<'a>, pos: Pos) -> Event<'a> {
         Event {
             line,
             origin: line,
-            raw_format: Some(RawFormat::Json),
-            repr: Repr::Json {
-                members,
-                extras: Extras::default(),
-            },
+            raw_format: format,
+            repr,
+            edits: Edits::default(),
             time: None,
             pos,
         }
+    }
+
+    /// An untouched JSON line and its member index (see `json_index`).
+    pub fn from_json_line(line: &'a [u8], members: &'a [Member], pos: Pos) -> Event<'a> {
+        Event::of(line, Some(RawFormat::Json), Repr::Json { members }, pos)
     }
 
     /// A decoded line of another format; it keeps its bytes for echo and dead letters.
@@ -465,14 +535,7 @@ impl<'a> Event<'a> {
         fields: Map<String, Value>,
         pos: Pos,
     ) -> Event<'a> {
-        Event {
-            line,
-            origin: line,
-            raw_format: Some(format),
-            repr: Repr::Obj(fields),
-            time: None,
-            pos,
-        }
+        Event::of(line, Some(format), Repr::Obj(fields), pos)
     }
 
     /// An untouched CSV or TSV row, or `lines` line (see `Cells`);
@@ -484,38 +547,24 @@ impl<'a> Event<'a> {
         cells: Cells<'a>,
         pos: Pos,
     ) -> Event<'a> {
-        Event {
-            line,
-            origin: line,
-            raw_format: Some(format),
-            repr: Repr::Cells { header, cells },
-            time: None,
-            pos,
-        }
+        Event::of(line, Some(format), Repr::Cells { header, cells }, pos)
     }
 
     /// An untouched logfmt line (`text`) and its pairs (see `logfmt::index_logfmt`).
     pub fn from_logfmt(text: &'a str, pairs: &'a [Pair], pos: Pos) -> Event<'a> {
-        Event {
-            line: text.as_bytes(),
-            origin: text.as_bytes(),
-            raw_format: Some(RawFormat::Logfmt),
-            repr: Repr::Logfmt { text, pairs },
-            time: None,
+        Event::of(
+            text.as_bytes(),
+            Some(RawFormat::Logfmt),
+            Repr::Logfmt { text, pairs },
             pos,
-        }
+        )
     }
 
     /// A row a stage produced (aggregation output, …).
     pub fn new_row(fields: Map<String, Value>, time: Option<Millis>) -> Event<'static> {
-        Event {
-            line: b"",
-            origin: b"",
-            raw_format: None,
-            repr: Repr::Obj(fields),
-            time,
-            pos: Pos::default(),
-        }
+        let mut ev = Event::of(b"", None, Repr::Obj(fields), Pos::default());
+        ev.time = time;
+        ev
     }
 
     /// The original input line (empty for produced rows): for dead letters.
@@ -532,104 +581,321 @@ impl<'a> Event<'a> {
     where
         'a: 'b,
     {
-        Event {
+        let mut ev = Event::of(
             line,
-            origin: self.origin,
-            raw_format: Some(RawFormat::Json),
-            repr: Repr::Json {
-                members,
-                extras: Extras::default(),
-            },
-            time: self.time,
-            pos: self.pos,
-        }
+            Some(RawFormat::Json),
+            Repr::Json { members },
+            self.pos,
+        );
+        ev.origin = self.origin;
+        ev.time = self.time;
+        ev
     }
 
     /// The original bytes when no stage changed the event.
     pub fn unchanged_raw(&self) -> Option<(&'a [u8], RawFormat)> {
-        match &self.repr {
-            Repr::Json { extras, .. } if !extras.is_empty() => None,
-            _ => self.raw_format.map(|f| (self.line, f)),
+        if self.edits.touched {
+            return None;
         }
+        self.raw_format.map(|f| (self.line, f))
     }
 
     /// Write the event as JSON, exactly as serde_json writes `to_map()`,
-    /// straight from the bytes of an untouched JSON line and the fields
-    /// added to it. False (and nothing written) for any other event, or
-    /// when the line holds what this cannot reproduce (escaped or duplicate
-    /// keys, numbers serde cannot read): the caller then encodes the map.
+    /// straight from the bytes of a JSON line or CSV row and the changes
+    /// made to it. False (and nothing written) for any other event, or when
+    /// the line holds what this cannot reproduce (escaped or duplicate keys,
+    /// numbers serde cannot read): the caller then encodes the map.
     pub fn write_json(&self, out: &mut Vec<u8>) -> bool {
         match (&self.repr, self.raw_format) {
-            (Repr::Json { members, extras }, Some(RawFormat::Json)) => {
-                write_json_object(self.line, members, extras, out)
+            (Repr::Json { members }, Some(RawFormat::Json)) => {
+                write_json_object(self.line, members, &self.edits, out)
+            }
+            (Repr::Cells { header, cells }, Some(_)) => {
+                write_cells_object(header, cells, &self.edits, out)
             }
             _ => false,
         }
     }
 
-    /// Add a top-level field (replacing one of that name). On an untouched
-    /// JSON line without a field of that name, nothing is decoded: the field
-    /// is kept beside the line and written after its members (`running`
-    /// adds its aggregates this way). Otherwise the same as setting it in
-    /// `fields_mut`, with the same output either way.
+    /// Add a top-level field (replacing one of that name): `set_field`
+    /// with a name and value the caller lends.
     pub fn append_field(&mut self, name: &'a str, v: Cow<'a, Value>) {
-        if let Repr::Json { members, extras } = &mut self.repr {
-            if self.raw_format == Some(RawFormat::Json) {
-                let found = extras.iter().enumerate().find_map(|(i, e)| match e {
-                    Extra::Field(k, _) if *k == name => Some(Some(i)),
-                    Extra::Field(..) => None,
-                    Extra::Encoded(enc, skip) => enc
-                        .position(name)
-                        .filter(|&i| !masked(*skip, i))
-                        .map(|_| None),
-                });
-                match found {
-                    // Not added before: new unless the line has it.
-                    None if raw_top_level(self.line, members, name).is_none() => {
-                        extras.push(Extra::Field(name, v));
-                        return;
-                    }
-                    None => {}
-                    // Added before as a single field: replace it in place.
-                    Some(Some(i)) => {
-                        let slot = if i == 0 {
-                            extras.first.as_mut()
-                        } else {
-                            extras.rest.get_mut(i - 1)
-                        };
-                        if let Some(Extra::Field(_, old)) = slot {
-                            *old = v;
-                            return;
-                        }
-                    }
-                    // Inside an encoded row: decode below.
-                    Some(None) => {}
-                }
-            }
-        }
-        self.fields_mut().insert(name.to_owned(), v.into_owned());
+        self.set_top(Cow::Borrowed(name), v);
     }
 
-    /// Add the fields of `enc` that the event does not have yet (a field of
-    /// the same name keeps the event's own value). On an untouched JSON line
-    /// nothing is decoded or copied: the fields are written from `enc`'s bytes.
-    pub fn append_new_fields(&mut self, enc: EncodedRef<'a>) {
-        if enc.n <= Encoded::MAX_FIELDS && self.raw_format == Some(RawFormat::Json) {
-            if let Repr::Json { members, extras } = &self.repr {
-                let mut skip = 0u64;
-                for i in 0..enc.n {
-                    let k = enc.name(i);
-                    let own = extras.names().any(|n| same_bytes(n.as_bytes(), k))
-                        || raw_key_index(self.line, members, k).is_some();
-                    if own {
-                        skip |= 1 << i;
-                    }
+    /// Set a field, top-level or nested (`["req", "path"]`), as
+    /// `set_path` does on the decoded map: a field of that name is replaced
+    /// where it is, a new one goes last, missing parents are made objects.
+    /// On an event still in its input form nothing else is decoded (a
+    /// nested set decodes the one top-level member it goes into).
+    pub fn set_field(&mut self, path: &[String], v: Value) {
+        match path {
+            [] => {}
+            [name] => self.set_top(Cow::Owned(name.clone()), Cow::Owned(v)),
+            [top, ..] => {
+                let mut m = Map::new();
+                if let Some(cur) = self.get(top) {
+                    m.insert(top.clone(), cur.into_owned());
                 }
-                if let Repr::Json { extras, .. } = &mut self.repr {
-                    extras.push(Extra::Encoded(enc, skip));
+                set_path(&mut m, path, v);
+                let new = m.swap_remove(top).unwrap_or(Value::Null);
+                self.set_top(Cow::Owned(top.clone()), Cow::Owned(new));
+            }
+        }
+    }
+
+    /// `set_field` for a name the caller lends (no allocation for the name).
+    pub fn set_named(&mut self, name: &'a str, v: Value) {
+        self.set_top(Cow::Borrowed(name), Cow::Owned(v));
+    }
+
+    /// `set_field` for a top-level name the caller gives away.
+    pub fn set_owned(&mut self, name: String, v: Value) {
+        self.set_top(Cow::Owned(name), Cow::Owned(v));
+    }
+
+    /// Remove a field, top-level or nested, keeping the order of the
+    /// others; returns its value. Nothing else is decoded.
+    pub fn remove_field(&mut self, path: &[String]) -> Option<Value> {
+        match path {
+            [] => None,
+            [name] => self.remove_top(name),
+            [top, ..] => {
+                let mut m = Map::new();
+                m.insert(top.clone(), self.get(top)?.into_owned());
+                let removed = remove_path(&mut m, path)?;
+                let new = m.swap_remove(top).unwrap_or(Value::Null);
+                self.set_top(Cow::Owned(top.clone()), Cow::Owned(new));
+                Some(removed)
+            }
+        }
+    }
+
+    /// Rename a field: a top-level one keeps its position under the new
+    /// name, and a field already called `to` goes (as mlr does); a nested
+    /// one is removed and set at its new path. Nothing if `from` is missing.
+    pub fn rename_field(&mut self, from: &[String], to: &[String]) {
+        if from == to {
+            return;
+        }
+        if let ([f], [t]) = (from, to) {
+            return self.rename_top(f, t);
+        }
+        if let Some(v) = self.remove_field(from) {
+            self.set_field(to, v);
+        }
+    }
+
+    fn set_top(&mut self, name: Cow<'a, str>, v: Cow<'a, Value>) {
+        self.edits.touched = true;
+        if let Repr::Obj(_) = self.repr {
+            self.fields_mut().insert(name.into_owned(), v.into_owned());
+            return;
+        }
+        match self.edits.extras.find(&name) {
+            Some(ExtraHit::Field(i)) => {
+                if let Some(Extra::Field(_, old)) = self.edits.extras.get_mut(i) {
+                    *old = v;
                 }
                 return;
             }
+            Some(ExtraHit::Encoded) => {}
+            None => match self.live_base(&name) {
+                None => return self.edits.extras.push(Extra::Field(name, v)),
+                Some(i) => {
+                    if let Some(edit) = self.base_edit(i) {
+                        let value = v.into_owned();
+                        match edit {
+                            BaseEdit::Change { value: old, .. } => *old = Some(value),
+                            other => {
+                                *other = BaseEdit::Change {
+                                    name: None,
+                                    value: Some(value),
+                                }
+                            }
+                        }
+                        return;
+                    }
+                }
+            },
+        }
+        self.fields_mut().insert(name.into_owned(), v.into_owned());
+    }
+
+    fn remove_top(&mut self, name: &str) -> Option<Value> {
+        if let Repr::Obj(map) = &mut self.repr {
+            let removed = map.shift_remove(name);
+            if removed.is_some() {
+                self.raw_format = None;
+            }
+            return removed;
+        }
+        match self.edits.extras.find(name) {
+            Some(ExtraHit::Field(i)) => {
+                let v = match self.edits.extras.get_mut(i) {
+                    Some(Extra::Field(_, v)) => std::mem::take(v.to_mut()),
+                    _ => Value::Null,
+                };
+                self.edits.extras.remove(i);
+                self.edits.touched = true;
+                return Some(v);
+            }
+            Some(ExtraHit::Encoded) => {}
+            None => {
+                let i = self.live_base(name)?;
+                let v = self.get(name).map(Cow::into_owned);
+                if let Some(edit) = self.base_edit(i) {
+                    *edit = BaseEdit::Drop;
+                    self.edits.touched = true;
+                    return v;
+                }
+            }
+        }
+        self.fields_mut().shift_remove(name)
+    }
+
+    fn rename_top(&mut self, from: &str, to: &str) {
+        if let Repr::Obj(_) = self.repr {
+            return rename_in_map(self.fields_mut(), from, to);
+        }
+        let hit = match self.edits.extras.find(from) {
+            Some(ExtraHit::Field(_)) => true,
+            Some(ExtraHit::Encoded) => false,
+            None => match self.live_base(from) {
+                Some(_) => self.base_is_editable(),
+                None => return,
+            },
+        };
+        if hit && !matches!(self.edits.extras.find(to), Some(ExtraHit::Encoded)) {
+            self.remove_top(to);
+            self.edits.touched = true;
+            if let Some(ExtraHit::Field(i)) = self.edits.extras.find(from) {
+                if let Some(Extra::Field(k, _)) = self.edits.extras.get_mut(i) {
+                    *k = Cow::Owned(to.to_owned());
+                }
+                return;
+            }
+            if let Some(i) = self.live_base(from) {
+                if let Some(edit) = self.base_edit(i) {
+                    let name = Some(Cow::Owned(to.to_owned()));
+                    match edit {
+                        BaseEdit::Change { name: n, .. } => *n = name,
+                        other => *other = BaseEdit::Change { name, value: None },
+                    }
+                    return;
+                }
+            }
+        }
+        rename_in_map(self.fields_mut(), from, to);
+    }
+
+    /// The edit slot of base field `i`, starting the list of base edits if
+    /// needed; `None` if this event's base fields cannot be edited in place.
+    fn base_edit(&mut self, i: usize) -> Option<&mut BaseEdit<'a>> {
+        if self.edits.base.is_empty() {
+            if !self.base_is_editable() {
+                return None;
+            }
+            self.edits.base = vec![BaseEdit::Keep; self.base_len()];
+        }
+        self.edits.base.get_mut(i)
+    }
+
+    /// How many base fields the event has (members, cells, pairs).
+    fn base_len(&self) -> usize {
+        match &self.repr {
+            Repr::Json { members } => members.len(),
+            Repr::Cells { cells, .. } => cells.len(),
+            Repr::Logfmt { pairs, .. } => pairs.len(),
+            Repr::Obj(_) => 0,
+        }
+    }
+
+    /// Base field `i`'s name as written (JSON: still escaped).
+    fn base_key(&self, i: usize) -> &'a [u8] {
+        match &self.repr {
+            Repr::Json { members } => members.get(i).map_or(&[], |m| m.key(self.line)),
+            Repr::Cells { header, .. } => header.get(i).map_or(&[], |h| h.as_bytes()),
+            Repr::Logfmt { text, pairs } => pairs.get(i).map_or(&[], |p| p.key(text).as_bytes()),
+            Repr::Obj(_) => &[],
+        }
+    }
+
+    /// Base field `i`'s value, decoded.
+    fn base_value(&self, i: usize) -> Value {
+        match &self.repr {
+            Repr::Json { members } => members
+                .get(i)
+                .map_or(Value::Null, |m| decode_json_value(m.value(self.line))),
+            Repr::Cells { cells, .. } => cells.value(i).unwrap_or(Value::Null),
+            Repr::Logfmt { text, pairs } => pairs.get(i).map_or(Value::Null, |p| p.value(text)),
+            Repr::Obj(_) => Value::Null,
+        }
+    }
+
+    /// The base field a name reads, by the line's own names (the last one
+    /// of a repeated name, as in the map).
+    fn base_index(&self, key: &str) -> Option<usize> {
+        match &self.repr {
+            Repr::Json { members } => raw_key_index(self.line, members, key.as_bytes()),
+            Repr::Cells { header, .. } => cell_index(header, key),
+            Repr::Logfmt { text, pairs } => pairs.iter().rposition(|p| p.key(text) == key),
+            Repr::Obj(_) => None,
+        }
+    }
+
+    /// The base field now called `key`, edits considered.
+    fn live_base(&self, key: &str) -> Option<usize> {
+        if self.edits.base.is_empty() {
+            return self.base_index(key);
+        }
+        // Editable: each name is at one position.
+        let own = self
+            .base_index(key)
+            .filter(|&i| self.edits.base.get(i).is_some_and(BaseEdit::keeps_name));
+        own.or_else(|| {
+            self.edits
+                .base
+                .iter()
+                .position(|e| matches!(e, BaseEdit::Change { name: Some(n), .. } if n == key))
+        })
+    }
+
+    /// Whether the base names are unique and need no unescaping, so that
+    /// base fields can be edited by position (see `Edits`).
+    fn base_is_editable(&self) -> bool {
+        let n = self.base_len();
+        if matches!(&self.repr, Repr::Json { members } if members.iter().any(|m| m.key_escaped)) {
+            return false;
+        }
+        if let Repr::Json { members } = &self.repr {
+            return !has_duplicate_keys(self.line, members);
+        }
+        (0..n).all(|i| (0..i).all(|j| self.base_key(j) != self.base_key(i)))
+    }
+
+    /// Add the fields of `enc` that the event does not have yet (a field of
+    /// the same name keeps the event's own value). On an event still in its
+    /// input form nothing is decoded or copied: the fields are written from
+    /// `enc`'s bytes.
+    pub fn append_new_fields(&mut self, enc: EncodedRef<'a>) {
+        if enc.n <= Encoded::MAX_FIELDS && !matches!(self.repr, Repr::Obj(_)) {
+            let mut skip = 0u64;
+            for i in 0..enc.n {
+                let k = enc.name(i);
+                let own = self
+                    .edits
+                    .extras
+                    .names()
+                    .any(|n| same_bytes(n.as_bytes(), k))
+                    || std::str::from_utf8(k).is_ok_and(|k| self.live_base(k).is_some());
+                if own {
+                    skip |= 1 << i;
+                }
+            }
+            self.edits.extras.push(Extra::Encoded(enc, skip));
+            self.edits.touched = true;
+            return;
         }
         for (k, v) in enc.fields() {
             if self.get(k).is_none() {
@@ -638,57 +904,89 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// Whether the event is a JSON line no stage changed, but for added
-    /// fields: `get_raw_json` has the raw text of each of its own fields.
+    /// Whether the event is a JSON line whose own members no stage changed
+    /// (fields may have been added): `get_raw_json` has the raw text of
+    /// each of its own fields.
     pub fn is_json_line(&self) -> bool {
         matches!(
             (&self.repr, self.raw_format),
             (Repr::Json { .. }, Some(RawFormat::Json))
-        )
+        ) && self.edits.base.is_empty()
     }
 
     /// A top-level field, decoded on demand.
     pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
-        match &self.repr {
-            Repr::Obj(map) => map.get(key).map(Cow::Borrowed),
-            Repr::Json { members, extras } => {
-                if let Some(v) = extras.get(key) {
-                    return Some(Cow::Borrowed(v));
+        if let Repr::Obj(map) = &self.repr {
+            return map.get(key).map(Cow::Borrowed);
+        }
+        if let Some(v) = self.edits.extras.get(key) {
+            return Some(Cow::Borrowed(v));
+        }
+        if self.edits.base.is_empty() {
+            return match &self.repr {
+                Repr::Json { members } => {
+                    let raw = raw_top_level(self.line, members, key)?;
+                    Some(Cow::Owned(decode_json_value(raw)))
                 }
-                let raw = raw_top_level(self.line, members, key)?;
-                Some(Cow::Owned(decode_json_value(raw)))
-            }
-            Repr::Cells { header, cells } => {
-                Some(Cow::Owned(cells.value(cell_index(header, key)?)?))
-            }
-            // A repeated key: the last value wins, as in the map.
-            Repr::Logfmt { text, pairs } => pairs
-                .iter()
-                .rev()
-                .find(|p| p.key(text) == key)
-                .map(|p| Cow::Owned(p.value(text))),
+                Repr::Cells { header, cells } => {
+                    Some(Cow::Owned(cells.value(cell_index(header, key)?)?))
+                }
+                // A repeated key: the last value wins, as in the map.
+                Repr::Logfmt { text, pairs } => pairs
+                    .iter()
+                    .rev()
+                    .find(|p| p.key(text) == key)
+                    .map(|p| Cow::Owned(p.value(text))),
+                Repr::Obj(_) => None,
+            };
+        }
+        let i = self.live_base(key)?;
+        match self.edits.base.get(i) {
+            Some(BaseEdit::Change { value: Some(v), .. }) => Some(Cow::Borrowed(v)),
+            _ => Some(Cow::Owned(self.base_value(i))),
         }
     }
 
     /// The text of a cell of an untouched CSV/TSV row (or `lines` line),
     /// as in the input (quotes and escapes undone), before typing: for hot
-    /// paths that can use the text as it is (group keys).
+    /// paths that can use the text as it is (group keys). `None` if the
+    /// field is not such a cell (then read it with `get`).
     pub fn get_cell(&self, key: &str) -> Option<Cow<'a, str>> {
         match &self.repr {
-            Repr::Cells { header, cells } => cells.get(cell_index(header, key)?),
+            Repr::Cells { header, cells } => {
+                if self.edits.extras.find(key).is_some() {
+                    return None;
+                }
+                let i = self.live_base(key)?;
+                match self.edits.base.get(i) {
+                    None | Some(BaseEdit::Keep) => cells.get(i),
+                    Some(_) => None,
+                }
+                .filter(|_| header.len() == cells.len())
+            }
             _ => None,
         }
     }
 
-    /// The raw JSON text of a top-level field of an untouched JSON event
-    /// (or of a field added from encoded bytes), for hot paths that hash or
-    /// compare bytes (group keys).
+    /// The raw JSON text of a top-level field of a JSON line (or of a
+    /// field added from encoded bytes), for hot paths that hash or compare
+    /// bytes (group keys). `None` if there is no such text (then read the
+    /// field with `get`).
     pub fn get_raw_json(&self, key: &str) -> Option<&'a [u8]> {
         match &self.repr {
-            Repr::Json { members, extras } => match extras.get_raw(key) {
+            Repr::Json { members } => match self.edits.extras.get_raw(key) {
                 // An added field's name is new: the line does not have it.
                 Some(raw) => raw,
-                None => raw_top_level(self.line, members, key),
+                None if self.edits.base.is_empty() => raw_top_level(self.line, members, key),
+                None => {
+                    let i = self.live_base(key)?;
+                    match self.edits.base.get(i) {
+                        Some(BaseEdit::Keep | BaseEdit::Change { value: None, .. }) => {
+                            members.get(i).map(|m| m.value(self.line))
+                        }
+                        _ => None,
+                    }
+                }
             },
             _ => None,
         }
@@ -711,11 +1009,9 @@ impl<'a> Event<'a> {
     /// event is no longer written back as its original bytes.
     pub fn fields_mut(&mut self) -> &mut Map<String, Value> {
         self.raw_format = None;
-        if let Repr::Json { extras, .. } = &mut self.repr {
-            let extras = std::mem::take(extras);
-            self.repr = Repr::Obj(extras.into_map_after(decode_object(self.line)));
-        } else if let Some(map) = self.decode_all() {
+        if let Some(map) = self.decode_all() {
             self.repr = Repr::Obj(map);
+            self.edits = Edits::default();
         }
         match &mut self.repr {
             Repr::Obj(map) => map,
@@ -723,34 +1019,44 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// The whole object of an event not decoded yet (`None` if it is).
+    /// The whole object of an event not decoded yet, changes applied
+    /// (`None` if it is decoded).
     fn decode_all(&self) -> Option<Map<String, Value>> {
-        match &self.repr {
-            Repr::Obj(_) => None,
-            Repr::Json { extras, .. } => {
-                let mut map = decode_object(self.line);
-                for (k, v) in extras.fields() {
-                    map.insert(k.to_owned(), v.clone());
+        let mut map = match &self.repr {
+            Repr::Obj(_) => return None,
+            _ if !self.edits.base.is_empty() => {
+                let mut map = Map::with_capacity(self.base_len() + 2);
+                for (i, edit) in self.edits.base.iter().enumerate() {
+                    let name = || String::from_utf8_lossy(self.base_key(i)).into_owned();
+                    match edit {
+                        BaseEdit::Drop => continue,
+                        BaseEdit::Keep => map.insert(name(), self.base_value(i)),
+                        BaseEdit::Change { name: n, value } => map.insert(
+                            n.as_ref().map_or_else(name, |n| n.to_string()),
+                            value.clone().unwrap_or_else(|| self.base_value(i)),
+                        ),
+                    };
                 }
-                Some(map)
+                map
             }
-            Repr::Cells { header, cells } => Some(
-                header
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| (k.clone(), cells.value(i).unwrap_or(Value::Null)))
-                    .collect(),
-            ),
-            Repr::Logfmt { text, pairs } => Some(
-                pairs
-                    .iter()
-                    .map(|p| (p.key(text).to_owned(), p.value(text)))
-                    .collect(),
-            ),
+            Repr::Json { .. } => decode_object(self.line),
+            Repr::Cells { header, cells } => header
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.clone(), cells.value(i).unwrap_or(Value::Null)))
+                .collect(),
+            Repr::Logfmt { text, pairs } => pairs
+                .iter()
+                .map(|p| (p.key(text).to_owned(), p.value(text)))
+                .collect(),
+        };
+        for (k, v) in self.edits.extras.fields() {
+            map.insert(k.to_owned(), v.clone());
         }
+        Some(map)
     }
 
-    /// The fields as a map (decoding an untouched JSON line).
+    /// The fields as a map (decoding an event still in its input form).
     pub fn to_map(&self) -> Cow<'_, Map<String, Value>> {
         match &self.repr {
             Repr::Obj(map) => Cow::Borrowed(map),
@@ -762,8 +1068,12 @@ impl<'a> Event<'a> {
     pub fn into_map(self) -> Map<String, Value> {
         match self.repr {
             Repr::Obj(map) => map,
-            Repr::Json { extras, .. } => extras.into_map_after(decode_object(self.line)),
-            Repr::Cells { .. } | Repr::Logfmt { .. } => self.decode_all().unwrap_or_default(),
+            Repr::Json { .. } if self.edits.base.is_empty() => {
+                let mut map = decode_object(self.line);
+                self.edits.extras.insert_into(&mut map);
+                map
+            }
+            _ => self.decode_all().unwrap_or_default(),
         }
     }
 
@@ -771,18 +1081,28 @@ impl<'a> Event<'a> {
     pub fn set_map(&mut self, map: Map<String, Value>) {
         self.raw_format = None;
         self.repr = Repr::Obj(map);
+        self.edits = Edits::default();
     }
 
     /// Top-level field names in order (for table/CSV headers).
     pub fn keys(&self) -> Vec<String> {
-        match &self.repr {
-            Repr::Obj(map) => map.keys().cloned().collect(),
-            Repr::Json { extras, .. } => decode_object(self.line)
-                .keys()
-                .cloned()
-                .chain(extras.fields().map(|(k, _)| k.to_owned()))
-                .collect(),
-            Repr::Cells { .. } | Repr::Logfmt { .. } => self.to_map().keys().cloned().collect(),
+        self.to_map().keys().cloned().collect()
+    }
+}
+
+/// Rename a top-level field of a map in place; a field already called `to`
+/// goes.
+fn rename_in_map(map: &mut Map<String, Value>, from: &str, to: &str) {
+    if from == to || !map.contains_key(from) {
+        return;
+    }
+    // serde_json's Map has no positional insert: rebuild it in order.
+    let old = std::mem::take(map);
+    for (k, v) in old {
+        if k == from {
+            map.insert(to.to_owned(), v);
+        } else if k != to {
+            map.insert(k, v);
         }
     }
 }
@@ -812,6 +1132,13 @@ fn raw_key_index(line: &[u8], members: &[Member], key: &[u8]) -> Option<usize> {
 /// The column of a name; with a repeated name the last one wins, as in the map.
 fn cell_index(header: &[String], key: &str) -> Option<usize> {
     header.iter().rposition(|h| h == key)
+}
+
+/// A field of a map by path.
+#[cfg(test)]
+fn lookup_in<'v>(map: &'v Map<String, Value>, path: &[String]) -> Option<&'v Value> {
+    let (first, rest) = path.split_first()?;
+    lookup(map.get(first)?, rest)
 }
 
 fn lookup<'v>(mut v: &'v Value, path: &[String]) -> Option<&'v Value> {
@@ -880,43 +1207,69 @@ fn decode_object(line: &[u8]) -> Map<String, Value> {
     serde_json::from_slice(line).unwrap_or_default()
 }
 
-/// Write an untouched JSON line's object and the fields added to it
-/// exactly as serde_json writes the decoded map: each member whose bytes
-/// already are serde's form (compact, no escapes, numbers as serde writes
-/// them) is copied, runs of such members in one piece; any other value is
-/// decoded and written anew. Returns false, having written nothing, for what
-/// the map would change beyond single values: escaped or duplicate keys
-/// (the map keeps one of them), or a value serde cannot read.
+/// Write a JSON line's object, with the changes made to it, exactly as
+/// serde_json writes the decoded map: each member kept whose bytes already
+/// are serde's form (compact, no escapes, numbers as serde writes them) is
+/// copied, runs of such members in one piece; any other value is decoded
+/// and written anew, and changed members are written from their new name
+/// and value. Returns false, having written nothing, for what the map would
+/// change beyond single values: escaped or duplicate keys (the map keeps
+/// one of them), or a value serde cannot read.
 fn write_json_object(
     line: &[u8],
     members: &[Member],
-    extras: &Extras<'_>,
+    edits: &Edits<'_>,
     out: &mut Vec<u8>,
 ) -> bool {
     // One scan of the line for escapes spares one per string value.
     let escapes = memchr::memchr(b'\\', line).is_some();
-    if escapes && members.iter().any(|m| m.key_escaped) || has_duplicate_keys(line, members) {
+    // Base edits are only made on lines without such keys.
+    if edits.base.is_empty()
+        && (escapes && members.iter().any(|m| m.key_escaped) || has_duplicate_keys(line, members))
+    {
         return false;
     }
     let start = out.len();
     // A run of members to copy as they are: line[run.0..run.1].
     let mut run = (0usize, 0usize);
     let mut prev_end = 0usize;
+    let mut written = false;
     for (i, m) in members.iter().enumerate() {
-        let sep = if i == 0 { b'{' } else { b',' };
+        let line_sep = if i == 0 { b'{' } else { b',' };
         let (ks, ke) = (m.key_start as usize, m.key_end as usize);
-        let val = m.value(line);
-        let canonical = match val.first() {
-            Some(b'"') if !escapes => true,
-            _ => raw_is_canonical(val),
-        };
         // `{"k":v` or `,"k":v` right after the previous member.
-        let compact =
-            ks >= 2 && ks - 2 == prev_end && line[ks - 2] == sep && m.val_start as usize == ke + 2;
+        let compact = ks >= 2
+            && ks - 2 == prev_end
+            && line[ks - 2] == line_sep
+            && m.val_start as usize == ke + 2;
         prev_end = m.val_end as usize;
-        if canonical && compact {
+        let (new_name, new_value) = match edits.base.get(i) {
+            None | Some(BaseEdit::Keep) => (None, None),
+            Some(BaseEdit::Drop) => {
+                out.extend_from_slice(&line[run.0..run.1]);
+                run = (0, 0);
+                continue;
+            }
+            Some(BaseEdit::Change { name, value }) => (name.as_deref(), value.as_ref()),
+        };
+        let sep = if written { b',' } else { b'{' };
+        written = true;
+        let val = m.value(line);
+        let canonical = new_value.is_none()
+            && match val.first() {
+                Some(b'"') if !escapes => true,
+                _ => raw_is_canonical(val),
+            };
+        if canonical && compact && new_name.is_none() {
             if run.0 == run.1 {
-                run.0 = ks - 2;
+                // The line's separator is the one needed unless members
+                // before this one were dropped.
+                if line_sep == sep {
+                    run.0 = ks - 2;
+                } else {
+                    out.push(sep);
+                    run.0 = ks - 1;
+                }
             }
             run.1 = prev_end;
             continue;
@@ -924,10 +1277,17 @@ fn write_json_object(
         out.extend_from_slice(&line[run.0..run.1]);
         run = (0, 0);
         out.push(sep);
-        out.push(b'"');
-        out.extend_from_slice(&line[ks..ke]);
-        out.extend_from_slice(b"\":");
-        if canonical {
+        match new_name {
+            Some(name) => write_key(name, out),
+            None => {
+                out.push(b'"');
+                out.extend_from_slice(&line[ks..ke]);
+                out.extend_from_slice(b"\":");
+            }
+        }
+        if let Some(v) = new_value {
+            serde_json::to_writer(&mut *out, v).expect("writing to a Vec");
+        } else if canonical {
             out.extend_from_slice(val);
         } else if !reencode_value(val, out) {
             out.truncate(start);
@@ -935,10 +1295,17 @@ fn write_json_object(
         }
     }
     out.extend_from_slice(&line[run.0..run.1]);
-    let mut first = members.is_empty();
-    if first {
+    if !written {
         out.push(b'{');
     }
+    write_extras(&edits.extras, !written, out);
+    out.push(b'}');
+    true
+}
+
+/// Write the added fields as members, each preceded by a comma unless
+/// `first`.
+fn write_extras(extras: &Extras<'_>, mut first: bool, out: &mut Vec<u8>) {
     for e in extras.iter() {
         match e {
             Extra::Field(k, v) => {
@@ -956,8 +1323,67 @@ fn write_json_object(
             }
         }
     }
+}
+
+/// Write a CSV/TSV row (or `lines` line), with the changes made to it, as
+/// serde_json writes the decoded map, without building it: each cell is
+/// written as the value it types to. False (nothing written) when the
+/// header repeats a name (the map keeps one of them).
+fn write_cells_object(
+    header: &[String],
+    cells: &Cells<'_>,
+    edits: &Edits<'_>,
+    out: &mut Vec<u8>,
+) -> bool {
+    if header.len() != cells.len()
+        || edits.base.is_empty() && (1..header.len()).any(|i| header[..i].contains(&header[i]))
+    {
+        return false;
+    }
+    out.push(b'{');
+    let mut written = false;
+    for (i, name) in header.iter().enumerate() {
+        let (new_name, new_value) = match edits.base.get(i) {
+            None | Some(BaseEdit::Keep) => (None, None),
+            Some(BaseEdit::Drop) => continue,
+            Some(BaseEdit::Change { name, value }) => (name.as_deref(), value.as_ref()),
+        };
+        if written {
+            out.push(b',');
+        }
+        written = true;
+        write_key(new_name.unwrap_or(name), out);
+        match new_value {
+            Some(v) => serde_json::to_writer(&mut *out, v).expect("writing to a Vec"),
+            None => write_cell_json(cells, i, out),
+        }
+    }
+    write_extras(&edits.extras, !written, out);
     out.push(b'}');
     true
+}
+
+/// Cell `i` as serde_json writes the value it types to (`Cells::value`).
+fn write_cell_json(cells: &Cells<'_>, i: usize, out: &mut Vec<u8>) {
+    let span = cells.spans.get(i).copied().unwrap_or_default();
+    let bytes = cells.text.get(span.start..span.end).unwrap_or_default();
+    if cells.typed {
+        match bytes.first() {
+            None => return out.extend_from_slice(b"null"),
+            // An integer is written as it reads (`-0` reads as 0).
+            Some(b'-' | b'0'..=b'9') if crate::value::small_int(bytes).is_some() => {
+                let plain = if bytes == b"-0" { &b"0"[..] } else { bytes };
+                return out.extend_from_slice(plain);
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let v = cells.value(i).unwrap_or(Value::Null);
+                return serde_json::to_writer(&mut *out, &v).expect("writing to a Vec");
+            }
+            _ => {}
+        }
+    }
+    let text = cells.get(i).unwrap_or_default();
+    serde_json::to_writer(&mut *out, text.as_ref()).expect("writing to a Vec");
 }
 
 /// `"key":` as serde_json writes it.
@@ -1102,6 +1528,9 @@ impl Fields for Event<'_> {
 }
 
 #[cfg(test)]
+mod edit_props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::input::json_index::index_object;
@@ -1236,7 +1665,8 @@ mod tests {
             (r#"{"a":1,"b":2,"a":3}"#, false),
             (r#"{"\u0061":1}"#, false),
             (r#"{"a":1,"\u0061":2}"#, false),
-            (r#"{"n":7,"b":2}"#, false),
+            // A replaced member is written anew, the others copied.
+            (r#"{"n":7,"b":2}"#, true),
         ] {
             let (fast, slow, took_raw) = appended_both_ways(line, &add, None);
             assert_eq!(fast, slow, "output for {line}");

@@ -1,7 +1,8 @@
-//! `drop field, …`: remove fields; a missing one is not an error.
+//! `drop field, …`: remove fields; a missing one is not an error. The
+//! event is edited, not decoded (see `Event::remove_field`).
 
 use super::{Emit, ExecResult, Operator};
-use crate::event::{remove_path, Event};
+use crate::event::Event;
 
 pub struct Drop {
     pub fields: Vec<Vec<String>>,
@@ -9,12 +10,8 @@ pub struct Drop {
 
 impl Operator for Drop {
     fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
-        // Only decode (and lose the byte-for-byte echo) when something goes.
-        if self.fields.iter().any(|f| ev.get_path(f).is_some()) {
-            let map = ev.fields_mut();
-            for f in &self.fields {
-                remove_path(map, f);
-            }
+        for f in &self.fields {
+            ev.remove_field(f);
         }
         out.emit(ev)
     }

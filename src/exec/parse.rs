@@ -5,7 +5,7 @@
 use regex::Regex;
 
 use super::{Emit, ExecResult, Operator};
-use crate::event::{set_path, Event};
+use crate::event::Event;
 use crate::input::logfmt::parse_logfmt;
 use crate::value::{typed_cell, Value};
 
@@ -53,10 +53,10 @@ impl Operator for Parse {
             _ => None,
         };
         match fields {
+            // Edited, not decoded: the new fields are kept beside the bytes.
             Some(fields) => {
-                let map = ev.fields_mut();
                 for (k, v) in fields {
-                    set_path(map, std::slice::from_ref(&k), v);
+                    ev.set_owned(k, v);
                 }
             }
             None => out.stats().unparsed += 1,

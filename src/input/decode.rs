@@ -9,6 +9,9 @@ use super::preindex::Pre;
 use super::Format;
 use crate::event::{Cells, Event, Pos, RawFormat, Span};
 
+// An event is handed on by value at every stage; boxing it here would cost
+// an allocation per line to save a copy.
+#[allow(clippy::large_enum_variant)]
 pub enum Decoded<'a> {
     Event(Event<'a>),
     /// A line that carries no event (a CSV header, a blank JSON line).
