@@ -135,7 +135,7 @@ impl Decoder {
                 }
                 match index_logfmt(text, &mut self.pairs) {
                     Ok(()) => Decoded::Event(Event::from_logfmt(text, &self.pairs, pos)),
-                    Err(reason) => Decoded::Reject(reason),
+                    Err(reason) => Decoded::Reject(reason.to_string()),
                 }
             }
             Format::Csv | Format::Tsv => self.decode_row(line, format, pos, Pre::Unknown),
@@ -152,7 +152,7 @@ impl Decoder {
             Err(reason) => match std::str::from_utf8(line) {
                 Err(e) => utf8_reject(e),
                 Ok(text) if text.trim().is_empty() => Decoded::Nothing,
-                Ok(_) => Decoded::Reject(reason),
+                Ok(_) => Decoded::Reject(reason.to_string()),
             },
         }
     }

@@ -99,9 +99,48 @@ fn skip_plain_words(s: &[u8], mut i: usize, high: &mut u64) -> (usize, bool) {
     (i, false)
 }
 
+/// Why a line is not one JSON object. The text (Display) is the reason shown
+/// as `FILE:LINE: reason`; columns and bytes count from 1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    #[error("line too long to index")]
+    TooLong,
+    #[error("empty line where a JSON object was expected")]
+    Empty,
+    #[error("expected a JSON object at column {column}")]
+    NotAnObject { column: usize },
+    /// `found` is the byte at `column`, or `None` at the end of the line.
+    #[error("invalid JSON: {what}{}", found_text(*.column, *.found))]
+    Syntax {
+        what: &'static str,
+        column: usize,
+        found: Option<u8>,
+    },
+    #[error("invalid JSON: unterminated string")]
+    UnterminatedString,
+    #[error("invalid UTF-8 at byte {byte}")]
+    InvalidUtf8 { byte: usize },
+    #[error("invalid JSON: control character in string at column {column}")]
+    ControlCharacter { column: usize },
+    #[error("invalid JSON: nested too deeply")]
+    TooDeep,
+    #[error("invalid JSON: number out of range at column {column}")]
+    NumberOutOfRange { column: usize },
+}
+
+fn found_text(column: usize, found: Option<u8>) -> String {
+    match found {
+        None => ", found end of line".to_string(),
+        Some(c) => format!(
+            " at column {column}, found `{}`",
+            (c as char).escape_default()
+        ),
+    }
+}
+
 /// Validate `line` as one JSON object and fill `out` with its top-level members.
 /// On error, returns a reason that names the byte column (1-based).
-pub fn index_object(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
+pub fn index_object(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError> {
     out.clear();
     index_members(line, out)
 }
@@ -109,16 +148,16 @@ pub fn index_object(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
 /// As `index_object`, but appends the members to `out` (which keeps what it
 /// had): the reader thread indexes a whole block of lines into one vector.
 /// On error, `out` may hold some of this line's members.
-pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), String> {
+pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError> {
     if line.len() > u32::MAX as usize {
-        return Err("line too long to index".into());
+        return Err(JsonError::TooLong);
     }
     let mut p = Parser { s: line, i: 0 };
     p.ws();
     if p.peek() != Some(b'{') {
         return Err(match p.peek() {
-            None => "empty line where a JSON object was expected".into(),
-            Some(_) => format!("expected a JSON object at column {}", p.i + 1),
+            None => JsonError::Empty,
+            Some(_) => JsonError::NotAnObject { column: p.i + 1 },
         });
     }
     p.i += 1;
@@ -175,14 +214,11 @@ impl Parser<'_> {
         self.s.get(self.i).copied()
     }
 
-    fn err(&self, what: &str) -> String {
-        match self.peek() {
-            None => format!("invalid JSON: {what}, found end of line"),
-            Some(c) => format!(
-                "invalid JSON: {what} at column {}, found `{}`",
-                self.i + 1,
-                (c as char).escape_default()
-            ),
+    fn err(&self, what: &'static str) -> JsonError {
+        JsonError::Syntax {
+            what,
+            column: self.i + 1,
+            found: self.peek(),
         }
     }
 
@@ -198,7 +234,7 @@ impl Parser<'_> {
     /// takes those and leaves anything else (escapes, non-ASCII bytes,
     /// errors) to `string_slow`, which starts over.
     #[inline(always)]
-    fn string(&mut self) -> Result<(usize, usize, bool), String> {
+    fn string(&mut self) -> Result<(usize, usize, bool), JsonError> {
         let s = self.s;
         let start = self.i + 1;
         let mut i = start;
@@ -248,7 +284,7 @@ impl Parser<'_> {
     /// its end, so a valid line never needs a separate UTF-8 pass.
     #[cold]
     #[inline(never)]
-    fn string_slow(&mut self) -> Result<(usize, usize, bool), String> {
+    fn string_slow(&mut self) -> Result<(usize, usize, bool), JsonError> {
         let s = self.s;
         let start = self.i + 1;
         let mut i = start;
@@ -258,16 +294,15 @@ impl Parser<'_> {
             i = skip_plain_words(s, i, &mut high).0;
             let Some(&c) = s.get(i) else {
                 self.i = s.len();
-                return Err("invalid JSON: unterminated string".into());
+                return Err(JsonError::UnterminatedString);
             };
             match c {
                 b'"' => {
                     if high & 0x8080_8080_8080_8080 != 0 {
                         if let Err(e) = std::str::from_utf8(&s[start..i]) {
-                            return Err(format!(
-                                "invalid UTF-8 at byte {}",
-                                start + e.valid_up_to() + 1
-                            ));
+                            return Err(JsonError::InvalidUtf8 {
+                                byte: start + e.valid_up_to() + 1,
+                            });
                         }
                     }
                     self.i = i + 1;
@@ -285,12 +320,9 @@ impl Parser<'_> {
                 }
                 c if c < 0x20 => {
                     if memchr2(b'"', b'\\', &s[i..]).is_none() {
-                        return Err("invalid JSON: unterminated string".into());
+                        return Err(JsonError::UnterminatedString);
                     }
-                    return Err(format!(
-                        "invalid JSON: control character in string at column {}",
-                        i + 1
-                    ));
+                    return Err(JsonError::ControlCharacter { column: i + 1 });
                 }
                 c => {
                     // Only reached in the last few bytes of the line.
@@ -303,7 +335,7 @@ impl Parser<'_> {
 
     /// At the `u` of `\uXXXX`: four hex digits; a surrogate must come in a
     /// pair (high then low), as serde_json requires.
-    fn unicode_escape(&mut self) -> Result<(), String> {
+    fn unicode_escape(&mut self) -> Result<(), JsonError> {
         let code = self.hex4(self.i + 1)?;
         self.i += 5;
         match code {
@@ -324,7 +356,7 @@ impl Parser<'_> {
     }
 
     /// The value of four hex digits at `at`.
-    fn hex4(&self, at: usize) -> Result<u32, String> {
+    fn hex4(&self, at: usize) -> Result<u32, JsonError> {
         let hex = self.s.get(at..at + 4).unwrap_or(b"");
         let mut code = 0u32;
         for &h in hex {
@@ -342,7 +374,7 @@ impl Parser<'_> {
     /// A top-level member's value: strings and numbers (most of them) are
     /// handled inline, anything else by `value`.
     #[inline(always)]
-    fn member_value(&mut self) -> Result<(), String> {
+    fn member_value(&mut self) -> Result<(), JsonError> {
         match self.peek() {
             Some(b'"') => self.string().map(|_| ()),
             Some(b'-' | b'0'..=b'9') => self.number(),
@@ -352,9 +384,9 @@ impl Parser<'_> {
 
     /// A value at `depth` (1 for a member of the line's object). A container
     /// here is the `depth + 1`-th open one; serde_json allows 127.
-    fn value(&mut self, depth: usize) -> Result<(), String> {
+    fn value(&mut self, depth: usize) -> Result<(), JsonError> {
         if depth + 1 >= MAX_DEPTH && matches!(self.peek(), Some(b'{' | b'[')) {
-            return Err("invalid JSON: nested too deeply".into());
+            return Err(JsonError::TooDeep);
         }
         match self.peek() {
             Some(b'"') => self.string().map(|_| ()),
@@ -418,7 +450,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), String> {
+    fn literal(&mut self, word: &[u8]) -> Result<(), JsonError> {
         if self.s[self.i..].starts_with(word) {
             self.i += word.len();
             Ok(())
@@ -435,7 +467,7 @@ impl Parser<'_> {
         self.i - start
     }
 
-    fn number(&mut self) -> Result<(), String> {
+    fn number(&mut self) -> Result<(), JsonError> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
@@ -469,14 +501,11 @@ impl Parser<'_> {
     }
 
     /// serde_json refuses a number too large for an f64 (`1e400`).
-    fn check_range(&self, start: usize) -> Result<(), String> {
+    fn check_range(&self, start: usize) -> Result<(), JsonError> {
         let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
         match text.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(()),
-            _ => Err(format!(
-                "invalid JSON: number out of range at column {}",
-                start + 1
-            )),
+            _ => Err(JsonError::NumberOutOfRange { column: start + 1 }),
         }
     }
 }

@@ -81,8 +81,19 @@ fn unescape(raw: &str) -> String {
     s
 }
 
+/// Why a line is not logfmt; the text is the reason shown as `FILE:LINE: reason`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogfmtError {
+    #[error("logfmt: unexpected `\"` in a key at column {column}")]
+    QuoteInKey { column: usize },
+    #[error("logfmt: expected a key at column {column}")]
+    ExpectedKey { column: usize },
+    #[error("logfmt: unterminated quoted value for `{key}`")]
+    Unterminated { key: String },
+}
+
 /// Parse one logfmt line. Errors name the character column.
-pub fn parse_logfmt(text: &str) -> Result<Map<String, Value>, String> {
+pub fn parse_logfmt(text: &str) -> Result<Map<String, Value>, LogfmtError> {
     let mut pairs = Vec::new();
     index_logfmt(text, &mut pairs)?;
     // A repeated key keeps its first place and its last value.
@@ -94,7 +105,7 @@ pub fn parse_logfmt(text: &str) -> Result<Map<String, Value>, String> {
 
 /// Index one logfmt line into `pairs` (cleared first), with the errors of
 /// `parse_logfmt`. Allocates nothing once `pairs` has grown.
-pub fn index_logfmt(text: &str, pairs: &mut Vec<Pair>) -> Result<(), String> {
+pub fn index_logfmt(text: &str, pairs: &mut Vec<Pair>) -> Result<(), LogfmtError> {
     pairs.clear();
     let b = text.as_bytes();
     let mut i = 0;
@@ -108,16 +119,13 @@ pub fn index_logfmt(text: &str, pairs: &mut Vec<Pair>) -> Result<(), String> {
         let key_start = i;
         while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' {
             if b[i] == b'"' {
-                return Err(format!(
-                    "logfmt: unexpected `\"` in a key at column {}",
-                    i + 1
-                ));
+                return Err(LogfmtError::QuoteInKey { column: i + 1 });
             }
             i += 1;
         }
         let key_end = i;
         if key_end == key_start {
-            return Err(format!("logfmt: expected a key at column {}", i + 1));
+            return Err(LogfmtError::ExpectedKey { column: i + 1 });
         }
         let mut pair = Pair {
             key_start,
@@ -149,10 +157,9 @@ pub fn index_logfmt(text: &str, pairs: &mut Vec<Pair>) -> Result<(), String> {
                 }
             }
             let Some(end) = end else {
-                return Err(format!(
-                    "logfmt: unterminated quoted value for `{}`",
-                    &text[key_start..key_end]
-                ));
+                return Err(LogfmtError::Unterminated {
+                    key: text[key_start..key_end].to_string(),
+                });
             };
             // A quoted value is always a string: quoting says "this is text".
             pair.value = RawValue::Quoted {
