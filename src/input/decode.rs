@@ -847,7 +847,7 @@ mod tests {
                     }
                     proptest::prop_assert_eq!(ev.into_map(), map);
                 }
-                (Decoded::Reject(r), Err(e)) => proptest::prop_assert_eq!(r, e),
+                (Decoded::Reject(r), Err(e)) => proptest::prop_assert_eq!(r, e.to_string()),
                 (Decoded::Event(_), Err(e)) => proptest::prop_assert!(false, "accepted, but {}", e),
                 (Decoded::Reject(r), Ok(_)) => proptest::prop_assert!(false, "rejected: {}", r),
             }

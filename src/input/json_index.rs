@@ -516,7 +516,7 @@ mod tests {
 
     fn keys(line: &str) -> Result<Vec<(String, String)>, String> {
         let mut out = Vec::new();
-        index_object(line.as_bytes(), &mut out)?;
+        index_object(line.as_bytes(), &mut out).map_err(|e| e.to_string())?;
         Ok(out
             .iter()
             .map(|m| {
