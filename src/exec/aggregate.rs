@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map};
 
@@ -62,40 +63,117 @@ pub struct Aggregate {
 }
 
 /// The groups of one window (or of the whole input), in first-seen order.
-#[derive(Default)]
+///
+/// Kept compact, because `count by k` over many keys is nothing but groups
+/// (issue 19): a group's key bytes and the JSON text of its key values sit
+/// in one arena, its accumulators in one flat vector (`stride` a group), and
+/// the index holds 4-byte group numbers. Key values are decoded only when a
+/// row is written.
 struct Table {
-    index: FxHashMap<Box<[u8]>, usize>,
-    groups: Vec<Group>,
-}
-
-struct Group {
-    key: Box<[u8]>,
-    values: Vec<Value>,
+    stride: usize,
+    index: HashTable<u32>,
+    groups: Vec<Span>,
+    arena: Vec<u8>,
     accs: Vec<Accumulator>,
 }
 
+/// Where a group's key is in the arena; its values' JSON follows it.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    at: usize,
+    key_len: u32,
+    values_len: u32,
+}
+
+fn hash_key(key: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
+}
+
+fn key_in<'a>(arena: &'a [u8], groups: &[Span], g: u32) -> &'a [u8] {
+    let s = groups[g as usize];
+    &arena[s.at..s.at + s.key_len as usize]
+}
+
 impl Table {
-    /// The group of `key`, made with `values()` and `new_accs()` if new.
+    /// An empty table for groups of `stride` accumulators.
+    fn new(stride: usize) -> Table {
+        Table {
+            stride,
+            index: HashTable::new(),
+            groups: Vec::new(),
+            arena: Vec::new(),
+            accs: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    fn key(&self, i: usize) -> &[u8] {
+        key_in(&self.arena, &self.groups, i as u32)
+    }
+
+    /// The group's key values, as first seen.
+    fn values(&self, i: usize) -> Vec<Value> {
+        let s = self.groups[i];
+        let from = s.at + s.key_len as usize;
+        serde_json::from_slice(&self.arena[from..from + s.values_len as usize]).unwrap_or_default()
+    }
+
+    /// The number of the group of `key`, if there is one.
+    fn find(&self, key: &[u8]) -> Option<usize> {
+        let (arena, groups) = (&self.arena, &self.groups);
+        self.index
+            .find(hash_key(key), |&g| key_in(arena, groups, g) == key)
+            .map(|&g| g as usize)
+    }
+
+    fn accs(&self, i: usize) -> &[Accumulator] {
+        &self.accs[i * self.stride..(i + 1) * self.stride]
+    }
+
+    fn accs_mut(&mut self, i: usize) -> &mut [Accumulator] {
+        &mut self.accs[i * self.stride..(i + 1) * self.stride]
+    }
+
+    /// The number of the group of `key`, made with `values()` and
+    /// `new_accs()` if new.
     fn group(
         &mut self,
         key: &[u8],
         values: impl FnOnce() -> Vec<Value>,
         new_accs: impl FnOnce() -> Vec<Accumulator>,
-    ) -> &mut Group {
-        let i = match self.index.get(key) {
-            Some(i) => *i,
-            None => {
-                let i = self.groups.len();
-                self.index.insert(key.into(), i);
-                self.groups.push(Group {
-                    key: key.into(),
-                    values: values(),
-                    accs: new_accs(),
-                });
-                i
-            }
-        };
-        &mut self.groups[i]
+    ) -> usize {
+        if let Some(g) = self.find(key) {
+            return g;
+        }
+        self.push(key, &values(), new_accs())
+    }
+
+    /// Append a group (its key not in the table yet).
+    fn push(&mut self, key: &[u8], values: &[Value], accs: Vec<Accumulator>) -> usize {
+        let i = self.groups.len();
+        let at = self.arena.len();
+        self.arena.extend_from_slice(key);
+        // Writing JSON into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.arena, values);
+        self.groups.push(Span {
+            at,
+            key_len: key.len() as u32,
+            values_len: (self.arena.len() - at - key.len()) as u32,
+        });
+        self.accs.extend(accs);
+        let (arena, groups) = (&self.arena, &self.groups);
+        self.index.insert_unique(hash_key(key), i as u32, |&g| {
+            hash_key(key_in(arena, groups, g))
+        });
+        i
     }
 }
 
@@ -158,7 +236,7 @@ impl Aggregate {
             emit: a.emit,
             wm: Millis::MIN,
             max_time: None,
-            global: Table::default(),
+            global: Table::new(a.aggs.len()),
             open: BTreeMap::new(),
             sessions: Sessions::default(),
             next_tick: match a.emit {
@@ -260,11 +338,10 @@ impl Aggregate {
         let g = self
             .global
             .group(&self.key_buf, || keys.values(ev), || Self::new_accs(specs));
-        Self::update(specs, &mut g.accs, ev);
+        Self::update(specs, self.global.accs_mut(g), ev);
         if self.emit == ast::Emit::OnUpdate {
-            let i = self.global.index[self.key_buf.as_slice()];
-            let g = &self.global.groups[i];
-            return out.emit(self.row(None, &g.values, &g.accs, ev.time));
+            let t = &self.global;
+            return out.emit(self.row(None, &t.values(g), t.accs(g), ev.time));
         }
         Ok(Flow::Continue)
     }
@@ -291,13 +368,15 @@ impl Aggregate {
         for &(s, e) in &scratch {
             let specs = &self.specs;
             let keys = &self.keys;
-            let table = self.open.entry((e, s)).or_default();
+            let table = self
+                .open
+                .entry((e, s))
+                .or_insert_with(|| Table::new(specs.len()));
             let g = table.group(&self.key_buf, || keys.values(ev), || Self::new_accs(specs));
-            Self::update(specs, &mut g.accs, ev);
+            Self::update(specs, table.accs_mut(g), ev);
             if self.emit == ast::Emit::OnUpdate && flow == Flow::Continue {
                 let table = &self.open[&(e, s)];
-                let g = &table.groups[table.index[self.key_buf.as_slice()]];
-                flow = out.emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+                flow = out.emit(self.row(Some((s, e)), &table.values(g), table.accs(g), None))?;
             }
         }
         self.scratch = scratch;
@@ -404,16 +483,17 @@ impl Aggregate {
                         break;
                     };
                     if final_rows {
-                        for g in &table.groups {
+                        for g in 0..table.len() {
                             if flow == Flow::Continue {
-                                flow =
-                                    out.emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+                                let row =
+                                    self.row(Some((s, e)), &table.values(g), table.accs(g), None);
+                                flow = out.emit(row)?;
                             }
                         }
                     }
                     if self.fill.is_some() {
                         flow = self.emit_zero_rows((s, e), Some(&table), flow, out)?;
-                        let keys = table.groups.into_iter().map(|g| (g.key, g.values));
+                        let keys = (0..table.len()).map(|g| (table.key(g).into(), table.values(g)));
                         if let Some(f) = &mut self.fill {
                             f.closed(s, keys.collect());
                         }
@@ -475,8 +555,9 @@ impl Aggregate {
         };
         match &self.windows {
             None => {
-                for g in &self.global.groups {
-                    emit(self.row(None, &g.values, &g.accs, self.max_time))?;
+                let t = &self.global;
+                for g in 0..t.len() {
+                    emit(self.row(None, &t.values(g), t.accs(g), self.max_time))?;
                 }
             }
             Some(w) if w.is_session() => {
@@ -491,8 +572,8 @@ impl Aggregate {
             }
             Some(_) => {
                 for (&(e, s), table) in &self.open {
-                    for g in &table.groups {
-                        emit(self.row(Some((s, e)), &g.values, &g.accs, None))?;
+                    for g in 0..table.len() {
+                        emit(self.row(Some((s, e)), &table.values(g), table.accs(g), None))?;
                     }
                 }
             }
@@ -514,8 +595,8 @@ impl Aggregate {
         let Some(f) = &self.fill else {
             return Ok(flow);
         };
-        let present = |k: &[u8]| table.is_some_and(|t| t.index.contains_key(k));
-        let empty = table.is_none_or(|t| t.groups.is_empty());
+        let present = |k: &[u8]| table.is_some_and(|t| t.find(k).is_some());
+        let empty = table.is_none_or(|t| t.is_empty());
         for values in f.zero_keys(&present, empty) {
             if flow == Flow::Continue {
                 flow = out.emit(self.zero_row(w, values))?;
@@ -577,33 +658,32 @@ impl Operator for Aggregate {
             return self.close(|_| true, true, out);
         }
         let mut flow = Flow::Continue;
-        if self.keys.is_empty() && self.global.groups.is_empty() && self.emit == ast::Emit::OnClose
-        {
+        if self.keys.is_empty() && self.global.is_empty() && self.emit == ast::Emit::OnClose {
             // As in SQL, an aggregate without keys has one row even over no
             // events: `count` of an empty input is 0.
             let accs = Self::new_accs(&self.specs);
             return out.emit(self.row(None, &[], &accs, self.max_time));
         }
         if self.emit != ast::Emit::OnUpdate {
-            for g in &self.global.groups {
+            let t = &self.global;
+            for g in 0..t.len() {
                 if flow == Flow::Continue {
-                    flow = out.emit(self.row(None, &g.values, &g.accs, self.max_time))?;
+                    flow = out.emit(self.row(None, &t.values(g), t.accs(g), self.max_time))?;
                 }
             }
         }
-        self.global = Table::default();
+        self.global = Table::new(self.specs.len());
         Ok(flow)
     }
 
     fn snapshot(&self) -> serde_json::Value {
         let groups = |t: &Table| -> Vec<serde_json::Value> {
-            t.groups
-                .iter()
+            (0..t.len())
                 .map(|g| {
                     json!({
-                        "key": key::to_json(&g.key),
-                        "values": g.values,
-                        "accs": g.accs.iter().map(Accumulator::snapshot).collect::<Vec<_>>(),
+                        "key": key::to_json(t.key(g)),
+                        "values": t.values(g),
+                        "accs": t.accs(g).iter().map(Accumulator::snapshot).collect::<Vec<_>>(),
                     })
                 })
                 .collect()
@@ -685,15 +765,23 @@ impl Operator for Aggregate {
                 .ok_or_else(|| "aggregate: group without key `values`".to_string())
         };
         let table = |v: &serde_json::Value| -> Result<Table, String> {
-            let mut t = Table::default();
+            let mut t = Table::new(self.specs.len());
             for g in list(v, "groups")? {
-                let key: Box<[u8]> = key::from_json(g.get("key").unwrap_or(&Value::Null))?.into();
-                t.index.insert(key.clone(), t.groups.len());
-                t.groups.push(Group {
-                    key,
-                    values: values(g.get("values"))?,
-                    accs: accs(g.get("accs"))?,
-                });
+                let key = key::from_json(g.get("key").unwrap_or(&Value::Null))?;
+                let values = values(g.get("values"))?;
+                let accs = accs(g.get("accs"))?;
+                let mut fresh = false;
+                t.group(
+                    &key,
+                    || {
+                        fresh = true;
+                        values
+                    },
+                    || accs,
+                );
+                if !fresh {
+                    return Err("aggregate: state has a key twice".into());
+                }
             }
             Ok(t)
         };
@@ -766,6 +854,41 @@ mod tests {
             };
             Box::new(Aggregate::new(a).expect("plans"))
         }
+    }
+
+    /// The compact table gives back each group's key and values as they
+    /// were first seen, in first-seen order, whatever their JSON shape.
+    #[test]
+    fn table_keeps_keys_values_and_order() {
+        let mut t = Table::new(2);
+        let shapes = [
+            serde_json::json!([1, "a"]),
+            serde_json::json!([18446744073709551615u64, null]),
+            serde_json::json!([{"b": [1.5, "x"], "a": true}, -0.0]),
+            serde_json::json!(["é\"\\", 1e300]),
+        ];
+        for (i, v) in shapes.iter().enumerate() {
+            let key = format!("k{i}");
+            let vals = v.as_array().unwrap().clone();
+            let g = t.group(
+                key.as_bytes(),
+                || vals,
+                || vec![Accumulator::new(ast::AggFunc::Count); 2],
+            );
+            assert_eq!(g, i);
+            t.accs_mut(g)[1].update_event();
+        }
+        // A known key finds its group and makes nothing.
+        let g = t.group(b"k2", || panic!("values of a known key"), || panic!("accs"));
+        assert_eq!(g, 2);
+        assert_eq!(t.len(), 4);
+        for (i, v) in shapes.iter().enumerate() {
+            assert_eq!(t.key(i), format!("k{i}").as_bytes());
+            assert_eq!(&Value::Array(t.values(i)), v);
+            assert_eq!(t.accs(i)[1].result(), serde_json::json!(1));
+            assert_eq!(t.find(format!("k{i}").as_bytes()), Some(i));
+        }
+        assert_eq!(t.find(b"nope"), None);
     }
 
     fn ev(text: &'static str, t: Millis) -> Step {

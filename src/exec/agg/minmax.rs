@@ -7,34 +7,34 @@ use std::cmp::Ordering;
 
 use serde_json::json;
 
-use super::field;
+use super::{field, Held};
 use crate::value::{self, Value};
 
-fn keep(cur: &mut Option<Value>, v: &Value, want: Ordering) {
+fn keep(cur: &mut Option<Held>, v: &Value, want: Ordering) {
     match cur {
         None => {
             if matches!(v, Value::Number(_) | Value::String(_) | Value::Bool(_)) {
-                *cur = Some(v.clone());
+                *cur = Some(Held::of(v));
             }
         }
         Some(c) => {
-            if value::compare(v, c) == Some(want) {
-                *c = v.clone();
+            if value::compare(v, &c.get()) == Some(want) {
+                c.set(v);
             }
         }
     }
 }
 
-fn restore(s: &serde_json::Value, what: &str) -> Result<Option<Value>, String> {
+fn restore(s: &serde_json::Value, what: &str) -> Result<Option<Held>, String> {
     Ok(match field(s, what, "v")? {
         Value::Null => None,
-        v => Some(v.clone()),
+        v => Some(Held::of(v)),
     })
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Min {
-    cur: Option<Value>,
+    cur: Option<Held>,
 }
 
 impl Min {
@@ -43,14 +43,14 @@ impl Min {
     }
     pub fn merge(&mut self, other: &Min) {
         if let Some(v) = &other.cur {
-            self.add(v)
+            self.add(&v.get())
         }
     }
     pub fn result(&self) -> Value {
-        self.cur.clone().unwrap_or(Value::Null)
+        self.cur.as_ref().map_or(Value::Null, Held::value)
     }
     pub fn snapshot(&self) -> serde_json::Value {
-        json!({ "v": self.cur })
+        json!({ "v": self.cur.as_ref().map(Held::value) })
     }
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
         self.cur = restore(s, "min")?;
@@ -60,7 +60,7 @@ impl Min {
 
 #[derive(Debug, Clone, Default)]
 pub struct Max {
-    cur: Option<Value>,
+    cur: Option<Held>,
 }
 
 impl Max {
@@ -69,14 +69,14 @@ impl Max {
     }
     pub fn merge(&mut self, other: &Max) {
         if let Some(v) = &other.cur {
-            self.add(v)
+            self.add(&v.get())
         }
     }
     pub fn result(&self) -> Value {
-        self.cur.clone().unwrap_or(Value::Null)
+        self.cur.as_ref().map_or(Value::Null, Held::value)
     }
     pub fn snapshot(&self) -> serde_json::Value {
-        json!({ "v": self.cur })
+        json!({ "v": self.cur.as_ref().map(Held::value) })
     }
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
         self.cur = restore(s, "max")?;
