@@ -184,6 +184,9 @@ pub struct RunArgs {
     pub output: Option<PathBuf>,
 
     /// Field holding event time (default: the first of ts, timestamp, time, @timestamp).
+    ///
+    /// Read where the pipeline first needs time, so it may be a field made
+    /// by `parse` or `eval`. `@arrival` chooses arrival (processing) time.
     #[arg(long, value_name = "F")]
     pub time_field: Option<String>,
 

@@ -1107,6 +1107,66 @@ fn rename_in_map(map: &mut Map<String, Value>, from: &str, to: &str) {
     }
 }
 
+/// An event kept past the input buffer it borrows from: held by the event
+/// time reader while it decides where time comes from (see
+/// `exec::event_time`). Rare (a few events at the start of a run), so it
+/// keeps the decoded fields and copies of the bytes, and can be saved in a
+/// checkpoint.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Held {
+    /// The event's own bytes, echoed when no stage changed it (`raw` set).
+    line: String,
+    /// The input line, for dead letters.
+    origin: String,
+    raw: Option<String>,
+    fields: Map<String, Value>,
+    source: u32,
+    line_no: u64,
+    /// When it arrived (epoch ms), its time if it ends up on arrival time.
+    pub arrival: Millis,
+}
+
+impl Held {
+    pub fn new(ev: &Event<'_>, arrival: Millis) -> Held {
+        let raw = ev.unchanged_raw().map(|(_, f)| format!("{f:?}"));
+        Held {
+            line: String::from_utf8_lossy(ev.line).into_owned(),
+            origin: String::from_utf8_lossy(ev.origin).into_owned(),
+            raw,
+            fields: ev.to_map().into_owned(),
+            source: ev.pos.source,
+            line_no: ev.pos.line,
+            arrival,
+        }
+    }
+
+    /// The event again, as it was when held.
+    pub fn event(&self) -> Event<'_> {
+        let raw_format = self.raw.as_deref().and_then(|r| {
+            [
+                RawFormat::Json,
+                RawFormat::Csv,
+                RawFormat::Tsv,
+                RawFormat::Logfmt,
+                RawFormat::Lines,
+            ]
+            .into_iter()
+            .find(|f| format!("{f:?}") == r)
+        });
+        Event {
+            line: self.line.as_bytes(),
+            origin: self.origin.as_bytes(),
+            raw_format,
+            repr: Repr::Obj(self.fields.clone()),
+            time: None,
+            pos: Pos {
+                source: self.source,
+                line: self.line_no,
+            },
+        }
+    }
+}
+
 /// The raw value of a top-level member of a line, by key.
 fn raw_top_level<'l>(line: &'l [u8], members: &[Member], key: &str) -> Option<&'l [u8]> {
     raw_key_index(line, members, key.as_bytes()).map(|i| members[i].value(line))

@@ -18,14 +18,17 @@ pub struct Plan {
     pub explain: Vec<String>,
     /// Some stage works in event time (windows, `over D`, `within D`).
     pub needs_time: bool,
+    /// The first stage that needs event time: where it is read (DESIGN §5).
+    pub time_at: Option<usize>,
+    /// That stage's text, for messages.
+    pub time_stage: Option<String>,
 }
 
 pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
     let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(p.stages.len());
     let mut explain = Vec::new();
-    let mut needs_time = false;
+    let time_at = p.stages.iter().position(|s| stage_needs_time(&s.kind));
     for (i, stage) in p.stages.iter().enumerate() {
-        needs_time |= stage_needs_time(&stage.kind);
         let (op, what) = build_stage(stage)?;
         let mut reads = Vec::new();
         stage_fields_read(&stage.kind, &mut reads);
@@ -35,13 +38,21 @@ pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
         } else {
             dedup_keep_order(reads).join(", ")
         };
-        explain.push(format!("{}. {what}\n     reads: {reads}", i + 1));
+        let mut line = format!("{}. {what}\n     reads: {reads}", i + 1);
+        if time_at == Some(i) {
+            line.push_str(
+                "\n     event time is read here, from the event as it arrives at this stage",
+            );
+        }
+        explain.push(line);
         ops.push(op);
     }
     Ok(Plan {
         ops,
         explain,
-        needs_time,
+        needs_time: time_at.is_some(),
+        time_at,
+        time_stage: time_at.map(|i| p.stages[i].to_string()),
     })
 }
 

@@ -70,6 +70,8 @@ struct RunSink {
     reporter: Reporter,
     stats: Stats,
     progress: Progress,
+    /// Each input's name, for `FILE:LINE` in messages.
+    names: Vec<String>,
 }
 
 impl Sink for RunSink {
@@ -85,6 +87,19 @@ impl Sink for RunSink {
     fn late(&mut self, ev: &Event<'_>) {
         self.stats.late += 1;
         self.reporter.late_event(ev.line());
+    }
+    fn reject(&mut self, ev: &Event<'_>, reason: &str) -> Result<Flow, ExecError> {
+        // It was counted in when read; it is a rejected line instead.
+        self.stats.events_in = self.stats.events_in.saturating_sub(1);
+        let name = self.names.get(ev.pos.source as usize);
+        let location = match name {
+            Some(n) if ev.pos.line > 0 => format!("{n}:{}", ev.pos.line),
+            _ => "streamctl".to_string(),
+        };
+        self.reporter
+            .reject(&location, reason, ev.line())
+            .map_err(|f| ExecError::Other(f.0))?;
+        Ok(Flow::Continue)
     }
     fn stats(&mut self) -> &mut Stats {
         &mut self.stats
@@ -223,8 +238,6 @@ struct Session {
     sources: Vec<SourceState>,
     chain: Chain,
     sink: RunSink,
-    event_time: EventTime,
-    needs_time: bool,
     max_line_bytes: usize,
     /// `-o`, for messages and to record its committed length.
     output_name: Option<String>,
@@ -294,8 +307,14 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
     }
 
     let (inputs, sources) = open_inputs(cfg, saved.as_ref())?;
-    let needs_time = plan.needs_time;
-    let mut chain = Chain::new(plan.ops);
+    let names = sources.iter().map(|s| s.name.clone()).collect();
+    if let Some(stage) = &plan.time_stage {
+        event_time.set_stage(stage.clone());
+    }
+    let mut chain = match plan.time_at {
+        Some(at) => Chain::with_time(plan.ops, at, event_time),
+        None => Chain::new(plan.ops),
+    };
     if let (Some(ck), Some(s)) = (&saved, &store) {
         let bad = |e: String| {
             RunError::Usage(format!(
@@ -304,7 +323,9 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
             ))
         };
         chain.restore(ck.stages.clone()).map_err(bad)?;
-        event_time.restore(&ck.event_time).map_err(bad)?;
+        if let Some(et) = chain.event_time_mut() {
+            et.restore(&ck.event_time).map_err(bad)?;
+        }
     }
     // Last, once every check passed: exactly-once may cut the output back.
     let input_ids: Vec<FileId> = inputs
@@ -334,9 +355,8 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
             reporter: Reporter::new(cfg.on_error, dead_letter),
             stats: Stats::default(),
             progress: Progress::off(),
+            names,
         },
-        event_time,
-        needs_time,
         max_line_bytes: cfg.max_line_bytes,
         output_name: cfg.output.as_ref().map(|p| p.display().to_string()),
         ckpt,
@@ -432,19 +452,16 @@ impl Session {
             let mut changed = msg.is_some();
             match msg {
                 None => {
-                    if self.needs_time {
-                        if let Some(wm) = self.event_time.on_idle(now) {
-                            flow = self.chain.watermark(wm, &mut self.sink)?;
-                            changed = true;
-                        }
-                    }
+                    let before = self.chain.event_time().map(|t| t.watermark());
+                    flow = self.chain.idle(now, &mut self.sink)?;
+                    changed |= self.chain.event_time().map(|t| t.watermark()) != before;
                 }
                 Some(Msg::Open {
                     source,
                     id,
                     start,
                     why,
-                }) => flow = self.open_file(source, id, start, why, now)?,
+                }) => flow = self.open_file(source, id, start, why)?,
                 Some(Msg::Data { source, block }) => {
                     let mut pre = block.index.cursor(self.sources[source].splitter.offset());
                     // A block holds thousands of lines: with an interval in
@@ -461,7 +478,7 @@ impl Session {
                     let _ = reader.recycle.try_send(block);
                 }
                 Some(Msg::End { source }) => {
-                    flow = self.finish_file(source, now)?;
+                    flow = self.finish_file(source)?;
                     finished[source] = true;
                     if finished.iter().all(|f| *f) {
                         break;
@@ -613,7 +630,10 @@ impl Session {
     ) -> Result<(), RunError> {
         let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
         let inputs = self.sources.iter().map(SourceState::state).collect();
-        let event_time = self.event_time.snapshot();
+        let event_time = self
+            .chain
+            .event_time()
+            .map_or(serde_json::Value::Null, |t| t.snapshot());
         let stages = self.chain.snapshot();
         let Some(ck) = self.ckpt.as_mut() else {
             return Ok(());
@@ -641,13 +661,12 @@ impl Session {
         id: FileId,
         start: u64,
         why: Opened,
-        now: Millis,
     ) -> Result<Flow, RunError> {
         let mut flow = Flow::Continue;
         if self.sources[source].file.is_some() {
             // The previous file is finished: its last line counts even
             // without a newline.
-            flow = self.finish_file(source, now)?;
+            flow = self.finish_file(source)?;
         }
         if why == Opened::Truncated {
             progress::eprintln(&format!(
@@ -670,13 +689,13 @@ impl Session {
         pre: &mut Cursor<'_>,
     ) -> Result<Flow, RunError> {
         self.sink.stats.bytes_in += data.len() as u64;
-        self.event_time.saw_input(now);
+        if let Some(t) = self.chain.event_time_mut() {
+            t.saw_input(now);
+        }
         let Session {
             sources,
             chain,
             sink,
-            event_time,
-            needs_time,
             ..
         } = self;
         let src = &mut sources[source];
@@ -684,9 +703,6 @@ impl Session {
         let mut engine = Engine {
             chain,
             sink,
-            event_time,
-            needs_time: *needs_time,
-            now,
             source: source as u32,
         };
         let go = src.splitter.feed(data, |piece| {
@@ -698,22 +714,17 @@ impl Session {
     }
 
     /// The file of input `source` is finished: a last line without `\n` counts.
-    fn finish_file(&mut self, source: usize, now: Millis) -> Result<Flow, RunError> {
+    fn finish_file(&mut self, source: usize) -> Result<Flow, RunError> {
         let Session {
             sources,
             chain,
             sink,
-            event_time,
-            needs_time,
             ..
         } = self;
         let src = &mut sources[source];
         let mut engine = Engine {
             chain,
             sink,
-            event_time,
-            needs_time: *needs_time,
-            now,
             source: source as u32,
         };
         let mut none = Cursor::none();
@@ -733,9 +744,6 @@ impl Session {
 struct Engine<'e> {
     chain: &'e mut Chain,
     sink: &'e mut RunSink,
-    event_time: &'e mut EventTime,
-    needs_time: bool,
-    now: Millis,
     source: u32,
 }
 
@@ -783,7 +791,7 @@ impl Engine<'_> {
             source: self.source,
             line: line_no,
         };
-        let mut ev = match dec.decode_indexed(bytes, pos, pre) {
+        let ev = match dec.decode_indexed(bytes, pos, pre) {
             Decoded::Event(ev) => ev,
             Decoded::Nothing => return Ok(true),
             Decoded::Reject(reason) => {
@@ -793,21 +801,8 @@ impl Engine<'_> {
                 return Ok(true);
             }
         };
-        if self.needs_time {
-            if let Err(reason) = self.event_time.assign(&mut ev, self.now) {
-                self.sink
-                    .reporter
-                    .reject(&format!("{name}:{line_no}"), &reason, bytes)?;
-                return Ok(true);
-            }
-        }
         self.sink.stats.events_in += 1;
-        let mut flow = self.chain.push(ev, self.sink)?;
-        if self.needs_time && flow == Flow::Continue {
-            if let Some(wm) = self.event_time.advance() {
-                flow = self.chain.watermark(wm, self.sink)?;
-            }
-        }
+        let flow = self.chain.push(ev, self.sink)?;
         Ok(flow == Flow::Continue)
     }
 }
@@ -997,9 +992,10 @@ fn print_explain(cfg: &Config, plan: &Plan, et: &EventTime) {
         None => "auto (by extension, else by the first line)".into(),
     };
     s.push_str(&format!("input: {} as {format}\n", inputs.join(", ")));
-    if plan.needs_time {
+    if let Some(at) = plan.time_at {
         s.push_str(&format!(
-            "event time: {}; lateness {}ms, idle timeout {}ms\n",
+            "event time: read at stage {} from {}; lateness {}ms, idle timeout {}ms\n",
+            at + 1,
             et.describe(),
             cfg.lateness.as_millis(),
             cfg.idle_timeout.as_millis()

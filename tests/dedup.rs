@@ -160,7 +160,10 @@ fn explain_names_the_keys_and_the_distance() {
         ),
         "{out}"
     );
-    assert!(out.contains("event time: the first of ts"), "{out}");
+    assert!(
+        out.contains("event time: read at stage 1 from the first of ts"),
+        "{out}"
+    );
     let out = ok(&["--explain", "dedup id"], "");
     assert!(
         out.contains("1. dedup on id: drop repeats (remembers every key)\n"),

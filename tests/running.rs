@@ -165,7 +165,10 @@ fn explain_and_errors() {
         out.contains("1. running by host: add p95_ms, count over the last 5m of event time\n     reads: host, ms\n"),
         "{out}"
     );
-    assert!(out.contains("event time: the first of ts"), "{out}");
+    assert!(
+        out.contains("event time: read at stage 1 from the first of ts"),
+        "{out}"
+    );
     let out = ok(&["--explain", "running count last 10"], "");
     assert!(
         out.contains("1. running: add count over the last 10 events\n"),

@@ -232,7 +232,9 @@ fn explain_shows_window_and_time() {
         "{out}"
     );
     assert!(
-        out.contains("event time: the first of ts, timestamp, time, @timestamp"),
+        out.contains(
+            "event time: read at stage 1 from the first of ts, timestamp, time, @timestamp"
+        ),
         "{out}"
     );
     let out = ok(&["--explain", "count session 5m emit on update"], "");

@@ -54,6 +54,9 @@ pub fn compile(opts: &Options) -> Result<String, CompileError> {
     check_expressions(&pipeline).map_err(|e| CompileError::Refused(e.render(src)))?;
 
     let needs_time = pipeline.stages.iter().position(stage_needs_time);
+    if let Some(at) = needs_time {
+        check_time_from_source(&pipeline, at, opts).map_err(|e| e.render(src))?;
+    }
     let source = Source::build(opts, needs_time.is_some())?;
     if let (Some(i), None) = (needs_time, &source.time) {
         let stage = &pipeline.stages[i];
@@ -209,6 +212,52 @@ fn check_expressions(p: &Pipeline) -> Result<(), LangError> {
                     .map_err(|e| LangError::new(format!("invalid regex: {e}"), *span))?;
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// streamctl reads event time at stage `at`, from the event as it is there;
+/// the compiled job reads it from a source column (`WATERMARK FOR rowtime`).
+/// A stage before `at` that makes the time field would make the two differ:
+/// refused, at that stage.
+fn check_time_from_source(p: &Pipeline, at: usize, opts: &Options) -> Result<(), LangError> {
+    let names: Vec<String> = match &opts.time_field {
+        Some(f) => vec![f.split('.').next().unwrap_or(f).to_string()],
+        None => crate::exec::event_time::AUTO_FIELDS
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
+    };
+    for (i, stage) in p.stages[..at].iter().enumerate() {
+        let made: Vec<String> = match &stage.kind {
+            StageKind::Eval(a) => a.iter().map(|a| a.name.parts[0].clone()).collect(),
+            StageKind::Select(items) => items
+                .iter()
+                .filter(
+                    |it| !matches!(&it.expr.kind, ExprKind::Field(f) if f.parts == it.name.parts),
+                )
+                .map(|it| it.name.parts[0].clone())
+                .collect(),
+            StageKind::Rename(pairs) => pairs.iter().map(|(_, b)| b.parts[0].clone()).collect(),
+            StageKind::Parse {
+                kind: ParseKind::Regex { pattern, .. },
+                ..
+            } => regex::Regex::new(pattern)
+                .map(|re| re.capture_names().flatten().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        if let Some(f) = made.iter().find(|m| names.contains(m)) {
+            return Err(refusal(
+                i,
+                stage,
+                &format!(
+                    "it makes `{f}`, which event time is read from at stage {} (`{}`); the compiled job reads event time from a column of the source table, so it cannot come from a stage — give the input a time field (--time-field), or run this pipeline with streamctl",
+                    at + 1,
+                    p.stages[at].kind.keyword()
+                ),
+            ));
         }
     }
     Ok(())

@@ -1,12 +1,26 @@
-//! Event time and the watermark (DESIGN §5), kept by the main loop.
+//! Event time and the watermark (DESIGN §5).
+//!
+//! Event time is read where the pipeline first needs it (the first window,
+//! `running … over D`, `dedup … within D` or windowed `top`), from the event
+//! as it is there, so a field made by `parse`, `eval` or `rename` before
+//! that stage can carry it. The chain (`exec::chain`) hands every event that
+//! reaches that stage to `EventTime::read`; stages before it run without a time.
 //!
 //! The watermark is `max event time − lateness` and only moves forward. On a
 //! quiet input it moves on with the wall clock after `--idle-timeout`, as if
 //! an event had arrived at `last event time + time since the last input`.
 //! Without a time field, event time is arrival time and the watermark is the
 //! wall clock.
+//!
+//! Without `--time-field`, the first event there that has one of `ts`,
+//! `timestamp`, `time`, `@timestamp` decides the field. Events before it that
+//! have none (a banner or header line at the top of a log) are held, then
+//! rejected as having no time field once one is found; only when none of the
+//! first `DETECT_EVENTS` has one (or the input ends or goes quiet first) does
+//! the run use arrival time, which it says once on stderr, and the held
+//! events go on with the time they arrived.
 
-use crate::event::Event;
+use crate::event::{Event, Held};
 use crate::timefmt::Millis;
 use crate::timefmt::{MinuteMemo, TimeFormat};
 use crate::value::Value;
@@ -14,9 +28,16 @@ use crate::value::Value;
 /// The field names tried, in order, when `--time-field` is not given.
 pub const AUTO_FIELDS: [&str; 4] = ["ts", "timestamp", "time", "@timestamp"];
 
+/// `--time-field @arrival`: choose arrival (processing) time, silently.
+pub const ARRIVAL: &str = "@arrival";
+
+/// How many events without a time field auto-detection looks at before it
+/// settles on arrival time.
+pub const DETECT_EVENTS: usize = 100;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Source {
-    /// Look at the first event.
+    /// Look for one of `AUTO_FIELDS`.
     Detect,
     Field(Vec<String>),
     /// No time field: arrival time.
@@ -30,9 +51,36 @@ pub struct EventTime {
     idle_timeout: Millis,
     max_seen: Option<Millis>,
     watermark: Millis,
-    /// Wall-clock time of the last input.
+    /// Wall-clock time of the last input: the arrival time of what is read now.
     last_input: Millis,
     memo: MinuteMemo,
+    /// Events without a time field seen while detecting.
+    held: Vec<Held>,
+    /// Decided and not yet taken by the chain: held events to reject (a
+    /// field was found after them) or to pass on (arrival time).
+    decided: Vec<Held>,
+    /// Why `decided` is rejected (`None`: it passes on arrival time).
+    pending_reason: Option<String>,
+    /// Where time is read, for messages (`count by status every 1m`).
+    stage: String,
+}
+
+/// What becomes of an event that reached the stage that reads time.
+pub enum Verdict<'a> {
+    /// Its time is set: pass it on.
+    Pass(Event<'a>),
+    /// No readable time: reject it with this reason.
+    Reject(Event<'a>, String),
+    /// Kept while the time field is being decided.
+    Held,
+}
+
+/// What the chain does with events whose fate was decided later.
+pub enum Decided {
+    /// A time field was found after them: reject each, with this reason.
+    Reject(Vec<Held>, String),
+    /// Arrival time: pass each on, its time set.
+    Pass(Vec<Held>),
 }
 
 impl EventTime {
@@ -44,6 +92,7 @@ impl EventTime {
         now: Millis,
     ) -> EventTime {
         let source = match field {
+            Some(ARRIVAL) => Source::Processing,
             Some(f) => Source::Field(f.split('.').map(str::to_owned).collect()),
             None => Source::Detect,
         };
@@ -56,14 +105,23 @@ impl EventTime {
             watermark: Millis::MIN,
             last_input: now,
             memo: MinuteMemo::default(),
+            held: Vec::new(),
+            decided: Vec::new(),
+            pending_reason: None,
+            stage: String::new(),
         }
     }
 
-    /// The time field in use, or None for processing time (after the first event).
+    /// Name the stage where time is read, for the arrival-time notice.
+    pub fn set_stage(&mut self, stage: String) {
+        self.stage = stage;
+    }
+
+    /// Where time comes from, for `--explain`.
     pub fn describe(&self) -> String {
         match &self.source {
             Source::Detect => format!(
-                "the first of {} present in the first event, else arrival time",
+                "the first of {} in the first event there that has one (events before it without one are rejected), else arrival time",
                 AUTO_FIELDS.join(", ")
             ),
             Source::Field(p) => format!("field `{}`", p.join(".")),
@@ -79,20 +137,89 @@ impl EventTime {
         self.watermark
     }
 
-    /// Input arrived (any bytes): restarts the idle clock.
+    /// Input arrived (any bytes): restarts the idle clock, and is the
+    /// arrival time of the events read from it.
     pub fn saw_input(&mut self, now: Millis) {
         self.last_input = now;
     }
 
-    /// Set `ev.time`. An event without a readable time is rejected with the reason.
-    pub fn assign(&mut self, ev: &mut Event<'_>, now: Millis) -> Result<(), String> {
+    /// An event reached the stage that needs time.
+    pub fn read<'a>(&mut self, mut ev: Event<'a>) -> Verdict<'a> {
         if self.source == Source::Detect {
-            self.source = AUTO_FIELDS
-                .iter()
-                .find(|f| ev.get(f).is_some())
-                .map(|f| Source::Field(vec![f.to_string()]))
-                .unwrap_or(Source::Processing);
+            match AUTO_FIELDS.iter().find(|f| ev.get(f).is_some()) {
+                Some(f) => {
+                    self.source = Source::Field(vec![f.to_string()]);
+                    if !self.held.is_empty() {
+                        let reason = format!(
+                            "no time field (later events have `{f}`; this one has none of {})",
+                            AUTO_FIELDS.join(", ")
+                        );
+                        self.decided_reject(reason);
+                    }
+                }
+                None => {
+                    self.held.push(Held::new(&ev, self.last_input));
+                    if self.held.len() >= DETECT_EVENTS {
+                        self.settle_on_arrival();
+                    }
+                    return Verdict::Held;
+                }
+            }
         }
+        match self.assign(&mut ev) {
+            Ok(()) => Verdict::Pass(ev),
+            Err(reason) => Verdict::Reject(ev, reason),
+        }
+    }
+
+    fn decided_reject(&mut self, reason: String) {
+        self.decided = std::mem::take(&mut self.held);
+        self.pending_reason = Some(reason);
+    }
+
+    /// Held events whose fate was decided since the last call.
+    pub fn take_decided(&mut self) -> Option<Decided> {
+        if self.decided.is_empty() {
+            return None;
+        }
+        let held = std::mem::take(&mut self.decided);
+        Some(match self.pending_reason.take() {
+            Some(reason) => Decided::Reject(held, reason),
+            None => Decided::Pass(held),
+        })
+    }
+
+    /// Still detecting, with events held: go on with arrival time (the
+    /// input ended or went quiet before any event had a time field).
+    fn settle_on_arrival(&mut self) {
+        self.source = Source::Processing;
+        let stage = if self.stage.is_empty() {
+            String::new()
+        } else {
+            format!(" reaching `{}`", self.stage)
+        };
+        crate::progress::eprintln(&format!(
+            "streamctl: no time field ({}) in the first {} event(s){stage}; windows use arrival time \
+             (give --time-field F, or --time-field {ARRIVAL} to choose this)",
+            AUTO_FIELDS.join(", "),
+            self.held.len(),
+        ));
+        for h in &self.held {
+            self.max_seen = Some(self.max_seen.map_or(h.arrival, |m| m.max(h.arrival)));
+        }
+        self.decided = std::mem::take(&mut self.held);
+        self.pending_reason = None;
+    }
+
+    /// The input ended: events still held go on with arrival time.
+    pub fn finish(&mut self) {
+        if self.source == Source::Detect && !self.held.is_empty() {
+            self.settle_on_arrival();
+        }
+    }
+
+    /// Set `ev.time`. An event without a readable time is rejected with the reason.
+    fn assign(&mut self, ev: &mut Event<'_>) -> Result<(), String> {
         let t = match &self.source {
             Source::Field(path) => {
                 // Hot path: a plain RFC 3339 / epoch string read off the raw
@@ -113,7 +240,7 @@ impl EventTime {
                     })?,
                 }
             }
-            _ => now,
+            _ => self.last_input,
         };
         ev.time = Some(t);
         self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
@@ -129,13 +256,21 @@ impl EventTime {
         self.raise(candidate)
     }
 
-    /// On a quiet input: the watermark moves with the wall clock.
+    /// On a quiet input: the watermark moves with the wall clock. Still
+    /// detecting after `--idle-timeout` of quiet, the held events go on with
+    /// arrival time (`take_decided`), so a slow `tail -F` is not held back.
     pub fn on_idle(&mut self, now: Millis) -> Option<Millis> {
+        let quiet = now - self.last_input;
         match self.source {
             Source::Processing => self.raise(now),
-            Source::Detect => None,
+            Source::Detect => {
+                if quiet >= self.idle_timeout && !self.held.is_empty() {
+                    self.settle_on_arrival();
+                    return self.raise(now);
+                }
+                None
+            }
             Source::Field(_) => {
-                let quiet = now - self.last_input;
                 if quiet < self.idle_timeout {
                     return None;
                 }
@@ -159,6 +294,7 @@ impl EventTime {
             "processing": self.source == Source::Processing,
             "max_seen": self.max_seen,
             "watermark": self.watermark,
+            "held": self.held,
         })
     }
 
@@ -173,6 +309,11 @@ impl EventTime {
             .get("watermark")
             .and_then(|m| m.as_i64())
             .ok_or("event time: no watermark")?;
+        self.held = match v.get("held") {
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(h) => serde_json::from_value(h.clone())
+                .map_err(|e| format!("event time: held events: {e}"))?,
+        };
         Ok(())
     }
 }
@@ -205,9 +346,71 @@ mod tests {
     fn feed(et: &mut EventTime, line: &str) -> Result<Option<Millis>, String> {
         let mut idx = Vec::new();
         index_object(line.as_bytes(), &mut idx).unwrap();
-        let mut ev = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
-        et.assign(&mut ev, 0)?;
-        Ok(et.advance())
+        let ev = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
+        match et.read(ev) {
+            Verdict::Pass(_) => Ok(et.advance()),
+            Verdict::Reject(_, reason) => Err(reason),
+            Verdict::Held => Err("held".into()),
+        }
+    }
+
+    #[test]
+    fn a_banner_before_the_first_time_field_is_held_then_rejected() {
+        let mut et = EventTime::new(None, TimeFormat::Auto, 0, 1000, 0);
+        assert_eq!(
+            feed(&mut et, r#"{"line":"log opened"}"#).unwrap_err(),
+            "held"
+        );
+        assert!(et.take_decided().is_none());
+        assert_eq!(feed(&mut et, r#"{"ts":10}"#).unwrap(), Some(10_000));
+        match et.take_decided() {
+            Some(Decided::Reject(held, reason)) => {
+                assert_eq!(held.len(), 1);
+                assert!(reason.contains("later events have `ts`"), "{reason}");
+            }
+            _ => panic!("the banner is rejected"),
+        }
+        assert!(!et.is_processing_time());
+    }
+
+    #[test]
+    fn without_any_time_field_held_events_go_on_at_arrival_time() {
+        let mut et = EventTime::new(None, TimeFormat::Auto, 0, 1000, 0);
+        et.saw_input(500);
+        for _ in 0..DETECT_EVENTS - 1 {
+            assert_eq!(feed(&mut et, r#"{"a":1}"#).unwrap_err(), "held");
+        }
+        assert!(et.take_decided().is_none());
+        assert_eq!(feed(&mut et, r#"{"a":1}"#).unwrap_err(), "held");
+        match et.take_decided() {
+            Some(Decided::Pass(held)) => assert_eq!(held.len(), DETECT_EVENTS),
+            _ => panic!("arrival time"),
+        }
+        assert!(et.is_processing_time());
+        assert_eq!(et.advance(), Some(500));
+    }
+
+    #[test]
+    fn a_quiet_input_settles_detection_on_arrival_time() {
+        let mut et = EventTime::new(None, TimeFormat::Auto, 0, 1000, 0);
+        assert_eq!(feed(&mut et, r#"{"a":1}"#).unwrap_err(), "held");
+        assert_eq!(et.on_idle(500), None);
+        assert_eq!(et.on_idle(1000), Some(1000));
+        assert!(matches!(et.take_decided(), Some(Decided::Pass(h)) if h.len() == 1));
+    }
+
+    #[test]
+    fn held_events_survive_a_snapshot() {
+        let mut et = EventTime::new(None, TimeFormat::Auto, 0, 1000, 0);
+        assert_eq!(feed(&mut et, r#"{"a":1}"#).unwrap_err(), "held");
+        let snap = et.snapshot();
+        let mut again = EventTime::new(None, TimeFormat::Auto, 0, 1000, 0);
+        again.restore(&snap).unwrap();
+        again.finish();
+        match again.take_decided() {
+            Some(Decided::Pass(h)) => assert_eq!(h[0].event().get("a").unwrap().as_i64(), Some(1)),
+            _ => panic!("held event restored"),
+        }
     }
 
     #[test]

@@ -47,6 +47,14 @@ impl Sink for Collect {
             serde_json::to_string(map.as_ref()).expect("serialise")
         ));
     }
+    fn reject(&mut self, ev: &Event<'_>, reason: &str) -> Result<Flow, ExecError> {
+        let map = ev.to_map();
+        self.lines.push(format!(
+            "reject:{} {reason}",
+            serde_json::to_string(map.as_ref()).expect("serialise")
+        ));
+        Ok(Flow::Continue)
+    }
     fn stats(&mut self) -> &mut Stats {
         &mut self.stats
     }
