@@ -207,7 +207,7 @@ fn the_flink_compiler_refuses_a_time_field_made_by_a_stage() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: cannot compile stage 1 (`rename`) to Flink SQL: it makes `ts`, which event time is \
+        "streamctl: error: cannot compile stage 1 (`rename`) to Flink SQL: it makes `ts`, which event time is \
          read from at stage 2 (`aggregate`); the compiled job reads event time from a column of the \
          source table, so it cannot come from a stage — give the input a time field \
          (--time-field), or run this pipeline with streamctl\n  |\n1 | rename at as ts | count every \
