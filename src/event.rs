@@ -1153,17 +1153,18 @@ impl Held {
             .into_iter()
             .find(|f| format!("{f:?}") == r)
         });
-        Event {
-            line: self.line.as_bytes(),
-            origin: self.origin.as_bytes(),
+        let pos = Pos {
+            source: self.source,
+            line: self.line_no,
+        };
+        let mut ev = Event::of(
+            self.line.as_bytes(),
             raw_format,
-            repr: Repr::Obj(self.fields.clone()),
-            time: None,
-            pos: Pos {
-                source: self.source,
-                line: self.line_no,
-            },
-        }
+            Repr::Obj(self.fields.clone()),
+            pos,
+        );
+        ev.origin = self.origin.as_bytes();
+        ev
     }
 }
 
