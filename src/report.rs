@@ -56,6 +56,12 @@ use --on-error warn to skip such lines"
         }
     }
 
+    /// A warning from an operator: always shown (warnings are rare and each
+    /// says what to do), above the progress bar if one is drawn.
+    pub fn warning(&mut self, message: &str) {
+        crate::progress::eprintln(&format!("streamctl: warning: {message}"));
+    }
+
     /// An over-long line streams to the dead-letter file in parts (it is
     /// never held whole); `reject_long_end` then counts it.
     pub fn dead_letter_part(&mut self, bytes: &[u8]) {

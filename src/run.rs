@@ -104,6 +104,9 @@ impl Sink for RunSink {
     fn stats(&mut self) -> &mut Stats {
         &mut self.stats
     }
+    fn warn(&mut self, message: &str) {
+        self.reporter.warning(message);
+    }
 }
 
 /// One input's reading state.

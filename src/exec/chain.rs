@@ -19,6 +19,8 @@ pub trait Sink {
     /// count it and report it as `FILE:LINE: reason`.
     fn reject(&mut self, ev: &Event<'_>, reason: &str) -> ExecResult;
     fn stats(&mut self) -> &mut Stats;
+    /// An operator's warning (see `Emit::warn`).
+    fn warn(&mut self, message: &str);
 }
 
 pub struct Chain {
@@ -63,6 +65,9 @@ impl Emit for Downstream<'_> {
     }
     fn stats(&mut self) -> &mut Stats {
         self.sink.stats()
+    }
+    fn warn(&mut self, message: &str) {
+        self.sink.warn(message)
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Join {
     next_check: Millis,
     /// The file was missing at the last check (warned once until it is back).
     missing: bool,
+    /// Warnings not yet handed to the run (see `Emit::warn`).
+    pending: Vec<String>,
 }
 
 impl Join {
@@ -91,7 +93,7 @@ impl Join {
                 _ => at_file(msg),
             }
         })?;
-        warn_duplicates(&j.file, &table);
+        let pending = duplicates_warning(&j.file, &table).into_iter().collect();
         Ok(Join {
             left: j.left,
             key: j.key.parts.clone(),
@@ -101,6 +103,7 @@ impl Join {
             seen: sig,
             next_check: wall_clock_ms() + CHECK_EVERY_MS,
             missing: false,
+            pending,
         })
     }
 
@@ -125,6 +128,19 @@ impl Join {
         s
     }
 
+    /// Keep a warning until the next call that can hand it to the run.
+    fn warn(&mut self, message: String) {
+        self.pending.push(message);
+    }
+
+    /// Hand the kept warnings to the run (checked on every event: one
+    /// length test).
+    fn report_warnings(&mut self, out: &mut dyn Emit) {
+        for message in self.pending.drain(..) {
+            out.warn(&message);
+        }
+    }
+
     /// Check the file if a check is due at `now` (other stages' timers call
     /// `on_tick` more often).
     fn check_due(&mut self, now: Millis) {
@@ -142,7 +158,7 @@ impl Join {
             Err(e) => {
                 if !self.missing {
                     self.missing = true;
-                    warn(&format!(
+                    self.warn(format!(
                         "cannot check lookup file {} for changes: {e}; the table loaded before stays in use",
                         self.file
                     ));
@@ -162,7 +178,7 @@ impl Join {
             Err(ReadError::Changed) => return,
             Err(ReadError::IsDir) => {
                 self.seen = sig;
-                warn(&format!(
+                self.warn(format!(
                     "lookup file {} is now a directory; the table loaded before stays in use",
                     self.file
                 ));
@@ -170,7 +186,7 @@ impl Join {
             }
             Err(ReadError::Io(e)) => {
                 self.seen = sig;
-                warn(&format!(
+                self.warn(format!(
                     "cannot read lookup file {}: {e}; the table loaded before stays in use",
                     self.file
                 ));
@@ -180,10 +196,10 @@ impl Join {
         self.seen = sig;
         match lookup::parse(&bytes, &self.spec) {
             Ok(table) => {
-                warn_duplicates(&self.file, &table);
+                self.pending.extend(duplicates_warning(&self.file, &table));
                 self.table = table;
             }
-            Err(e) => warn(&format!(
+            Err(e) => self.warn(format!(
                 "not reloading {}: {}; the table loaded before stays in use",
                 self.file,
                 e.describe(&self.file, &self.spec.key)
@@ -194,6 +210,9 @@ impl Join {
 
 impl Operator for Join {
     fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        if !self.pending.is_empty() {
+            self.report_warnings(out);
+        }
         let Some(row) = find(&self.table, &self.key, &ev) else {
             return if self.left {
                 out.emit(ev)
@@ -213,8 +232,14 @@ impl Operator for Join {
         out.emit(ev)
     }
 
-    fn on_tick(&mut self, now: Millis, _out: &mut dyn Emit) -> ExecResult {
+    fn on_tick(&mut self, now: Millis, out: &mut dyn Emit) -> ExecResult {
         self.check_due(now);
+        self.report_warnings(out);
+        Ok(Flow::Continue)
+    }
+
+    fn on_end(&mut self, out: &mut dyn Emit) -> ExecResult {
+        self.report_warnings(out);
         Ok(Flow::Continue)
     }
 
@@ -300,22 +325,16 @@ fn read_at_startup(path: &std::path::Path) -> Result<(Vec<u8>, Signature), ReadE
     }
 }
 
-fn warn_duplicates(file: &str, table: &Table) {
-    if let Some(d) = &table.duplicates {
-        let mut msg = format!(
-            "lookup file {file}, line {}: duplicate key `{}` (first on line {}); the last row wins",
-            d.line, d.key, d.first_line
-        );
-        if d.count > 1 {
-            msg.push_str(&format!(" ({} duplicate keys in all)", d.count));
-        }
-        warn(&msg);
+fn duplicates_warning(file: &str, table: &Table) -> Option<String> {
+    let d = table.duplicates.as_ref()?;
+    let mut msg = format!(
+        "lookup file {file}, line {}: duplicate key `{}` (first on line {}); the last row wins",
+        d.line, d.key, d.first_line
+    );
+    if d.count > 1 {
+        msg.push_str(&format!(" ({} duplicate keys in all)", d.count));
     }
-}
-
-fn warn(msg: &str) {
-    // Above the progress bar, if one is drawn.
-    crate::progress::eprintln(&format!("streamctl: warning: {msg}"));
+    Some(msg)
 }
 
 fn wall_clock_ms() -> Millis {
@@ -367,6 +386,36 @@ mod tests {
         assert_eq!(raw_key_text(b"true"), Some(&b"true"[..]));
         assert_eq!(raw_key_text(b"null"), None);
         assert_eq!(raw_key_text(b"{}"), None);
+    }
+
+    #[test]
+    fn warnings_go_to_the_run_through_the_chain_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("u.csv");
+        std::fs::write(&f, "id,name\n1,ann\n1,bob\n").unwrap();
+        let file = f.to_str().unwrap().to_string();
+        let make = || -> Box<dyn Operator> {
+            Box::new(Join::open(&ast_join(&file, "k", Some("id"), None, false)).unwrap())
+        };
+        let lines = run_script(
+            &make,
+            &[
+                Step::Event(r#"{"k":1}"#, None),
+                Step::Event(r#"{"k":1}"#, None),
+                Step::End,
+            ],
+        );
+        let warning = format!(
+            "warning:lookup file {file}, line 3: duplicate key `1` (first on line 2); the last row wins"
+        );
+        assert_eq!(
+            lines,
+            [
+                warning.as_str(),
+                r#"{"k":1,"name":"bob"}"#,
+                r#"{"k":1,"name":"bob"}"#
+            ]
+        );
     }
 
     #[test]

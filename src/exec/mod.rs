@@ -78,6 +78,10 @@ pub trait Emit {
     fn late(&mut self, ev: &Event<'_>);
     /// Counters for `--stats`.
     fn stats(&mut self) -> &mut Stats;
+    /// Something the user should know that is not a result (a lookup file
+    /// that cannot be reloaded): the run reports it on stderr, operators
+    /// never write to the terminal themselves.
+    fn warn(&mut self, message: &str);
 }
 
 pub trait Operator: Send {

@@ -718,6 +718,10 @@ mod tests {
         fn stats(&mut self) -> &mut crate::exec::Stats {
             &mut self.0.stats
         }
+        fn warn(&mut self, message: &str) {
+            use crate::exec::chain::Sink;
+            self.0.warn(message)
+        }
     }
 
     #[test]

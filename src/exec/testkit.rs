@@ -58,6 +58,9 @@ impl Sink for Collect {
     fn stats(&mut self) -> &mut Stats {
         &mut self.stats
     }
+    fn warn(&mut self, message: &str) {
+        self.lines.push(format!("warning:{message}"));
+    }
 }
 
 /// Run `steps` through `chain`, appending output to `out`.
