@@ -285,9 +285,15 @@ pub enum OnError {
 
 /// An option's duration, in the pipeline language's one grammar (`250ms`,
 /// `5s`, `1m30s`: whole numbers, each with a unit `ms` `s` `m` `h` `d`), so
-/// `--lateness 5s` and `every 5s` read alike.
+/// `--lateness 5s` and `every 5s` read alike; at most `MAX_DURATION`, so
+/// event time plus or minus it cannot overflow.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let max = crate::timefmt::MAX_DURATION;
     match crate::lang::lexer::parse_duration(s) {
+        Some(ms) if ms > max => Err(format!(
+            "`{s}` is longer than the longest duration, {} (the span of event time, years 0000 to 9999)",
+            crate::lang::print::duration(max)
+        )),
         Some(ms) => Ok(Duration::from_millis(ms as u64)),
         None => Err(format!(
             "`{s}` is not a duration: write a whole number and a unit (ms, s, m, h, d), \

@@ -12,6 +12,26 @@ use chrono::format::{Item, Parsed, StrftimeItems};
 /// Milliseconds, the unit of every duration and event time in streamctl.
 pub type Millis = i64;
 
+/// The earliest event time read: 0000-01-01T00:00:00Z. Event times are the
+/// years RFC 3339 can write; outside them a timestamp is unparsable (an epoch
+/// in microseconds read as milliseconds is the year 58134, and would move the
+/// watermark past every real event).
+pub const MIN_TIME: Millis = -62_167_219_200_000;
+/// The last event time read: 9999-12-31T23:59:59.999Z.
+pub const MAX_TIME: Millis = 253_402_300_799_999;
+/// The longest duration (window, lateness, timeout…): the whole span of event
+/// time, 10,000 years of 365.2425 days (`3652425d`), so that an event time
+/// plus or minus one never overflows.
+pub const MAX_DURATION: Millis = MAX_TIME - MIN_TIME + 1;
+/// How the range is said in messages.
+pub const RANGE_TEXT: &str = "outside the years 0000 to 9999 that RFC 3339 writes; \
+     an epoch in microseconds or nanoseconds is not read as a time";
+
+/// `t` if it is within the years RFC 3339 writes.
+pub fn in_range(t: Millis) -> Option<Millis> {
+    (MIN_TIME..=MAX_TIME).contains(&t).then_some(t)
+}
+
 /// How `--time-format` reads the time field.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum TimeFormat {
@@ -53,10 +73,17 @@ impl TimeFormat {
         Ok(TimeFormat::Strftime(s.to_owned()))
     }
 
-    /// The value as epoch milliseconds, or `None` when it is not a time in this format.
+    /// The value as epoch milliseconds, or `None` when it is not a time in
+    /// this format or not within `MIN_TIME..=MAX_TIME`.
     pub fn parse(&self, v: &Value) -> Option<i64> {
+        self.parse_unbounded(v).and_then(in_range)
+    }
+
+    /// `parse` without the range check: tells an error message that the
+    /// value is a time, only out of range.
+    pub fn parse_unbounded(&self, v: &Value) -> Option<i64> {
         match self {
-            TimeFormat::Auto => parse_auto(v),
+            TimeFormat::Auto => parse_auto_unbounded(v),
             TimeFormat::Strftime(fmt) => match v {
                 Value::String(s) => parse_strftime(s.trim(), fmt),
                 Value::Number(n) => parse_strftime(&n.to_string(), fmt),
@@ -70,6 +97,10 @@ impl TimeFormat {
 /// the year 5138, 1e11 ms is 1973); strings are numeric text read the same way,
 /// RFC 3339 / ISO 8601, or common-log.
 pub fn parse_auto(v: &Value) -> Option<i64> {
+    parse_auto_unbounded(v).and_then(in_range)
+}
+
+fn parse_auto_unbounded(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -80,7 +111,7 @@ pub fn parse_auto(v: &Value) -> Option<i64> {
                 epoch_float(n.as_f64()?)
             }
         }
-        Value::String(s) => parse_auto_str(s),
+        Value::String(s) => parse_auto_str_unbounded(s),
         _ => None,
     }
 }
@@ -98,7 +129,7 @@ impl MinuteMemo {
     pub fn parse_auto(&mut self, text: &[u8]) -> Option<i64> {
         if let (Some((prefix, base)), Some(rest)) = (&self.minute, zulu_ms_tail(text)) {
             if text[..16] == prefix[..] {
-                return Some(base + rest);
+                return in_range(base + rest);
             }
         }
         let t = parse_auto_str(std::str::from_utf8(text).ok()?)?;
@@ -122,8 +153,12 @@ fn zulu_ms_tail(b: &[u8]) -> Option<i64> {
     (s <= 60).then_some(i64::from(s) * 1000 + i64::from(ms))
 }
 
-/// `auto` on text.
+/// `auto` on text, within `MIN_TIME..=MAX_TIME`.
 pub fn parse_auto_str(s: &str) -> Option<i64> {
+    parse_auto_str_unbounded(s).and_then(in_range)
+}
+
+fn parse_auto_str_unbounded(s: &str) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
     if b.len() >= 10 && b[4] == b'-' {

@@ -236,7 +236,15 @@ impl EventTime {
                 match ev.get_path(path).as_deref() {
                     None | Some(Value::Null) => return Err(format!("no time field `{}`", name())),
                     Some(v) => self.format.parse(v).ok_or_else(|| {
-                        format!("unparsable timestamp in `{}`: {}", name(), short_text(v))
+                        let why = match self.format.parse_unbounded(v) {
+                            Some(_) => format!(" ({})", crate::timefmt::RANGE_TEXT),
+                            None => String::new(),
+                        };
+                        format!(
+                            "unparsable timestamp in `{}`: {}{why}",
+                            name(),
+                            short_text(v)
+                        )
                     })?,
                 }
             }

@@ -874,6 +874,15 @@ impl<'a> Parser<'a> {
                 "a duration must be greater than zero",
                 self.tok.span,
             )),
+            TokenKind::Duration(millis) if millis > crate::timefmt::MAX_DURATION => {
+                Err(LangError::new(
+                    format!(
+                        "a duration may be at most {} (the span of event time, years 0000 to 9999)",
+                        crate::lang::print::duration(crate::timefmt::MAX_DURATION)
+                    ),
+                    self.tok.span,
+                ))
+            }
             TokenKind::Duration(millis) => Ok(Duration {
                 millis,
                 span: self.bump()?.span,
