@@ -13,7 +13,7 @@
 //! run (bad-line reports, checkpoint notices).
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Seek};
+use std::io::{self, IsTerminal, Seek, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -179,11 +179,25 @@ impl Drop for Progress {
 
 /// Write one line to stderr above the progress bar (plainly when no bar is
 /// drawn), so reports and the bar never share a line.
+///
+/// Never panics: stderr that is full or closed (`2>/dev/full`, `2>&1 | head
+/// -1`) loses the line, and the run goes on to its own exit status.
 pub fn eprintln(line: &str) {
+    let write = || {
+        let mut err = std::io::stderr().lock();
+        let _ = err
+            .write_all(line.as_bytes())
+            .and_then(|_| err.write_all(b"\n"));
+    };
     match active() {
-        Some(bar) => bar.suspend(|| eprintln!("{line}")),
-        None => eprintln!("{line}"),
+        Some(bar) => bar.suspend(write),
+        None => write(),
     }
+}
+
+/// Write text to stderr as it is (no newline added); never panics (see `eprintln`).
+pub fn eprint(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// A writer whose writes lift the progress bar first and draw it again after

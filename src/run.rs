@@ -273,7 +273,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         now_ms(),
     );
     if cfg.explain {
-        print_explain(cfg, &plan, &event_time);
+        print_stdout(&explain_text(cfg, &plan, &event_time))?;
         return Ok(0);
     }
 
@@ -396,7 +396,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
     result?;
     session.sink.reporter.flush().ok();
     if let Some(s) = session.sink.reporter.summary() {
-        eprintln!("{s}");
+        progress::eprintln(&s);
     }
     if cfg.stats {
         print_stats(&session.sink, started);
@@ -407,7 +407,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
 fn print_stats(sink: &RunSink, started: Instant) {
     let st = &sink.stats;
     let secs = started.elapsed().as_secs_f64();
-    eprintln!(
+    progress::eprintln(&format!(
         "streamctl: events in {}, out {}, rejected {}, late {}, unparsed {}, bytes {}, elapsed {:.3}s, {:.0} events/s",
         st.events_in,
         st.events_out,
@@ -417,7 +417,7 @@ fn print_stats(sink: &RunSink, started: Instant) {
         st.bytes_in,
         secs,
         st.events_in as f64 / secs.max(1e-9)
-    );
+    ));
 }
 
 impl Session {
@@ -867,7 +867,7 @@ fn open_inputs(
                 )
                 .map_err(|e| RunError::Runtime(format!("cannot resume reading {name}: {e}")))?;
                 if let Some(n) = located.notice {
-                    eprintln!("streamctl: {n}");
+                    progress::eprintln(&format!("streamctl: {n}"));
                 }
                 located.segments
             }
@@ -950,7 +950,7 @@ fn open_output(
     let guarantee = cfg.checkpoint.is_some().then_some(cfg.guarantee);
     let opened = output::file::open(p, guarantee, committed, inputs)?;
     if let Some(n) = opened.notice {
-        eprintln!("streamctl: {n}");
+        progress::eprintln(&format!("streamctl: {n}"));
     }
     let sync =
         match opened.regular {
@@ -979,7 +979,21 @@ fn open_output(
     Ok(out)
 }
 
-fn print_explain(cfg: &Config, plan: &Plan, et: &EventTime) {
+/// Write text to stdout; a closed pipe (`| head`) is not an error, a full
+/// disk is (exit 1). Never panics, as `print!` does.
+pub fn print_stdout(text: &str) -> Result<(), RunError> {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::BrokenPipe => RunError::BrokenPipe,
+            _ => RunError::Runtime(format!("cannot write to stdout: {e}")),
+        })
+}
+
+/// What `--explain` prints.
+fn explain_text(cfg: &Config, plan: &Plan, et: &EventTime) -> String {
     let mut s = String::new();
     s.push_str(&format!("pipeline: {}\n", cfg.pipeline.trim()));
     let inputs: Vec<String> = cfg
@@ -1017,5 +1031,5 @@ fn print_explain(cfg: &Config, plan: &Plan, et: &EventTime) {
             .map_or("stdout".into(), |p| p.display().to_string()),
         format!("{:?}", cfg.output_format).to_lowercase()
     ));
-    print!("{s}");
+    s
 }
