@@ -62,7 +62,7 @@ fn the_edges_of_the_range_are_read_and_one_step_past_is_not() {
 #[test]
 fn durations_that_would_overflow_are_refused() {
     for (flag, value) in [
-        ("--lateness", "106751991168d"),
+        ("--lateness", "3652426d"),
         ("--idle-timeout", "3652426d"),
         ("--checkpoint-interval", "9999999999999d"),
     ] {
@@ -90,6 +90,11 @@ fn durations_that_would_overflow_are_refused() {
             "{pipeline}: {err}"
         );
     }
+    // Past i64 milliseconds (where `--lateness 106751991168d` used to wrap
+    // negative) the duration is not read at all.
+    let (_, err, code) = run(&["--lateness", "106751991168d", "count"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("`106751991168d` is not a duration"), "{err}");
     // Past i64 milliseconds the lexer says so first.
     let (_, err, code) = run(&["count every 106751991168d"], "");
     assert_eq!(code, 2);
