@@ -64,7 +64,7 @@ fn durations_that_would_overflow_are_refused() {
     for (flag, value) in [
         ("--lateness", "3652426d"),
         ("--idle-timeout", "3652426d"),
-        ("--checkpoint-interval", "9999999999999d"),
+        ("--checkpoint-interval", "3652426d"),
     ] {
         let (_, err, code) = run(&[flag, value, "count"], "");
         assert_eq!(code, 2, "{flag} {value}: {err}");
