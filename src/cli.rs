@@ -234,7 +234,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub explain: bool,
 
-    /// At exit, print counts and throughput to stderr.
+    /// At exit, print counts, throughput and the state held (groups, windows, bytes) to stderr.
     #[arg(long)]
     pub stats: bool,
 

@@ -23,7 +23,7 @@ use crate::cli::{Config, Guarantee};
 use crate::event::{Event, Pos};
 use crate::exec::chain::Sink;
 use crate::exec::event_time::EventTime;
-use crate::exec::{Chain, ExecError, Flow, Stats};
+use crate::exec::{Chain, ExecError, Flow, StateSize, Stats};
 use crate::input::decode::{Decoded, Decoder};
 use crate::input::lines::{LineSplitter, Piece};
 use crate::input::preindex::{Cursor, LineKind, Pre};
@@ -72,6 +72,9 @@ struct RunSink {
     progress: Progress,
     /// Each input's name, for `FILE:LINE` in messages.
     names: Vec<String>,
+    /// The stages' state when reading stopped, before the end flushed it
+    /// (`--stats`); `None` when no stage keeps state.
+    state: Option<StateSize>,
 }
 
 impl Sink for RunSink {
@@ -359,6 +362,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
             stats: Stats::default(),
             progress: Progress::off(),
             names,
+            state: None,
         },
         max_line_bytes: cfg.max_line_bytes,
         output_name: cfg.output.as_ref().map(|p| p.display().to_string()),
@@ -418,6 +422,23 @@ fn print_stats(sink: &RunSink, started: Instant) {
         secs,
         st.events_in as f64 / secs.max(1e-9)
     ));
+    if let Some(s) = sink.state {
+        progress::eprintln(&format!(
+            "streamctl: state when input ended: {} groups, {} windows open, about {}",
+            s.groups,
+            s.windows,
+            human_bytes(s.bytes)
+        ));
+    }
+}
+
+/// `812 B`, `3.4 KB`, `96.1 MB` (powers of 1024).
+fn human_bytes(b: u64) -> String {
+    match b {
+        0..1024 => format!("{b} B"),
+        1024..1_048_576 => format!("{:.1} KB", b as f64 / 1024.0),
+        _ => format!("{:.1} MB", b as f64 / 1_048_576.0),
+    }
 }
 
 impl Session {
@@ -505,6 +526,7 @@ impl Session {
 
     /// After reading: end the stages at a real end, and commit the last checkpoint.
     fn finish(&mut self, ending: Ending) -> Result<(), RunError> {
+        self.sink.state = self.chain.state_size();
         match ending {
             Ending::Input => {
                 // A run resumed after its input had ended, with nothing new to

@@ -28,7 +28,7 @@ use super::agg::{Accumulator, AggSpec};
 use super::fill::{self, Fill};
 use super::key::{self, KeyExtractor};
 use super::window::{self, fmt_ms, Windows};
-use super::{Emit, ExecResult, Flow, Operator};
+use super::{Emit, ExecResult, Flow, Operator, StateSize};
 use crate::event::Event;
 use crate::lang::ast::{self, Aggregation, WindowKind};
 use crate::lang::LangError;
@@ -124,6 +124,15 @@ impl Table {
         let s = self.groups[i];
         let from = s.at + s.key_len as usize;
         serde_json::from_slice(&self.arena[from..from + s.values_len as usize]).unwrap_or_default()
+    }
+
+    /// Heap bytes (an estimate, for `--stats`).
+    fn heap_bytes(&self) -> u64 {
+        let own = self.arena.capacity()
+            + self.groups.capacity() * std::mem::size_of::<Span>()
+            + self.accs.capacity() * std::mem::size_of::<Accumulator>()
+            + self.index.capacity() * 5;
+        own as u64 + self.accs.iter().map(Accumulator::heap_bytes).sum::<u64>()
     }
 
     /// The number of the group of `key`, if there is one.
@@ -674,6 +683,26 @@ impl Operator for Aggregate {
         }
         self.global = Table::new(self.specs.len());
         Ok(flow)
+    }
+
+    fn state_size(&self) -> Option<StateSize> {
+        let mut s = StateSize::default();
+        for t in std::iter::once(&self.global).chain(self.open.values()) {
+            s.groups += t.len() as u64;
+            s.bytes += t.heap_bytes();
+        }
+        s.windows = self.open.len() as u64;
+        let acc = std::mem::size_of::<Accumulator>() as u64;
+        for (k, ks) in &self.sessions.keys {
+            s.groups += 1;
+            s.windows += ks.list.len() as u64;
+            // The key twice (map and timer), its values, each session.
+            s.bytes += 2 * (k.len() as u64 + 16) + 96 + 80 * ks.values.len() as u64;
+            for sess in &ks.list {
+                s.bytes += 64 + sess.accs.iter().map(|a| acc + a.heap_bytes()).sum::<u64>();
+            }
+        }
+        Some(s)
     }
 
     fn snapshot(&self) -> serde_json::Value {

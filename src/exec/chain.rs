@@ -7,7 +7,7 @@
 //! each new watermark right after the event that moved it.
 
 use super::event_time::{Decided, EventTime, Verdict};
-use super::{Emit, ExecResult, Flow, Operator, Stats};
+use super::{Emit, ExecResult, Flow, Operator, StateSize, Stats};
 use crate::event::{Event, Held};
 use crate::timefmt::Millis;
 
@@ -233,6 +233,17 @@ impl Chain {
         }
         let len = self.ops.len();
         Ok(flow.and(self.each_in(at..len, sink, |op, out| op.on_end(out))?))
+    }
+
+    /// The state of every stage that keeps some, summed; `None` if none does.
+    pub fn state_size(&self) -> Option<StateSize> {
+        self.ops
+            .iter()
+            .filter_map(|op| op.state_size())
+            .reduce(|mut a, b| {
+                a += b;
+                a
+            })
     }
 
     pub fn next_tick(&self) -> Option<Millis> {

@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 use serde_json::json;
 
 use super::key::{self, KeyExtractor};
-use super::{Emit, ExecResult, Flow, Operator};
+use super::{Emit, ExecResult, Flow, Operator, StateSize};
 use crate::event::Event;
 use crate::timefmt::Millis;
 use crate::value::Value;
@@ -55,6 +55,19 @@ impl Dedup {
 }
 
 impl Operator for Dedup {
+    fn state_size(&self) -> Option<StateSize> {
+        let keys: u64 = self.seen.keys().map(|k| k.len() as u64).sum();
+        Some(StateSize {
+            groups: self.seen.len() as u64,
+            windows: 0,
+            // Map slots, key bytes, the expiry heap (its own copy of each key).
+            bytes: self.seen.capacity() as u64 * 25
+                + keys
+                + self.expiry.capacity() as u64 * 24
+                + if self.within.is_some() { keys } else { 0 },
+        })
+    }
+
     fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
         self.keys.encode(&ev, &mut self.buf);
         let Some(within) = self.within else {

@@ -68,6 +68,24 @@ impl std::fmt::Display for ExecError {
 
 pub type ExecResult<T = Flow> = Result<T, ExecError>;
 
+/// The state a stage holds (`--stats`): open groups (keys of `running`,
+/// `dedup`, `top` too), open windows (sessions included) and an estimate of
+/// the bytes they take on the heap.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StateSize {
+    pub groups: u64,
+    pub windows: u64,
+    pub bytes: u64,
+}
+
+impl std::ops::AddAssign for StateSize {
+    fn add_assign(&mut self, o: StateSize) {
+        self.groups += o.groups;
+        self.windows += o.windows;
+        self.bytes += o.bytes;
+    }
+}
+
 /// What an operator hands its results to: the rest of the chain, and the
 /// run's counters and dead-letter file.
 pub trait Emit {
@@ -106,6 +124,12 @@ pub trait Operator: Send {
     /// End of input: emit what is still open.
     fn on_end(&mut self, _out: &mut dyn Emit) -> ExecResult {
         Ok(Flow::Continue)
+    }
+
+    /// How much state the operator holds now, for `--stats`; `None` for a
+    /// stage that keeps none.
+    fn state_size(&self) -> Option<StateSize> {
+        None
     }
 
     /// The operator's whole state, for a checkpoint.

@@ -33,7 +33,7 @@ use serde_json::json;
 use super::agg::{Accumulator, AggSpec};
 use super::key::{self, KeyExtractor};
 use super::slide::{Entry, Slide};
-use super::{Emit, ExecResult, Flow, Operator};
+use super::{Emit, ExecResult, Flow, Operator, StateSize};
 use crate::event::Event;
 use crate::lang::ast::RunningScope;
 use crate::timefmt::Millis;
@@ -235,6 +235,29 @@ impl Operator for Running {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    fn state_size(&self) -> Option<StateSize> {
+        let acc = std::mem::size_of::<Accumulator>() as u64;
+        let bytes = self
+            .groups
+            .iter()
+            .map(|(k, g)| {
+                // The key twice (index and list), then the group's state.
+                2 * (k.len() as u64 + 24)
+                    + match g {
+                        Group::Cumulative(accs) => {
+                            accs.iter().map(|a| acc + a.heap_bytes()).sum::<u64>()
+                        }
+                        Group::Kept(s) => s.heap_bytes(),
+                    }
+            })
+            .sum();
+        Some(StateSize {
+            groups: self.groups.len() as u64,
+            windows: 0,
+            bytes,
+        })
     }
 
     fn snapshot(&self) -> Value {

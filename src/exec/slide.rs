@@ -96,6 +96,31 @@ impl Slide {
         }
     }
 
+    /// Heap bytes (an estimate, for `--stats`): the kept values and what
+    /// the sliding aggregates index.
+    pub fn heap_bytes(&self) -> u64 {
+        let value = std::mem::size_of::<Value>() as u64;
+        let kept: u64 = self
+            .q
+            .iter()
+            .map(|e| 40 + value * e.vals.len() as u64)
+            .sum();
+        let accs: u64 = self
+            .accs
+            .iter()
+            .map(|a| match a {
+                SlideAcc::Min(x) | SlideAcc::Max(x) => x.cands.len() as u64 * (16 + value),
+                SlideAcc::Distinct(set) => set.capacity() as u64 * 13,
+                SlideAcc::Percentile(p) => {
+                    p.values.len() as u64 * 40
+                        + (p.neg.counts.capacity() + p.pos.counts.capacity()) as u64 * 9
+                }
+                _ => 0,
+            })
+            .sum();
+        kept + accs
+    }
+
     /// True when an event at `time` comes at the back (no kept value is later).
     pub fn in_order(&self, time: Millis) -> bool {
         self.q.back().is_none_or(|b| b.time <= time)

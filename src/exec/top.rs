@@ -29,7 +29,7 @@ use serde_json::{json, Map};
 use super::agg::{Accumulator, AggSpec};
 use super::key::{self, KeyExtractor};
 use super::window::{self, Windows};
-use super::{Emit, ExecResult, Flow, Operator};
+use super::{Emit, ExecResult, Flow, Operator, StateSize};
 use crate::event::Event;
 use crate::lang::ast::WindowKind;
 use crate::timefmt::format_rfc3339_ms;
@@ -291,6 +291,24 @@ fn rank_cmp(a: &Value, b: &Value) -> Ordering {
 }
 
 impl Operator for Top {
+    fn state_size(&self) -> Option<StateSize> {
+        let mut s = StateSize {
+            windows: self.open.len() as u64,
+            ..StateSize::default()
+        };
+        for g in std::iter::once(&self.all).chain(self.open.values()) {
+            s.groups += g.map.len() as u64;
+            for (k, grp) in &g.map {
+                s.bytes += k.len() as u64
+                    + 16
+                    + std::mem::size_of::<Group>() as u64
+                    + 80 * grp.values.len() as u64
+                    + grp.acc.heap_bytes();
+            }
+        }
+        Some(s)
+    }
+
     fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
         if let Some(t) = ev.time {
             self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));

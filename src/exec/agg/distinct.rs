@@ -89,6 +89,14 @@ impl Distinct {
         }
     }
 
+    /// Heap bytes (an estimate, for `--stats`).
+    pub fn heap_bytes(&self) -> u64 {
+        match self {
+            Distinct::Exact(set) => 64 + set.capacity() as u64 * 9,
+            Distinct::Sketch(_) => 64 + M as u64,
+        }
+    }
+
     pub fn count(&self) -> u64 {
         match self {
             Distinct::Exact(set) => set.len() as u64,

@@ -18,6 +18,10 @@ pub struct First {
 }
 
 impl First {
+    pub fn heap_bytes(&self) -> u64 {
+        Held::heap_bytes(&self.v)
+    }
+
     pub fn add(&mut self, v: &Value) {
         if self.v.is_none() {
             self.v = Some(Held::of(v));
@@ -47,6 +51,10 @@ pub struct Last {
 }
 
 impl Last {
+    pub fn heap_bytes(&self) -> u64 {
+        Held::heap_bytes(&self.v)
+    }
+
     pub fn add(&mut self, v: &Value) {
         match &mut self.v {
             Some(cur) => cur.set(v),

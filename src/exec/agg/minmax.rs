@@ -38,6 +38,10 @@ pub struct Min {
 }
 
 impl Min {
+    pub fn heap_bytes(&self) -> u64 {
+        Held::heap_bytes(&self.cur)
+    }
+
     pub fn add(&mut self, v: &Value) {
         keep(&mut self.cur, v, Ordering::Less)
     }
@@ -64,6 +68,10 @@ pub struct Max {
 }
 
 impl Max {
+    pub fn heap_bytes(&self) -> u64 {
+        Held::heap_bytes(&self.cur)
+    }
+
     pub fn add(&mut self, v: &Value) {
         keep(&mut self.cur, v, Ordering::Greater)
     }

@@ -200,6 +200,20 @@ impl Accumulator {
         }
     }
 
+    /// Bytes the accumulator holds beyond its own 40 (an estimate, for
+    /// `--stats`).
+    pub fn heap_bytes(&self) -> u64 {
+        match self {
+            Accumulator::Min(a) => a.heap_bytes(),
+            Accumulator::Max(a) => a.heap_bytes(),
+            Accumulator::First(a) => a.heap_bytes(),
+            Accumulator::Last(a) => a.heap_bytes(),
+            Accumulator::Distinct(a) => a.heap_bytes(),
+            Accumulator::Percentile(a) => a.heap_bytes(),
+            _ => 0,
+        }
+    }
+
     /// The whole state as JSON, for checkpoints. Floats keep every bit.
     pub fn snapshot(&self) -> serde_json::Value {
         match self {
@@ -372,6 +386,20 @@ impl Held {
 
     pub fn value(&self) -> Value {
         self.get().into_owned()
+    }
+
+    /// Heap bytes (an estimate): none for a number.
+    pub fn heap_bytes(held: &Option<Held>) -> u64 {
+        match held {
+            Some(Held::Other(v)) => {
+                88 + match &**v {
+                    Value::String(s) => s.capacity() as u64,
+                    Value::Array(_) | Value::Object(_) => 64,
+                    _ => 0,
+                }
+            }
+            _ => 0,
+        }
     }
 }
 

@@ -107,6 +107,15 @@ impl Percentile {
         }
     }
 
+    /// Heap bytes (an estimate, for `--stats`).
+    pub fn heap_bytes(&self) -> u64 {
+        std::mem::size_of::<Percentile>() as u64
+            + match &self.state {
+                State::Exact(v) => v.capacity() as u64 * 8,
+                State::Sketch(s) => (s.pos.bins.capacity() + s.neg.bins.capacity()) as u64 * 8,
+            }
+    }
+
     fn value(&self) -> Option<f64> {
         match &self.state {
             State::Exact(v) => {
