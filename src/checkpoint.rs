@@ -1,5 +1,4 @@
-//! Checkpoints (DESIGN §6): the file format, the lock, the atomic commit,
-//! and finding each input again on resume.
+//! Checkpoints (DESIGN §6): the file format, the lock and the atomic commit.
 //!
 //! A checkpoint holds everything a restarted run needs to carry on as if it
 //! never stopped: per input its path, device and inode, a fingerprint of its
@@ -16,21 +15,19 @@
 //! per delivery guarantee.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{Config, Interval};
-use crate::input::reader::{FileId, Segment};
+pub use crate::input::identity::{FileState, Fingerprint};
+pub use crate::input::{input_name, InputState};
 
 /// The format version this build writes and reads.
 pub const VERSION: u32 = 1;
 const MAGIC: &str = "streamctl-checkpoint";
-/// How many first bytes of a file make its fingerprint.
-pub const FINGERPRINT_BYTES: usize = 256;
 
 /// A checkpoint or resume problem, mapped to an exit code by the caller.
 #[derive(Debug)]
@@ -66,64 +63,6 @@ pub struct Checkpoint {
     pub ended: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InputState {
-    /// Absolute path, or `-` for stdin.
-    pub path: String,
-    /// The file being read; `None` if the input was not opened yet.
-    pub file: Option<FileState>,
-    /// Offset just after the last line handed to the pipeline (a line boundary).
-    pub offset: u64,
-    /// Lines read before `offset`, so messages keep naming the right line.
-    pub line: u64,
-    /// Input format the first line settled (auto), and the CSV/TSV header.
-    pub format: Option<String>,
-    pub header: Option<Vec<String>>,
-}
-
-/// What identifies a file: device and inode, and its first bytes (an inode
-/// can be reused by a new file; the fingerprint tells them apart).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileState {
-    pub dev: u64,
-    pub ino: u64,
-    #[serde(flatten)]
-    pub fingerprint: Fingerprint,
-}
-
-impl FileState {
-    pub fn id(&self) -> FileId {
-        FileId {
-            dev: self.dev,
-            ino: self.ino,
-        }
-    }
-}
-
-/// crc32 of a file's first `len` bytes (`len` ≤ 256: a file shorter than
-/// that when the checkpoint was taken is fingerprinted by what it had).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fingerprint {
-    pub fp_len: u32,
-    pub fp_crc: u32,
-}
-
-impl Fingerprint {
-    pub fn of(bytes: &[u8]) -> Fingerprint {
-        let bytes = &bytes[..bytes.len().min(FINGERPRINT_BYTES)];
-        Fingerprint {
-            fp_len: bytes.len() as u32,
-            fp_crc: crc32fast::hash(bytes),
-        }
-    }
-
-    /// The file still starts with the fingerprinted bytes.
-    pub fn matches(&self, f: &File) -> bool {
-        let mut buf = vec![0; self.fp_len as usize];
-        f.read_exact_at(&mut buf, 0).is_ok() && Fingerprint::of(&buf) == *self
-    }
-}
-
 /// The text whose hash identifies a job: the pipeline in canonical form and
 /// every option that changes which results are written, or where.
 pub fn job_descriptor(cfg: &Config, canonical_pipeline: &str) -> String {
@@ -144,17 +83,6 @@ pub fn job_descriptor(cfg: &Config, canonical_pipeline: &str) -> String {
         cfg.output_format,
         cfg.max_line_bytes,
     )
-}
-
-/// An input as recorded: its absolute path, or `-` for stdin.
-pub fn input_name(p: Option<&Path>) -> String {
-    match p {
-        None => "-".into(),
-        Some(p) => std::path::absolute(p)
-            .unwrap_or_else(|_| p.to_path_buf())
-            .display()
-            .to_string(),
-    }
 }
 
 /// FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not).
@@ -388,117 +316,6 @@ impl Schedule {
     }
 }
 
-/// Where to carry on reading one input, and what to tell the user about it.
-pub struct Located {
-    /// Files to read in order (the rest of a rotated file, then the new one).
-    pub segments: Vec<Segment>,
-    pub notice: Option<String>,
-}
-
-/// Find `saved`'s file again. `current` is what is at the path now (`None`:
-/// nothing yet, when following). With `search`, a file that is no longer at
-/// the path is looked for beside it (rotated by rename), by inode and
-/// fingerprint.
-pub fn locate(
-    name: &str,
-    path: &Path,
-    current: Option<Segment>,
-    saved: &InputState,
-    search: bool,
-) -> io::Result<Located> {
-    let mut notice = None;
-    let Some(was) = saved.file else {
-        return Ok(Located {
-            segments: current.into_iter().collect(),
-            notice,
-        });
-    };
-    if let Some(mut cur) = current {
-        if cur.id == was.id() {
-            let len = cur.file.metadata()?.len();
-            if len < saved.offset {
-                notice = Some(format!(
-                    "{name} is shorter ({len} bytes) than where the checkpoint left it ({} bytes): \
-                     it was truncated (copytruncate?) while streamctl was stopped. Reading it from \
-                     its start; lines written between the copy and the truncation cannot be recovered",
-                    saved.offset
-                ));
-            } else if !was.fingerprint.matches(&cur.file) {
-                notice = Some(format!(
-                    "{name} is a new file (its first bytes differ from the checkpoint's); \
-                     reading it from its start"
-                ));
-            } else {
-                cur.file.seek(SeekFrom::Start(saved.offset))?;
-                cur.start = saved.offset;
-            }
-            return Ok(Located {
-                segments: vec![cur],
-                notice,
-            });
-        }
-        if let Some(old) = search.then(|| find_rotated(path, &was)).flatten() {
-            return Ok(Located {
-                segments: rest_of(old, saved)?.into_iter().chain([cur]).collect(),
-                notice,
-            });
-        }
-        notice = Some(format!(
-            "{name} is not the file the checkpoint was reading (it was replaced, and the old \
-             file is not beside it any more); reading the new file from its start. The old \
-             file's lines after byte {} were not read",
-            saved.offset
-        ));
-        return Ok(Located {
-            segments: vec![cur],
-            notice,
-        });
-    }
-    // Nothing at the path (only when following): the old file may be beside it.
-    let segments = match search.then(|| find_rotated(path, &was)).flatten() {
-        Some(old) => rest_of(old, saved)?.into_iter().collect(),
-        None => Vec::new(),
-    };
-    Ok(Located { segments, notice })
-}
-
-/// The old file positioned at the saved offset.
-fn rest_of(mut old: Segment, saved: &InputState) -> io::Result<Option<Segment>> {
-    let len = old.file.metadata()?.len();
-    if len < saved.offset {
-        // It shrank after the rotation: nothing sensible is left to read.
-        return Ok(None);
-    }
-    old.file.seek(SeekFrom::Start(saved.offset))?;
-    old.start = saved.offset;
-    Ok(Some(old))
-}
-
-/// Look beside `path` for the file `was` (same device, inode and fingerprint).
-fn find_rotated(path: &Path, was: &FileState) -> Option<Segment> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let Ok(meta) = entry.metadata() else { continue };
-        if !meta.is_file() || FileId::from_meta(&meta) != was.id() {
-            continue;
-        }
-        let Ok(file) = File::open(entry.path()) else {
-            continue;
-        };
-        if FileId::of(&file).ok() == Some(was.id()) && was.fingerprint.matches(&file) {
-            return Some(Segment {
-                file,
-                id: was.id(),
-                start: 0,
-            });
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,12 +386,5 @@ mod tests {
     fn job_hash_is_stable() {
         assert_eq!(job_hash(""), "cbf29ce484222325");
         assert_ne!(job_hash("a"), job_hash("b"));
-    }
-
-    #[test]
-    fn fingerprint_covers_at_most_256_bytes() {
-        let long = vec![b'x'; 1000];
-        assert_eq!(Fingerprint::of(&long).fp_len, 256);
-        assert_eq!(Fingerprint::of(&long), Fingerprint::of(&long[..300]));
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::input::reader::Source;
+use crate::input::Source;
 
 /// The bar currently drawn, if any.
 static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);

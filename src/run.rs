@@ -12,23 +12,17 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::ValueEnum;
-
-use crate::checkpoint::{self, Checkpoint, FileState, Fingerprint, InputState};
+use crate::checkpoint::{self, Checkpoint};
 use crate::cli::{Config, Guarantee};
-use crate::event::{Event, Pos};
+use crate::event::Event;
 use crate::exec::chain::Sink;
 use crate::exec::event_time::EventTime;
 use crate::exec::{Chain, ExecError, Flow, StateSize, Stats};
-use crate::input::decode::{Decoded, Decoder};
-use crate::input::lines::{LineSplitter, Piece};
-use crate::input::preindex::{Cursor, LineKind, Pre};
-use crate::input::reader::{self, FileId, Msg, Opened, Segment, Source};
-use crate::input::Format;
+use crate::input::identity::FileId;
+use crate::input::{self, Input, Item, OpenError, Step};
 use crate::output::{self, Output};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::progress::{self, Progress};
@@ -38,6 +32,15 @@ use crate::timefmt::TimeFormat;
 
 use crate::error::output_error;
 pub use crate::error::RunError;
+
+impl From<OpenError> for RunError {
+    fn from(e: OpenError) -> RunError {
+        match e {
+            OpenError::Usage(s) => RunError::Usage(s),
+            OpenError::Io(s) => RunError::Runtime(s),
+        }
+    }
+}
 
 pub fn now_ms() -> Millis {
     std::time::SystemTime::now()
@@ -112,112 +115,6 @@ impl Sink for RunSink {
     }
 }
 
-/// One input's reading state.
-struct SourceState {
-    name: String,
-    /// How checkpoints name it: absolute path, or `-`.
-    ck_path: String,
-    /// The format given or told by the extension (`None`: the first line decides).
-    format: Option<Format>,
-    decoder: Decoder,
-    splitter: LineSplitter,
-    line_no: u64,
-    /// The file being read, once the reader opened one.
-    file: Option<FileId>,
-    head: Head,
-    /// Where a checkpoint left this input: applied when the reader opens
-    /// that file at that offset.
-    resume: Option<InputState>,
-}
-
-/// What fingerprints the file being read.
-enum Head {
-    /// Its first bytes, as they pass by.
-    Reading(Vec<u8>),
-    /// The fingerprint a checkpoint carried (reading resumed past those bytes).
-    Known(Fingerprint),
-}
-
-impl SourceState {
-    fn new(
-        name: String,
-        ck_path: String,
-        format: Option<Format>,
-        max_line_bytes: usize,
-        resume: Option<InputState>,
-    ) -> SourceState {
-        SourceState {
-            name,
-            ck_path,
-            format,
-            decoder: Decoder::new(format),
-            splitter: LineSplitter::new(max_line_bytes, 0),
-            line_no: 0,
-            file: None,
-            head: Head::Reading(Vec::new()),
-            resume,
-        }
-    }
-
-    /// The reader moved this input to file `id`, reading from `start`: the
-    /// splitter and decoder start over (a new file has its own CSV header),
-    /// unless this is where a checkpoint left off.
-    fn open_file(&mut self, id: FileId, start: u64, max_line_bytes: usize) {
-        self.file = Some(id);
-        self.splitter = LineSplitter::new(max_line_bytes, start);
-        self.decoder = Decoder::new(self.format);
-        self.line_no = 0;
-        self.head = Head::Reading(Vec::new());
-        let Some(saved) = self.resume.take() else {
-            return;
-        };
-        if let Some(f) = saved.file.filter(|f| f.id() == id && start == saved.offset) {
-            self.line_no = saved.line;
-            self.head = Head::Known(f.fingerprint);
-            let format = saved
-                .format
-                .as_deref()
-                .and_then(|f| Format::from_str(f, true).ok());
-            self.decoder.resume(format, saved.header);
-        }
-    }
-
-    /// Bytes read from the file: the first ones make its fingerprint.
-    fn saw(&mut self, data: &[u8]) {
-        if let Head::Reading(h) = &mut self.head {
-            let take = (checkpoint::FINGERPRINT_BYTES - h.len()).min(data.len());
-            h.extend_from_slice(&data[..take]);
-        }
-    }
-
-    /// For a checkpoint: where the next run carries on.
-    fn state(&self) -> InputState {
-        if let (None, Some(saved)) = (self.file, &self.resume) {
-            // Not opened yet: still where the checkpoint left it.
-            return saved.clone();
-        }
-        let fingerprint = match &self.head {
-            Head::Reading(h) => Fingerprint::of(h),
-            Head::Known(f) => *f,
-        };
-        InputState {
-            path: self.ck_path.clone(),
-            file: self.file.map(|id| FileState {
-                dev: id.dev,
-                ino: id.ino,
-                fingerprint,
-            }),
-            offset: self.splitter.committed_offset(),
-            line: self.line_no,
-            format: self
-                .decoder
-                .format()
-                .and_then(|f| f.to_possible_value().map(|v| v.get_name().to_string())),
-            header: self.decoder.header().map(<[String]>::to_vec),
-        }
-    }
-}
-
 /// Checkpointing state of a run with `--checkpoint`.
 struct Ckpt {
     store: checkpoint::Store,
@@ -241,10 +138,9 @@ enum Ending {
 
 /// Everything one run works on.
 struct Session {
-    sources: Vec<SourceState>,
+    input: Input,
     chain: Chain,
     sink: RunSink,
-    max_line_bytes: usize,
     /// `-o`, for messages and to record its committed length.
     output_name: Option<String>,
     ckpt: Option<Ckpt>,
@@ -312,8 +208,8 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         }
     }
 
-    let (inputs, sources) = open_inputs(cfg, saved.as_ref())?;
-    let names = sources.iter().map(|s| s.name.clone()).collect();
+    let input = input::open(cfg, saved.as_ref().map(|c| &c.inputs[..]))?;
+    let names = input.names();
     if let Some(stage) = &plan.time_stage {
         event_time.set_stage(stage.clone());
     }
@@ -334,7 +230,8 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         }
     }
     // Last, once every check passed: exactly-once may cut the output back.
-    let input_ids: Vec<FileId> = inputs
+    let input_ids: Vec<FileId> = input
+        .files()
         .iter()
         .flat_map(|s| s.segments.iter().map(|seg| seg.id))
         .collect();
@@ -353,7 +250,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         resumed_ended: saved.as_ref().is_some_and(|c| c.ended),
     });
     let mut session = Session {
-        sources,
+        input,
         chain,
         sink: RunSink {
             out,
@@ -364,7 +261,6 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
             names,
             state: None,
         },
-        max_line_bytes: cfg.max_line_bytes,
         output_name: cfg.output.as_ref().map(|p| p.display().to_string()),
         ckpt,
     };
@@ -382,10 +278,10 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         session.checkpoint(ended)?;
     }
 
-    session.sink.progress = Progress::start(cfg.progress, cfg.follow, &inputs);
-    let reader = reader::spawn(inputs, cfg.follow);
+    session.sink.progress = Progress::start(cfg.progress, cfg.follow, session.input.files());
+    session.input.start();
     let result = session
-        .drive(&reader, &stop)
+        .drive(&stop)
         .and_then(|ending| session.finish(ending));
     session.sink.progress.finish();
     if let Err(RunError::Runtime(_)) = &result {
@@ -444,26 +340,18 @@ fn human_bytes(b: u64) -> String {
 impl Session {
     /// Read the inputs (until their end, a stage stopping the run, or a
     /// signal), committing checkpoints as they fall due.
-    fn drive(&mut self, reader: &reader::Reader, stop: &AtomicBool) -> Result<Ending, RunError> {
+    fn drive(&mut self, stop: &AtomicBool) -> Result<Ending, RunError> {
         // How often the loop wakes on a quiet input to run timers and see signals.
         const TICK: Duration = Duration::from_millis(50);
-        let mut finished = vec![false; self.sources.len()];
         let mut flow = Flow::Continue;
         while flow == Flow::Continue {
-            let msg = match reader.rx.try_recv() {
-                Ok(m) => Some(m),
-                Err(TryRecvError::Disconnected) => break,
-                Err(TryRecvError::Empty) => {
-                    reader.balance.starved();
-                    // Nothing more is ready: everything pending goes out now (§7).
-                    self.flush_idle()?;
-                    match reader.rx.recv_timeout(TICK) {
-                        Ok(m) => Some(m),
-                        Err(RecvTimeoutError::Timeout) => None,
-                        Err(RecvTimeoutError::Disconnected) => break,
-                    }
-                }
-            };
+            let mut arrived = None;
+            let mut step = self.pump(Duration::ZERO, &mut flow, &mut arrived)?;
+            if step == Step::Idle {
+                // Nothing more is ready: everything pending goes out now (§7).
+                self.flush_idle()?;
+                step = self.pump(TICK, &mut flow, &mut arrived)?;
+            }
             if stop.load(Ordering::Relaxed) {
                 // SIGINT/SIGTERM: without a checkpoint it is the end of input
                 // (§2); with one, the open state is kept for the next run.
@@ -472,48 +360,25 @@ impl Session {
                     None => Ending::Input,
                 });
             }
-            let now = now_ms();
-            let mut changed = msg.is_some();
-            match msg {
-                None => {
+            let now = arrived.unwrap_or_else(now_ms);
+            let mut changed = step != Step::Idle;
+            match step {
+                Step::Idle => {
                     let before = self.chain.event_time().map(|t| t.watermark());
                     flow = self.chain.idle(now, &mut self.sink)?;
                     changed |= self.chain.event_time().map(|t| t.watermark()) != before;
                 }
-                Some(Msg::Open {
-                    source,
-                    id,
-                    start,
-                    why,
-                }) => flow = self.open_file(source, id, start, why)?,
-                Some(Msg::Data { source, block }) => {
-                    let mut pre = block.index.cursor(self.sources[source].splitter.offset());
-                    // A block holds thousands of lines: with an interval in
-                    // events, it is cut where each checkpoint falls due.
-                    let mut rest = &block.data[..];
-                    while flow == Flow::Continue && !rest.is_empty() {
-                        let cut = self.next_cut(rest);
-                        flow = self.data(source, &rest[..cut], now, &mut pre)?;
-                        rest = &rest[cut..];
-                        if !rest.is_empty() {
-                            self.maybe_checkpoint(true)?;
-                        }
+                Step::Read { bytes } | Step::Stopped { bytes } => {
+                    self.sink.stats.bytes_in += bytes;
+                    if let Some(t) = self.chain.event_time_mut() {
+                        t.saw_input(now);
                     }
-                    let _ = reader.recycle.try_send(block);
+                    let st = &self.sink.stats;
+                    self.sink.progress.update(st.bytes_in, st.events_in);
                 }
-                Some(Msg::End { source }) => {
-                    flow = self.finish_file(source)?;
-                    finished[source] = true;
-                    if finished.iter().all(|f| *f) {
-                        break;
-                    }
-                }
-                Some(Msg::Failed { source, error }) => {
-                    return Err(RunError::Runtime(format!(
-                        "cannot read {}: {error}",
-                        self.sources[source].name
-                    )));
-                }
+                Step::Moved { .. } | Step::SourceEnded => {}
+                Step::End => break,
+                Step::Failed(message) => return Err(RunError::Runtime(message)),
             }
             if flow == Flow::Continue && self.chain.next_tick().is_some_and(|t| t <= now) {
                 flow = self.chain.tick(now, &mut self.sink)?;
@@ -522,6 +387,55 @@ impl Session {
             self.maybe_checkpoint(changed)?;
         }
         Ok(Ending::Input)
+    }
+
+    /// Take what the input has (waiting up to `timeout`) through the chain. A stage stopping the run sets `flow`; `arrived` is the
+    /// arrival time of what came. With a checkpoint interval in events, the
+    /// input stops where a checkpoint falls due (it carries on at the next call).
+    fn pump(
+        &mut self,
+        timeout: Duration,
+        flow: &mut Flow,
+        arrived: &mut Option<Millis>,
+    ) -> Result<Step, RunError> {
+        let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
+        let pause_at = self
+            .ckpt
+            .as_ref()
+            .and_then(|c| c.schedule.lines_until_due(lines))
+            .map(|n| lines + n);
+        let Session {
+            input, chain, sink, ..
+        } = self;
+        input.next(timeout, |item| {
+            arrived.get_or_insert_with(now_ms);
+            match item {
+                Item::Event { ev, .. } => {
+                    sink.stats.events_in += 1;
+                    let f = chain.push(ev, sink)?;
+                    *flow = f;
+                    if f != Flow::Continue {
+                        return Ok(false);
+                    }
+                }
+                Item::Rejected {
+                    name,
+                    line,
+                    reason,
+                    bytes,
+                } => sink
+                    .reporter
+                    .reject(&format!("{name}:{line}"), &reason, bytes)?,
+                Item::LongPart(bytes) => {
+                    sink.reporter.dead_letter_part(bytes);
+                    return Ok(true);
+                }
+                Item::LongRejected { name, line, reason } => sink
+                    .reporter
+                    .reject_long_end(&format!("{name}:{line}"), &reason)?,
+            }
+            Ok(go_on(sink, pause_at))
+        })
     }
 
     /// After reading: end the stages at a real end, and commit the last checkpoint.
@@ -546,22 +460,6 @@ impl Session {
     /// this commit (so bytes of `-o` past it are another writer's).
     fn last_checkpoint(&mut self, ended: bool) -> Result<(), RunError> {
         self.checkpoint_as(ended, true)
-    }
-
-    /// How much of `data` to handle before looking whether a checkpoint is
-    /// due: up to the line where an interval in events runs out, else all.
-    fn next_cut(&self, data: &[u8]) -> usize {
-        let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
-        let until = self
-            .ckpt
-            .as_ref()
-            .and_then(|c| c.schedule.lines_until_due(lines));
-        match until {
-            Some(n) => memchr::memchr_iter(b'\n', data)
-                .nth(n as usize - 1)
-                .map_or(data.len(), |i| i + 1),
-            None => data.len(),
-        }
     }
 
     /// at-most-once keeps results in memory until a checkpoint covers them.
@@ -654,7 +552,7 @@ impl Session {
         stopped: bool,
     ) -> Result<(), RunError> {
         let lines = self.sink.stats.events_in + self.sink.reporter.rejected();
-        let inputs = self.sources.iter().map(SourceState::state).collect();
+        let inputs = self.input.positions();
         let event_time = self
             .chain
             .event_time()
@@ -678,251 +576,12 @@ impl Session {
         ck.dirty = false;
         Ok(())
     }
-
-    /// The reader moved input `source` to another file.
-    fn open_file(
-        &mut self,
-        source: usize,
-        id: FileId,
-        start: u64,
-        why: Opened,
-    ) -> Result<Flow, RunError> {
-        let mut flow = Flow::Continue;
-        if self.sources[source].file.is_some() {
-            // The previous file is finished: its last line counts even
-            // without a newline.
-            flow = self.finish_file(source)?;
-        }
-        if why == Opened::Truncated {
-            progress::eprintln(&format!(
-                "streamctl: {} was truncated; reading it again from its start \
-                 (lines written between a copy and the truncation may be lost)",
-                self.sources[source].name
-            ));
-        }
-        if flow == Flow::Continue {
-            self.sources[source].open_file(id, start, self.max_line_bytes);
-        }
-        Ok(flow)
-    }
-
-    fn data(
-        &mut self,
-        source: usize,
-        data: &[u8],
-        now: Millis,
-        pre: &mut Cursor<'_>,
-    ) -> Result<Flow, RunError> {
-        self.sink.stats.bytes_in += data.len() as u64;
-        if let Some(t) = self.chain.event_time_mut() {
-            t.saw_input(now);
-        }
-        let Session {
-            sources,
-            chain,
-            sink,
-            ..
-        } = self;
-        let src = &mut sources[source];
-        src.saw(data);
-        let mut engine = Engine {
-            chain,
-            sink,
-            source: source as u32,
-        };
-        let go = src.splitter.feed(data, |piece| {
-            engine.piece(&src.name, &mut src.decoder, &mut src.line_no, piece, pre)
-        })?;
-        let st = &self.sink.stats;
-        self.sink.progress.update(st.bytes_in, st.events_in);
-        Ok(if go { Flow::Continue } else { Flow::Stop })
-    }
-
-    /// The file of input `source` is finished: a last line without `\n` counts.
-    fn finish_file(&mut self, source: usize) -> Result<Flow, RunError> {
-        let Session {
-            sources,
-            chain,
-            sink,
-            ..
-        } = self;
-        let src = &mut sources[source];
-        let mut engine = Engine {
-            chain,
-            sink,
-            source: source as u32,
-        };
-        let mut none = Cursor::none();
-        let go = src.splitter.finish(|piece| {
-            engine.piece(
-                &src.name,
-                &mut src.decoder,
-                &mut src.line_no,
-                piece,
-                &mut none,
-            )
-        })?;
-        Ok(if go { Flow::Continue } else { Flow::Stop })
-    }
-}
-/// Borrowed pieces of the loop that handle one line.
-struct Engine<'e> {
-    chain: &'e mut Chain,
-    sink: &'e mut RunSink,
-    source: u32,
 }
 
-impl Engine<'_> {
-    /// Handle one piece from the splitter; `Ok(false)` ends the run (head).
-    fn piece(
-        &mut self,
-        name: &str,
-        dec: &mut Decoder,
-        line_no: &mut u64,
-        piece: Piece<'_>,
-        pre: &mut Cursor<'_>,
-    ) -> Result<bool, RunError> {
-        match piece {
-            Piece::Line { bytes, end } => {
-                *line_no += 1;
-                self.line(name, dec, *line_no, bytes, pre.line_ending_at(end))
-            }
-            Piece::LongPart(bytes) => {
-                self.sink.reporter.dead_letter_part(bytes);
-                Ok(true)
-            }
-            Piece::LongEnd { len, .. } => {
-                *line_no += 1;
-                let reason = format!(
-                    "line of {len} bytes is longer than --max-line-bytes; it was skipped (raise the limit with --max-line-bytes)"
-                );
-                self.sink
-                    .reporter
-                    .reject_long_end(&format!("{name}:{line_no}"), &reason)?;
-                Ok(true)
-            }
-        }
-    }
-
-    fn line(
-        &mut self,
-        name: &str,
-        dec: &mut Decoder,
-        line_no: u64,
-        bytes: &[u8],
-        pre: Pre<'_>,
-    ) -> Result<bool, RunError> {
-        let pos = Pos {
-            source: self.source,
-            line: line_no,
-        };
-        let ev = match dec.decode_indexed(bytes, pos, pre) {
-            Decoded::Event(ev) => ev,
-            Decoded::Nothing => return Ok(true),
-            Decoded::Reject(reason) => {
-                self.sink
-                    .reporter
-                    .reject(&format!("{name}:{line_no}"), &reason, bytes)?;
-                return Ok(true);
-            }
-        };
-        self.sink.stats.events_in += 1;
-        let flow = self.chain.push(ev, self.sink)?;
-        Ok(flow == Flow::Continue)
-    }
-}
-
-/// Open every input; when resuming, find each where the checkpoint left it.
-fn open_inputs(
-    cfg: &Config,
-    saved: Option<&Checkpoint>,
-) -> Result<(Vec<Source>, Vec<SourceState>), RunError> {
-    let mut inputs = Vec::new();
-    let mut sources = Vec::new();
-    for (i, path) in cfg.inputs.iter().enumerate() {
-        let (name, format, current) = match path {
-            None => {
-                let seg = Segment::stdin()
-                    .map_err(|e| RunError::Runtime(format!("cannot read stdin: {e}")))?;
-                if cfg.checkpoint.is_some() && !seg.file.metadata().is_ok_and(|m| m.is_file()) {
-                    return Err(RunError::Usage(
-                        "--checkpoint needs input that can be read again after a restart, but \
-                         stdin is a pipe or a terminal. Let the producer append to a file and \
-                         read that with --follow FILE (e.g. `producer >> app.log &` then \
-                         `streamctl --follow --checkpoint app.ckpt PIPELINE app.log`), or \
-                         redirect stdin from a file"
-                            .into(),
-                    ));
-                }
-                ("<stdin>".to_string(), cfg.input_format, Some(seg))
-            }
-            Some(p) => {
-                let current = match File::open(p) {
-                    Ok(file) => {
-                        let meta = file.metadata().map_err(|e| open_error(p, e))?;
-                        if meta.is_dir() {
-                            return Err(RunError::Usage(format!(
-                                "{} is a directory, not an input file",
-                                p.display()
-                            )));
-                        }
-                        let id = FileId::from_meta(&meta);
-                        Some(Segment { file, id, start: 0 })
-                    }
-                    // Followed like `tail -F`: waited for until it exists.
-                    Err(e) if cfg.follow && e.kind() == io::ErrorKind::NotFound => None,
-                    Err(e) => return Err(open_error(p, e)),
-                };
-                let format = cfg.input_format.or_else(|| Format::from_extension(p));
-                (p.display().to_string(), format, current)
-            }
-        };
-        let resume = saved.and_then(|c| c.inputs.get(i)).cloned();
-        let segments = match &resume {
-            Some(at) => {
-                let located = checkpoint::locate(
-                    &name,
-                    path.as_deref().unwrap_or(Path::new("-")),
-                    current,
-                    at,
-                    path.is_some(),
-                )
-                .map_err(|e| RunError::Runtime(format!("cannot resume reading {name}: {e}")))?;
-                if let Some(n) = located.notice {
-                    progress::eprintln(&format!("streamctl: {n}"));
-                }
-                located.segments
-            }
-            None => current.into_iter().collect(),
-        };
-        inputs.push(Source {
-            path: path.clone(),
-            segments,
-            kind: match format {
-                None | Some(Format::Json) => LineKind::Json,
-                Some(Format::Csv) => LineKind::Csv,
-                Some(Format::Tsv) => LineKind::Tsv,
-                Some(Format::Logfmt | Format::Lines) => LineKind::Opaque,
-            },
-        });
-        sources.push(SourceState::new(
-            name,
-            checkpoint::input_name(path.as_deref()),
-            format,
-            cfg.max_line_bytes,
-            resume,
-        ));
-    }
-    Ok((inputs, sources))
-}
-
-fn open_error(p: &std::path::Path, e: io::Error) -> RunError {
-    let msg = format!("cannot open input {}: {}", p.display(), e);
-    if e.kind() == io::ErrorKind::NotFound {
-        RunError::Usage(format!("{msg} (check the path; use - for stdin)"))
-    } else {
-        RunError::Runtime(msg)
-    }
+/// Whether the input may go on: not once a checkpoint falls due (`pause_at`
+/// lines handled).
+fn go_on(sink: &RunSink, pause_at: Option<u64>) -> bool {
+    pause_at.is_none_or(|at| sink.stats.events_in + sink.reporter.rejected() < at)
 }
 
 /// Open `--dead-letter` for appending; it must not be one of the inputs.

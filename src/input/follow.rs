@@ -21,22 +21,21 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
-use super::preindex::{Gone, Outbox};
-use super::reader::{read_block, read_source, FileId, Msg, Opened, Segment, Source, BLOCK};
+use super::identity::{FileId, Head};
+use super::outbox::Outbox;
+use super::protocol::{Gone, Msg, Opened, Segment, Source};
+use super::reader::{read_block, read_source, BLOCK};
 
 /// How long to sleep when no followed file had anything new.
 pub const POLL: Duration = Duration::from_millis(20);
 /// Blocks one file may read in a row before the others get a turn.
 const TURN: usize = 16;
-/// How many first bytes of a file are compared to notice a truncation.
-const HEAD: usize = 256;
 
-pub(super) fn spawn(sources: Vec<Source>, outbox: Outbox) {
+pub fn spawn(sources: Vec<Source>, outbox: Outbox) {
     let mut followed = Vec::new();
     for (source, s) in sources.into_iter().enumerate() {
         match s.path {
@@ -102,7 +101,7 @@ struct Current {
     /// Bytes of the file read so far.
     pos: u64,
     /// The file's first bytes as read, to notice a truncation.
-    head: Vec<u8>,
+    head: Head,
     /// The last read found the end of the file.
     at_end: bool,
 }
@@ -162,10 +161,7 @@ impl Followed {
         };
         self.opened_any = true;
         // A file resumed past its start: its first bytes are what was read.
-        let mut head = vec![0; HEAD.min(start as usize)];
-        if file.read_exact_at(&mut head, 0).is_err() {
-            head.clear();
-        }
+        let head = Head::read(&file, start);
         io.send(Msg::Open {
             source: self.source,
             id,
@@ -211,10 +207,7 @@ impl Followed {
                 any = true;
                 continue;
             }
-            if cur.head.len() < HEAD && cur.pos == cur.head.len() as u64 {
-                let take = (HEAD - cur.head.len()).min(n);
-                cur.head.extend_from_slice(&block.data[..take]);
-            }
+            cur.head.saw(cur.pos, &block.data);
             cur.pos += n as u64;
             // A short read is the end of what the file holds for now.
             cur.at_end = n < BLOCK;
@@ -237,7 +230,7 @@ impl Followed {
             return Err(self.fail(io, e));
         }
         cur.pos = 0;
-        cur.head.clear();
+        cur.head = Head::default();
         cur.at_end = false;
         io.send(Msg::Open {
             source: self.source,
@@ -264,13 +257,6 @@ impl Current {
         if self.file.metadata().is_ok_and(|m| m.len() < self.pos) {
             return true;
         }
-        if self.head.is_empty() {
-            return false;
-        }
-        let mut now = vec![0; self.head.len()];
-        match self.file.read_exact_at(&mut now, 0) {
-            Ok(()) => now != self.head,
-            Err(_) => true,
-        }
+        self.head.changed_in(&self.file)
     }
 }

@@ -1,36 +1,31 @@
-//! Reading input: sources (stdin, files), the reader thread, line splitting
-//! and per-format decoding.
+//! Reading input. One front door (`front.rs`): `open` finds the inputs,
+//! `Input::next` hands the main loop events with their position, rejected
+//! lines, file changes and the end, and `Input::positions` is what a
+//! checkpoint stores. Nothing else in the program sees files, blocks or
+//! threads of input.
+//!
+//! The modules below depend on each other in one direction only:
+//! `front` → `follow` → `reader` → `outbox` → `protocol` → `preindex` →
+//! `cells`, `json_index`, `lines`; `front` → `decode` → `cells`, `logfmt`,
+//! `json_index`, `preindex`; `identity` and `position` hold what identifies
+//! a file and where an input is.
 
+pub mod cells;
 pub mod decode;
 pub mod follow;
+pub mod format;
+pub mod front;
+pub mod identity;
 pub mod json_index;
 pub mod lines;
 pub mod logfmt;
+pub mod outbox;
+pub mod position;
 pub mod preindex;
+pub mod protocol;
 pub mod reader;
 
-use std::path::Path;
-
-/// An input format (`-i`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Json,
-    Csv,
-    Tsv,
-    Logfmt,
-    Lines,
-}
-
-impl Format {
-    /// `auto` by extension; `None` means "let the first line decide".
-    pub fn from_extension(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" => Some(Format::Csv),
-            "tsv" => Some(Format::Tsv),
-            "jsonl" | "ndjson" | "json" => Some(Format::Json),
-            "log" => None,
-            _ => None,
-        }
-    }
-}
+pub use format::Format;
+pub use front::{input_name, open, Input, Item, OpenError, Step};
+pub use position::InputState;
+pub use protocol::{Opened, Source};

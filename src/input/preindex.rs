@@ -19,16 +19,11 @@
 //! decoded as before. A line the reader found invalid is decoded again on
 //! the main loop, so rejections read the same.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
-
 use memchr::memchr_iter;
 
-use super::decode::{split_csv_in_place, split_tsv_in_place};
+use super::cells::{split_csv_in_place, split_tsv_in_place};
 use super::json_index::{index_members, Member};
 use super::lines::trim_cr;
-use super::reader::Msg;
 use crate::event::Span;
 
 /// What the reader may prepare for an input's lines.
@@ -40,13 +35,6 @@ pub enum LineKind {
     Json,
     Csv,
     Tsv,
-}
-
-/// A block of input as the reader sends it, with what it indexed.
-#[derive(Default)]
-pub struct Block {
-    pub data: Vec<u8>,
-    pub index: BlockIndex,
 }
 
 /// Marks a line the reader found invalid (the main loop decodes it again).
@@ -171,10 +159,15 @@ impl BlockIndex {
     /// Look lines up in order; `base` is the stream offset of the block's
     /// first byte.
     pub fn cursor(&self, base: u64) -> Cursor<'_> {
+        self.cursor_at(base, 0)
+    }
+
+    /// A cursor that carries on at the place another one left (`Cursor::place`).
+    pub fn cursor_at(&self, base: u64, place: usize) -> Cursor<'_> {
         Cursor {
             index: self,
             base,
-            next: 0,
+            next: place,
         }
     }
 }
@@ -197,6 +190,11 @@ impl<'a> Cursor<'a> {
             scratch: Vec::new(),
         };
         EMPTY.cursor(0)
+    }
+
+    /// How far the cursor went (to carry on later with `cursor_at`).
+    pub fn place(&self) -> usize {
+        self.next
     }
 
     /// What the reader knew of the line that ends at stream offset `end`
@@ -227,122 +225,6 @@ impl<'a> Cursor<'a> {
             }
         }
         Pre::Unknown
-    }
-}
-
-/// Shared between the reader and the main loop: the main loop says when it
-/// had to wait for input.
-#[derive(Default)]
-pub struct Balance {
-    starved: AtomicBool,
-}
-
-impl Balance {
-    /// The main loop found no input ready.
-    pub fn starved(&self) {
-        self.starved.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Out of every `SLOTS` blocks, the reader indexes `share`.
-const SLOTS: u32 = 8;
-
-/// The reader's side of the balance.
-struct Share {
-    share: u32,
-    turn: u32,
-}
-
-impl Share {
-    fn take(&mut self, balance: &Balance) -> bool {
-        if balance.starved.swap(false, Ordering::Relaxed) {
-            self.share = self.share.saturating_sub(1);
-        }
-        self.turn = (self.turn + 1) % SLOTS;
-        self.turn < self.share
-    }
-
-    fn main_loop_is_behind(&mut self) {
-        self.share = (self.share + 1).min(SLOTS);
-    }
-}
-
-/// How a reading thread sends: it indexes JSON blocks when it has time to
-/// spare, and recycles the buffers the main loop sends back.
-pub struct Outbox {
-    tx: SyncSender<Msg>,
-    recycled: Receiver<Block>,
-    balance: Arc<Balance>,
-    share: Share,
-    /// Per input: what its lines may be (so what is worth preparing).
-    kinds: Arc<[LineKind]>,
-    /// Per input: the next block starts a line.
-    at_line_start: Vec<bool>,
-}
-
-/// Stop reading: the main loop hung up (or this input failed, and that was sent).
-pub struct Gone;
-
-impl Outbox {
-    pub fn new(
-        tx: SyncSender<Msg>,
-        recycled: Receiver<Block>,
-        balance: Arc<Balance>,
-        kinds: Arc<[LineKind]>,
-    ) -> Outbox {
-        Outbox {
-            tx,
-            recycled,
-            balance,
-            share: Share {
-                share: SLOTS / 2,
-                turn: 0,
-            },
-            at_line_start: vec![true; kinds.len()],
-            kinds,
-        }
-    }
-
-    /// An outbox for another reading thread on the same channel (it gets no
-    /// recycled buffers).
-    pub fn sibling(&self) -> Outbox {
-        let (_, none) = std::sync::mpsc::sync_channel(0);
-        Outbox::new(
-            self.tx.clone(),
-            none,
-            self.balance.clone(),
-            self.kinds.clone(),
-        )
-    }
-
-    /// A buffer to read into (a recycled one when there is one).
-    pub fn block(&self) -> Block {
-        let mut b = self.recycled.try_recv().unwrap_or_default();
-        b.index.clear();
-        b
-    }
-
-    pub fn send(&mut self, mut msg: Msg) -> Result<(), Gone> {
-        match &mut msg {
-            Msg::Open { source, .. } => self.at_line_start[*source] = true,
-            Msg::Data { source, block } => {
-                let s = *source;
-                let kind = self.kinds[s];
-                if kind != LineKind::Opaque && self.share.take(&self.balance) {
-                    block.index.build(&block.data, self.at_line_start[s], kind);
-                }
-                self.at_line_start[s] = block.data.last() == Some(&b'\n');
-            }
-            Msg::End { .. } | Msg::Failed { .. } => {}
-        }
-        match self.tx.try_send(msg) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(msg)) => {
-                self.share.main_loop_is_behind();
-                self.tx.send(msg).map_err(|_| Gone)
-            }
-            Err(TrySendError::Disconnected(_)) => Err(Gone),
-        }
     }
 }
 
@@ -394,21 +276,5 @@ mod tests {
         let b = members_of(b"{\"b\":2}");
         assert_eq!(c.line_ending_at(16), Pre::Valid(&b));
         assert_eq!(Cursor::none().line_ending_at(16), Pre::Unknown);
-    }
-
-    #[test]
-    fn the_share_follows_the_slow_side() {
-        let balance = Balance::default();
-        let mut s = Share { share: 4, turn: 0 };
-        for _ in 0..10 {
-            balance.starved();
-            s.take(&balance);
-        }
-        assert_eq!(s.share, 0);
-        assert!(!(0..SLOTS).any(|_| s.take(&balance)));
-        for _ in 0..10 {
-            s.main_loop_is_behind();
-        }
-        assert!((0..SLOTS).all(|_| s.take(&balance)));
     }
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use crate::checkpoint::CkptError;
 use crate::cli::Guarantee;
-use crate::input::reader::FileId;
+use crate::input::identity::FileId;
 
 /// What the checkpoint says about the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

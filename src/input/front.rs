@@ -1,0 +1,587 @@
+//! The input as one component: `open` finds every input (where a
+//! checkpoint left it, when resuming), `start` sets the reading threads
+//! going, and `next` hands the main loop what came: events with their
+//! position, rejected lines, file changes and the end. `positions` is what a
+//! checkpoint stores.
+//!
+//! Inside, per input: the reading thread (`reader.rs`, or `follow.rs` with
+//! `--follow`) sends blocks (`protocol.rs`), some pre-indexed on that thread
+//! (`preindex.rs`, `outbox.rs`); here they are split into lines (`lines.rs`)
+//! and decoded (`decode.rs`). The main loop never sees a block or a file.
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::ValueEnum;
+
+use super::decode::{Decoded, Decoder};
+use super::format::Format;
+use super::identity::{self, FileId, FileState, Head};
+use super::lines::{LineSplitter, Piece};
+use super::outbox::{Balance, Outbox};
+use super::position::InputState;
+use super::preindex::{Cursor, LineKind};
+use super::protocol::{Block, Msg, Opened, Segment, Source};
+use super::{follow, reader};
+use crate::cli::Config;
+use crate::event::{Event, Pos};
+
+/// What the input hands the main loop, one at a time. (An event is large;
+/// it is handed over by value, once, and boxing it would cost an allocation
+/// per line.)
+#[allow(clippy::large_enum_variant)]
+pub enum Item<'a> {
+    /// A decoded event; `name` names its input in messages (`name:line`).
+    Event { ev: Event<'a>, name: &'a str },
+    /// A line that is not an event of its format.
+    Rejected {
+        name: &'a str,
+        line: u64,
+        reason: String,
+        bytes: &'a [u8],
+    },
+    /// Part of a line over `--max-line-bytes` (for the dead-letter file; in order).
+    LongPart(&'a [u8]),
+    /// The over-long line ended; it is rejected with this reason.
+    LongRejected {
+        name: &'a str,
+        line: u64,
+        reason: String,
+    },
+}
+
+/// What one call of `Input::next` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing came in time.
+    Idle,
+    /// Lines were handed over; `bytes` new bytes were read.
+    Read { bytes: u64 },
+    /// The handler said stop; what it was not handed is kept for the next call.
+    Stopped { bytes: u64 },
+    /// An input moved to another file (rotation, truncation), or to its first.
+    Moved { source: usize, why: Opened },
+    /// An input ended; others are still read.
+    SourceEnded,
+    /// Every input ended.
+    End,
+    /// Reading failed; the message says which input and why.
+    Failed(String),
+}
+
+/// Opening an input failed.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The user named something that cannot be read: exit 2.
+    Usage(String),
+    /// I/O failed: exit 1.
+    Io(String),
+}
+
+/// All inputs of a run.
+pub struct Input {
+    sources: Vec<SourceState>,
+    max_line_bytes: usize,
+    follow: bool,
+    /// The files to read, until `start` hands them to the reading threads.
+    unstarted: Vec<Source>,
+    channel: Option<Channel>,
+    finished: Vec<bool>,
+    /// What a stopped handler was not handed yet.
+    pending: Pending,
+}
+
+/// The main loop's end of the reading threads' channel.
+struct Channel {
+    rx: Receiver<Msg>,
+    /// Send used buffers back so the reader can reuse them.
+    recycle: SyncSender<Block>,
+    /// Tell the reader when the main loop waits for input (see preindex.rs).
+    balance: Arc<Balance>,
+}
+
+enum Pending {
+    Nothing,
+    /// The rest of a block from byte `done`; `line` is the index cursor's place.
+    Block {
+        source: usize,
+        block: Block,
+        base: u64,
+        done: usize,
+        line: usize,
+    },
+    /// A move to another file, after the previous file's last line.
+    Open {
+        source: usize,
+        id: FileId,
+        start: u64,
+        why: Opened,
+    },
+}
+
+/// Find every input; when resuming, find each where `resume` left it.
+pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenError> {
+    let mut unstarted = Vec::new();
+    let mut sources = Vec::new();
+    for (i, path) in cfg.inputs.iter().enumerate() {
+        let (name, format, current) = match path {
+            None => {
+                let seg = Segment::stdin()
+                    .map_err(|e| OpenError::Io(format!("cannot read stdin: {e}")))?;
+                if cfg.checkpoint.is_some() && !seg.file.metadata().is_ok_and(|m| m.is_file()) {
+                    return Err(OpenError::Usage(
+                        "--checkpoint needs input that can be read again after a restart, but \
+                         stdin is a pipe or a terminal. Let the producer append to a file and \
+                         read that with --follow FILE (e.g. `producer >> app.log &` then \
+                         `streamctl --follow --checkpoint app.ckpt PIPELINE app.log`), or \
+                         redirect stdin from a file"
+                            .into(),
+                    ));
+                }
+                ("<stdin>".to_string(), cfg.input_format, Some(seg))
+            }
+            Some(p) => {
+                let current = match File::open(p) {
+                    Ok(file) => {
+                        let meta = file.metadata().map_err(|e| open_error(p, e))?;
+                        if meta.is_dir() {
+                            return Err(OpenError::Usage(format!(
+                                "{} is a directory, not an input file",
+                                p.display()
+                            )));
+                        }
+                        let id = FileId::from_meta(&meta);
+                        Some(Segment { file, id, start: 0 })
+                    }
+                    // Followed like `tail -F`: waited for until it exists.
+                    Err(e) if cfg.follow && e.kind() == io::ErrorKind::NotFound => None,
+                    Err(e) => return Err(open_error(p, e)),
+                };
+                let format = cfg.input_format.or_else(|| Format::from_extension(p));
+                (p.display().to_string(), format, current)
+            }
+        };
+        let saved = resume.and_then(|r| r.get(i)).cloned();
+        let segments = match &saved {
+            Some(at) => {
+                let located = identity::locate(
+                    &name,
+                    path.as_deref().unwrap_or(Path::new("-")),
+                    current,
+                    at.file,
+                    at.offset,
+                    path.is_some(),
+                )
+                .map_err(|e| OpenError::Io(format!("cannot resume reading {name}: {e}")))?;
+                if let Some(n) = located.notice {
+                    eprintln!("streamctl: {n}");
+                }
+                located.segments
+            }
+            None => current.into_iter().collect(),
+        };
+        unstarted.push(Source {
+            path: path.clone(),
+            segments,
+            kind: match format {
+                None | Some(Format::Json) => LineKind::Json,
+                Some(Format::Csv) => LineKind::Csv,
+                Some(Format::Tsv) => LineKind::Tsv,
+                Some(Format::Logfmt | Format::Lines) => LineKind::Opaque,
+            },
+        });
+        sources.push(SourceState::new(
+            name,
+            input_name(path.as_deref()),
+            format,
+            cfg.max_line_bytes,
+            saved,
+        ));
+    }
+    Ok(Input {
+        finished: vec![false; sources.len()],
+        sources,
+        max_line_bytes: cfg.max_line_bytes,
+        follow: cfg.follow,
+        unstarted,
+        channel: None,
+        pending: Pending::Nothing,
+    })
+}
+
+fn open_error(p: &Path, e: io::Error) -> OpenError {
+    let msg = format!("cannot open input {}: {}", p.display(), e);
+    if e.kind() == io::ErrorKind::NotFound {
+        OpenError::Usage(format!("{msg} (check the path; use - for stdin)"))
+    } else {
+        OpenError::Io(msg)
+    }
+}
+
+/// An input as recorded: its absolute path, or `-` for stdin.
+pub fn input_name(p: Option<&Path>) -> String {
+    match p {
+        None => "-".into(),
+        Some(p) => std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string(),
+    }
+}
+
+impl Input {
+    /// The files about to be read (before `start`), e.g. to size a progress bar.
+    pub fn files(&self) -> &[Source] {
+        &self.unstarted
+    }
+
+    /// Start the reading threads: every input in order to its end, or, with
+    /// `--follow`, all inputs at once, forever.
+    pub fn start(&mut self) {
+        let sources = std::mem::take(&mut self.unstarted);
+        let (tx, rx) = sync_channel::<Msg>(4);
+        let (recycle, recycled) = sync_channel::<Block>(8);
+        let balance = Arc::new(Balance::default());
+        let kinds: Arc<[LineKind]> = sources.iter().map(|s| s.kind).collect();
+        let outbox = Outbox::new(tx, recycled, balance.clone(), kinds);
+        if self.follow {
+            follow::spawn(sources, outbox);
+        } else {
+            reader::spawn(sources, outbox);
+        }
+        self.channel = Some(Channel {
+            rx,
+            recycle,
+            balance,
+        });
+    }
+
+    /// Where each input is: what a checkpoint stores.
+    pub fn positions(&self) -> Vec<InputState> {
+        self.sources.iter().map(SourceState::state).collect()
+    }
+
+    /// The names of the inputs in messages, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// The name of input `source` in messages.
+    pub fn name(&self, source: usize) -> &str {
+        &self.sources[source].name
+    }
+
+    /// Hand `on` what comes next: the rest of a stopped block, else one
+    /// message of the reading threads, waiting up to `timeout` for it. With a
+    /// zero timeout only what is ready is taken, and the reader is told the
+    /// main loop waits for it. `on` returns `Ok(false)` to stop being handed
+    /// items; the next call carries on from there.
+    pub fn next<E>(
+        &mut self,
+        timeout: Duration,
+        mut on: impl FnMut(Item<'_>) -> Result<bool, E>,
+    ) -> Result<Step, E> {
+        match std::mem::replace(&mut self.pending, Pending::Nothing) {
+            Pending::Nothing => {}
+            Pending::Block {
+                source,
+                block,
+                base,
+                done,
+                line,
+            } => return self.block(source, block, base, done, line, 0, &mut on),
+            Pending::Open {
+                source,
+                id,
+                start,
+                why,
+            } => return Ok(self.moved(source, id, start, why)),
+        }
+        if self.finished.iter().all(|f| *f) {
+            return Ok(Step::End);
+        }
+        let Some(ch) = &self.channel else {
+            return Ok(Step::End);
+        };
+        let msg = if timeout.is_zero() {
+            match ch.rx.try_recv() {
+                Ok(m) => m,
+                Err(TryRecvError::Empty) => {
+                    ch.balance.starved();
+                    return Ok(Step::Idle);
+                }
+                Err(TryRecvError::Disconnected) => return Ok(Step::End),
+            }
+        } else {
+            match ch.rx.recv_timeout(timeout) {
+                Ok(m) => m,
+                Err(RecvTimeoutError::Timeout) => return Ok(Step::Idle),
+                Err(RecvTimeoutError::Disconnected) => return Ok(Step::End),
+            }
+        };
+        match msg {
+            Msg::Open {
+                source,
+                id,
+                start,
+                why,
+            } => {
+                if self.sources[source].file.is_some() {
+                    // The previous file is finished: its last line counts
+                    // even without a newline.
+                    self.pending = Pending::Open {
+                        source,
+                        id,
+                        start,
+                        why,
+                    };
+                    if !self.finish_file(source, &mut on)? {
+                        return Ok(Step::Stopped { bytes: 0 });
+                    }
+                    self.pending = Pending::Nothing;
+                }
+                Ok(self.moved(source, id, start, why))
+            }
+            Msg::Data { source, block } => {
+                let bytes = block.data.len() as u64;
+                let base = self.sources[source].splitter.offset();
+                self.block(source, block, base, 0, 0, bytes, &mut on)
+            }
+            Msg::End { source } => {
+                self.finished[source] = true;
+                let go = self.finish_file(source, &mut on)?;
+                Ok(if !go {
+                    Step::Stopped { bytes: 0 }
+                } else if self.finished.iter().all(|f| *f) {
+                    Step::End
+                } else {
+                    Step::SourceEnded
+                })
+            }
+            Msg::Failed { source, error } => Ok(Step::Failed(format!(
+                "cannot read {}: {error}",
+                self.sources[source].name
+            ))),
+        }
+    }
+
+    /// Input `source` now reads file `id` from `start`.
+    fn moved(&mut self, source: usize, id: FileId, start: u64, why: Opened) -> Step {
+        if why == Opened::Truncated {
+            crate::progress::eprintln(&format!(
+                "streamctl: {} was truncated; reading it again from its start \
+                 (lines written between a copy and the truncation may be lost)",
+                self.sources[source].name
+            ));
+        }
+        self.sources[source].open_file(id, start, self.max_line_bytes);
+        Step::Moved { source, why }
+    }
+
+    /// Split and decode `block[done..]` (its first byte is at stream offset
+    /// `base`), handing `on` each line.
+    #[allow(clippy::too_many_arguments)]
+    fn block<E>(
+        &mut self,
+        source: usize,
+        block: Block,
+        base: u64,
+        done: usize,
+        line: usize,
+        bytes: u64,
+        on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
+    ) -> Result<Step, E> {
+        let src = &mut self.sources[source];
+        let rest = &block.data[done..];
+        src.head.saw(src.splitter.offset(), rest);
+        let mut pre = block.index.cursor_at(base, line);
+        let go = src.splitter.feed(rest, |piece| {
+            src_piece(
+                &src.name,
+                &mut src.decoder,
+                &mut src.line_no,
+                source,
+                piece,
+                &mut pre,
+                on,
+            )
+        })?;
+        if go {
+            if let Some(ch) = &self.channel {
+                let _ = ch.recycle.try_send(block);
+            }
+            return Ok(Step::Read { bytes });
+        }
+        let done = (src.splitter.offset() - base) as usize;
+        let line = pre.place();
+        if done < block.data.len() {
+            self.pending = Pending::Block {
+                source,
+                block,
+                base,
+                done,
+                line,
+            };
+        }
+        Ok(Step::Stopped { bytes })
+    }
+
+    /// The file of input `source` is finished: a last line without `\n` counts.
+    fn finish_file<E>(
+        &mut self,
+        source: usize,
+        on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        let src = &mut self.sources[source];
+        let mut none = Cursor::none();
+        src.splitter.finish(|piece| {
+            src_piece(
+                &src.name,
+                &mut src.decoder,
+                &mut src.line_no,
+                source,
+                piece,
+                &mut none,
+                on,
+            )
+        })
+    }
+}
+
+/// Decode one piece from the splitter and hand it on.
+fn src_piece<E>(
+    name: &str,
+    dec: &mut Decoder,
+    line_no: &mut u64,
+    source: usize,
+    piece: Piece<'_>,
+    pre: &mut Cursor<'_>,
+    on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
+) -> Result<bool, E> {
+    match piece {
+        Piece::Line { bytes, end } => {
+            *line_no += 1;
+            let pos = Pos {
+                source: source as u32,
+                line: *line_no,
+            };
+            match dec.decode_indexed(bytes, pos, pre.line_ending_at(end)) {
+                Decoded::Event(ev) => on(Item::Event { ev, name }),
+                Decoded::Nothing => Ok(true),
+                Decoded::Reject(reason) => on(Item::Rejected {
+                    name,
+                    line: *line_no,
+                    reason,
+                    bytes,
+                }),
+            }
+        }
+        Piece::LongPart(bytes) => on(Item::LongPart(bytes)),
+        Piece::LongEnd { len, .. } => {
+            *line_no += 1;
+            on(Item::LongRejected {
+                name,
+                line: *line_no,
+                reason: format!(
+                    "line of {len} bytes is longer than --max-line-bytes; it was skipped (raise the limit with --max-line-bytes)"
+                ),
+            })
+        }
+    }
+}
+
+/// One input's reading state.
+struct SourceState {
+    name: String,
+    /// How checkpoints name it: absolute path, or `-`.
+    ck_path: String,
+    /// The format given or told by the extension (`None`: the first line decides).
+    format: Option<Format>,
+    decoder: Decoder,
+    splitter: LineSplitter,
+    line_no: u64,
+    /// The file being read, once the reader opened one.
+    file: Option<FileId>,
+    /// Its first bytes, as they pass by.
+    head: Head,
+    /// The fingerprint a checkpoint carried (reading resumed past those bytes).
+    known: Option<identity::Fingerprint>,
+    /// Where a checkpoint left this input: applied when the reader opens
+    /// that file at that offset.
+    resume: Option<InputState>,
+}
+
+impl SourceState {
+    fn new(
+        name: String,
+        ck_path: String,
+        format: Option<Format>,
+        max_line_bytes: usize,
+        resume: Option<InputState>,
+    ) -> SourceState {
+        SourceState {
+            name,
+            ck_path,
+            format,
+            decoder: Decoder::new(format),
+            splitter: LineSplitter::new(max_line_bytes, 0),
+            line_no: 0,
+            file: None,
+            head: Head::default(),
+            known: None,
+            resume,
+        }
+    }
+
+    /// The reader moved this input to file `id`, reading from `start`: the
+    /// splitter and decoder start over (a new file has its own CSV header),
+    /// unless this is where a checkpoint left off.
+    fn open_file(&mut self, id: FileId, start: u64, max_line_bytes: usize) {
+        self.file = Some(id);
+        self.splitter = LineSplitter::new(max_line_bytes, start);
+        self.decoder = Decoder::new(self.format);
+        self.line_no = 0;
+        self.head = Head::default();
+        self.known = None;
+        let Some(saved) = self.resume.take() else {
+            return;
+        };
+        if let Some(f) = saved.file.filter(|f| f.id() == id && start == saved.offset) {
+            self.line_no = saved.line;
+            self.known = Some(f.fingerprint);
+            let format = saved
+                .format
+                .as_deref()
+                .and_then(|f| Format::from_str(f, true).ok());
+            self.decoder.resume(format, saved.header);
+        }
+    }
+
+    /// For a checkpoint: where the next run carries on.
+    fn state(&self) -> InputState {
+        if let (None, Some(saved)) = (self.file, &self.resume) {
+            // Not opened yet: still where the checkpoint left it.
+            return saved.clone();
+        }
+        let fingerprint = self.known.unwrap_or_else(|| self.head.fingerprint());
+        InputState {
+            path: self.ck_path.clone(),
+            file: self.file.map(|id| FileState {
+                dev: id.dev,
+                ino: id.ino,
+                fingerprint,
+            }),
+            offset: self.splitter.committed_offset(),
+            line: self.line_no,
+            format: self
+                .decoder
+                .format()
+                .and_then(|f| f.to_possible_value().map(|v| v.get_name().to_string())),
+            header: self.decoder.header().map(<[String]>::to_vec),
+        }
+    }
+}

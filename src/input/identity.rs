@@ -1,0 +1,262 @@
+//! What a file is, apart from its name: device and inode (they survive a
+//! rename), and a fingerprint of its first bytes (an inode can be reused by a
+//! new file; its first bytes tell the two apart). The follow thread, the
+//! input's checkpoint position and the search for a rotated file on resume
+//! all identify files here, one way.
+
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::protocol::Segment;
+
+/// How many first bytes of a file make its fingerprint.
+pub const FINGERPRINT_BYTES: usize = 256;
+
+/// A file's identity on this machine (it survives renames).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+impl FileId {
+    pub fn of(f: &File) -> io::Result<FileId> {
+        let m = f.metadata()?;
+        Ok(FileId::from_meta(&m))
+    }
+
+    pub fn from_meta(m: &std::fs::Metadata) -> FileId {
+        FileId {
+            dev: m.dev(),
+            ino: m.ino(),
+        }
+    }
+}
+
+/// What identifies a file in a checkpoint: device and inode, and its first
+/// bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileState {
+    pub dev: u64,
+    pub ino: u64,
+    #[serde(flatten)]
+    pub fingerprint: Fingerprint,
+}
+
+impl FileState {
+    pub fn id(&self) -> FileId {
+        FileId {
+            dev: self.dev,
+            ino: self.ino,
+        }
+    }
+}
+
+/// crc32 of a file's first `len` bytes (`len` ≤ 256: a file shorter than
+/// that when the checkpoint was taken is fingerprinted by what it had).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub fp_len: u32,
+    pub fp_crc: u32,
+}
+
+impl Fingerprint {
+    pub fn of(bytes: &[u8]) -> Fingerprint {
+        let bytes = &bytes[..bytes.len().min(FINGERPRINT_BYTES)];
+        Fingerprint {
+            fp_len: bytes.len() as u32,
+            fp_crc: crc32fast::hash(bytes),
+        }
+    }
+
+    /// The file still starts with the fingerprinted bytes.
+    pub fn matches(&self, f: &File) -> bool {
+        let mut buf = vec![0; self.fp_len as usize];
+        f.read_exact_at(&mut buf, 0).is_ok() && Fingerprint::of(&buf) == *self
+    }
+}
+
+/// A file's first bytes, gathered as they are read (up to
+/// `FINGERPRINT_BYTES`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    bytes: Vec<u8>,
+}
+
+impl Head {
+    /// The first bytes of `file` up to `upto` (a file resumed past its start:
+    /// its first bytes are what was read). Empty if they cannot be read.
+    pub fn read(file: &File, upto: u64) -> Head {
+        let mut bytes = vec![0; FINGERPRINT_BYTES.min(upto as usize)];
+        if file.read_exact_at(&mut bytes, 0).is_err() {
+            bytes.clear();
+        }
+        Head { bytes }
+    }
+
+    /// `data` was read at offset `at` of the file.
+    pub fn saw(&mut self, at: u64, data: &[u8]) {
+        let have = self.bytes.len();
+        if have < FINGERPRINT_BYTES && at == have as u64 {
+            let take = (FINGERPRINT_BYTES - have).min(data.len());
+            self.bytes.extend_from_slice(&data[..take]);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&self.bytes)
+    }
+
+    /// The file no longer starts with these bytes (or cannot be read).
+    pub fn changed_in(&self, file: &File) -> bool {
+        if self.bytes.is_empty() {
+            return false;
+        }
+        let mut now = vec![0; self.bytes.len()];
+        match file.read_exact_at(&mut now, 0) {
+            Ok(()) => now != self.bytes,
+            Err(_) => true,
+        }
+    }
+}
+
+/// Where to carry on reading one input, and what to tell the user about it.
+pub struct Located {
+    /// Files to read in order (the rest of a rotated file, then the new one).
+    pub segments: Vec<Segment>,
+    pub notice: Option<String>,
+}
+
+/// Find the file `was` again, to read it on from `offset`. `current` is what
+/// is at the path now (`None`: nothing yet, when following). With `search`, a
+/// file that is no longer at the path is looked for beside it (rotated by
+/// rename), by inode and fingerprint.
+pub fn locate(
+    name: &str,
+    path: &Path,
+    current: Option<Segment>,
+    was: Option<FileState>,
+    offset: u64,
+    search: bool,
+) -> io::Result<Located> {
+    let mut notice = None;
+    let Some(was) = was else {
+        return Ok(Located {
+            segments: current.into_iter().collect(),
+            notice,
+        });
+    };
+    if let Some(mut cur) = current {
+        if cur.id == was.id() {
+            let len = cur.file.metadata()?.len();
+            if len < offset {
+                notice = Some(format!(
+                    "{name} is shorter ({len} bytes) than where the checkpoint left it ({offset} bytes): \
+                     it was truncated (copytruncate?) while streamctl was stopped. Reading it from \
+                     its start; lines written between the copy and the truncation cannot be recovered"
+                ));
+            } else if !was.fingerprint.matches(&cur.file) {
+                notice = Some(format!(
+                    "{name} is a new file (its first bytes differ from the checkpoint's); \
+                     reading it from its start"
+                ));
+            } else {
+                cur.file.seek(SeekFrom::Start(offset))?;
+                cur.start = offset;
+            }
+            return Ok(Located {
+                segments: vec![cur],
+                notice,
+            });
+        }
+        if let Some(old) = search.then(|| find_rotated(path, &was)).flatten() {
+            return Ok(Located {
+                segments: rest_of(old, offset)?.into_iter().chain([cur]).collect(),
+                notice,
+            });
+        }
+        notice = Some(format!(
+            "{name} is not the file the checkpoint was reading (it was replaced, and the old \
+             file is not beside it any more); reading the new file from its start. The old \
+             file's lines after byte {offset} were not read"
+        ));
+        return Ok(Located {
+            segments: vec![cur],
+            notice,
+        });
+    }
+    // Nothing at the path (only when following): the old file may be beside it.
+    let segments = match search.then(|| find_rotated(path, &was)).flatten() {
+        Some(old) => rest_of(old, offset)?.into_iter().collect(),
+        None => Vec::new(),
+    };
+    Ok(Located { segments, notice })
+}
+
+/// The old file positioned at the saved offset.
+fn rest_of(mut old: Segment, offset: u64) -> io::Result<Option<Segment>> {
+    let len = old.file.metadata()?.len();
+    if len < offset {
+        // It shrank after the rotation: nothing sensible is left to read.
+        return Ok(None);
+    }
+    old.file.seek(SeekFrom::Start(offset))?;
+    old.start = offset;
+    Ok(Some(old))
+}
+
+/// Look beside `path` for the file `was` (same device, inode and fingerprint).
+fn find_rotated(path: &Path, was: &FileState) -> Option<Segment> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() || FileId::from_meta(&meta) != was.id() {
+            continue;
+        }
+        let Ok(file) = File::open(entry.path()) else {
+            continue;
+        };
+        if FileId::of(&file).ok() == Some(was.id()) && was.fingerprint.matches(&file) {
+            return Some(Segment {
+                file,
+                id: was.id(),
+                start: 0,
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_covers_at_most_256_bytes() {
+        let long = vec![b'x'; 1000];
+        assert_eq!(Fingerprint::of(&long).fp_len, 256);
+        assert_eq!(Fingerprint::of(&long), Fingerprint::of(&long[..300]));
+    }
+
+    #[test]
+    fn a_head_gathers_the_first_bytes_only_in_order() {
+        let mut h = Head::default();
+        h.saw(0, b"abc");
+        h.saw(10, b"zzz");
+        h.saw(3, &[b'd'; 300]);
+        assert_eq!(h.bytes.len(), FINGERPRINT_BYTES);
+        assert_eq!(&h.bytes[..4], b"abcd");
+        assert_eq!(h.fingerprint(), Fingerprint::of(&h.bytes));
+    }
+}

@@ -1,0 +1,78 @@
+//! What the reading threads (`reader.rs`, `follow.rs`) send the main loop,
+//! and what they are given to read.
+//!
+//! An input may be made of several files in turn (a rotated file's tail, then
+//! the new file): each file starts with `Msg::Open`, so the main loop knows
+//! which file, and which byte offset, the following `Data` belongs to. That is
+//! what checkpoints record.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+
+use super::identity::FileId;
+use super::preindex::{BlockIndex, LineKind};
+
+/// Why an input moved to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// The input's first file.
+    First,
+    /// The previous file is finished (rotated away); this is its successor.
+    Rotated,
+    /// The same file shrank below what was read (copytruncate): read again from its start.
+    Truncated,
+}
+
+pub enum Msg {
+    /// Input `source` now reads file `id` from byte `start`; whatever the
+    /// input read before (an older file) is finished.
+    Open {
+        source: usize,
+        id: FileId,
+        start: u64,
+        why: Opened,
+    },
+    /// The next bytes of input `source` (maybe with their JSON index).
+    Data { source: usize, block: Block },
+    /// Input `source` is at its end.
+    End { source: usize },
+    /// Reading input `source` failed.
+    Failed { source: usize, error: io::Error },
+}
+
+/// A block of input as the reader sends it, with what it indexed.
+#[derive(Default)]
+pub struct Block {
+    pub data: Vec<u8>,
+    pub index: BlockIndex,
+}
+
+/// Stop reading: the main loop hung up (or this input failed, and that was sent).
+pub struct Gone;
+
+/// One file of an input, opened and positioned at `start`.
+pub struct Segment {
+    pub file: File,
+    pub id: FileId,
+    pub start: u64,
+}
+
+impl Segment {
+    /// Stdin as a file (a duplicate of fd 0, so it can be checked and seeked
+    /// when it is a regular file).
+    pub fn stdin() -> io::Result<Segment> {
+        let file = File::from(io::stdin().as_fd().try_clone_to_owned()?);
+        let id = FileId::of(&file)?;
+        Ok(Segment { file, id, start: 0 })
+    }
+}
+
+/// An input: its path (`None` is stdin) and the files to read, in order.
+pub struct Source {
+    pub path: Option<PathBuf>,
+    pub segments: Vec<Segment>,
+    /// What the reader may prepare for its lines (see preindex.rs).
+    pub kind: LineKind,
+}
