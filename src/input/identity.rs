@@ -88,14 +88,13 @@ pub struct Head {
 }
 
 impl Head {
-    /// The first bytes of `file` up to `upto` (a file resumed past its start:
-    /// its first bytes are what was read). Empty if they cannot be read.
-    pub fn read(file: &File, upto: u64) -> Head {
-        let mut bytes = vec![0; FINGERPRINT_BYTES.min(upto as usize)];
-        if file.read_exact_at(&mut bytes, 0).is_err() {
-            bytes.clear();
-        }
+    pub fn of(mut bytes: Vec<u8>) -> Head {
+        bytes.truncate(FINGERPRINT_BYTES);
         Head { bytes }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// `data` was read at offset `at` of the file.
@@ -107,24 +106,8 @@ impl Head {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
     pub fn fingerprint(&self) -> Fingerprint {
         Fingerprint::of(&self.bytes)
-    }
-
-    /// The file no longer starts with these bytes (or cannot be read).
-    pub fn changed_in(&self, file: &File) -> bool {
-        if self.bytes.is_empty() {
-            return false;
-        }
-        let mut now = vec![0; self.bytes.len()];
-        match file.read_exact_at(&mut now, 0) {
-            Ok(()) => now != self.bytes,
-            Err(_) => true,
-        }
     }
 }
 

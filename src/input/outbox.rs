@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 
 use super::preindex::LineKind;
-use super::protocol::{Block, Gone, Msg};
+use super::protocol::{Block, Gone, Msg, Outlet};
 
 /// Shared between the reader and the main loop: the main loop says when it
 /// had to wait for input.
@@ -90,15 +90,17 @@ impl Outbox {
             self.kinds.clone(),
         )
     }
+}
 
+impl Outlet for Outbox {
     /// A buffer to read into (a recycled one when there is one).
-    pub fn block(&self) -> Block {
+    fn block(&self) -> Block {
         let mut b = self.recycled.try_recv().unwrap_or_default();
         b.index.clear();
         b
     }
 
-    pub fn send(&mut self, mut msg: Msg) -> Result<(), Gone> {
+    fn send(&mut self, mut msg: Msg) -> Result<(), Gone> {
         match &mut msg {
             Msg::Open { source, .. } => self.at_line_start[*source] = true,
             Msg::Data { source, block } => {

@@ -52,6 +52,14 @@ pub struct Block {
 /// Stop reading: the main loop hung up (or this input failed, and that was sent).
 pub struct Gone;
 
+/// Where a reading thread sends its messages (the channel to the main loop,
+/// or what a test collects).
+pub trait Outlet {
+    /// A buffer to read into.
+    fn block(&self) -> Block;
+    fn send(&mut self, msg: Msg) -> Result<(), Gone>;
+}
+
 /// One file of an input, opened and positioned at `start`.
 pub struct Segment {
     pub file: File,

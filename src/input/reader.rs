@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use std::thread;
 
 use super::outbox::Outbox;
-use super::protocol::{Gone, Msg, Opened, Segment, Source};
+use super::protocol::{Gone, Msg, Opened, Outlet, Segment, Source};
 
 /// Block size: large enough that a big file streams at memory speed, small
 /// enough that a trickle of lines is handed over at once (a `read` returns
