@@ -121,6 +121,12 @@ def main():
         with open(notes) as f:
             L.append(f.read())
 
+    # bench/growth's figures (issue 19), kept when the throughput is run again.
+    growth = os.path.join(HERE, "growth.md")
+    if os.path.exists(growth):
+        with open(growth) as f:
+            L.append(f.read())
+
     text = "\n".join(L) + "\n"
     with open(args.out, "w") as f:
         f.write(text)
