@@ -22,7 +22,7 @@ use crate::exec::chain::Sink;
 use crate::exec::event_time::EventTime;
 use crate::exec::{Chain, ExecError, Flow, StateSize, Stats};
 use crate::input::identity::FileId;
-use crate::input::{self, Input, Item, OpenError, Step};
+use crate::input::{self, Input, Item, OpenError, Opened, Step};
 use crate::output::{self, Output};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::progress::{self, Progress};
@@ -376,7 +376,15 @@ impl Session {
                     let st = &self.sink.stats;
                     self.sink.progress.update(st.bytes_in, st.events_in);
                 }
-                Step::Moved { .. } | Step::SourceEnded => {}
+                Step::Moved { why, .. } => {
+                    if why != Opened::First && self.ckpt.is_some() {
+                        // Commit as soon as the input is in another file, so
+                        // that a checkpoint names it before the next rotation
+                        // (a later run finds every file rotated since).
+                        self.checkpoint(false)?;
+                    }
+                }
+                Step::SourceEnded => {}
                 Step::End => break,
                 Step::Failed(message) => return Err(RunError::Runtime(message)),
             }

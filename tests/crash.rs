@@ -316,8 +316,7 @@ fn committed_at(ck: &Path) -> Option<(u64, u64)> {
 
 /// Rotating is safe for the test's promise when the checkpoint already
 /// records the file at the path: a resumed run then finds the rotated file
-/// beside it. (Two rotations before a run commits would skip the middle
-/// file, which no checkpoint ever saw.)
+/// beside it. (Two rotations while no run is up: see `rotated_while_down`.)
 fn may_rotate(ck: &Path, log: &Path) -> bool {
     let ino = std::fs::metadata(log).unwrap().ino();
     committed_at(ck).is_some_and(|(i, _)| i == ino)
@@ -471,4 +470,109 @@ fn followed_and_rotated_at_least_once() {
 #[test]
 fn followed_and_rotated_exactly_once() {
     follow_crash(2);
+}
+
+// ------------------------------------------- rotations while no run is up (deterministic)
+
+/// The output holds a line with `"n":{n}`.
+fn output_has(out: &Path, n: u64) -> bool {
+    std::fs::read_to_string(out).is_ok_and(|s| s.contains(&format!("\"n\":{n},")))
+}
+
+/// A followed run that only committed its first checkpoint (a long
+/// interval) is killed; while no run is up the file is rotated `rotations`
+/// times, each time with lines in the new file; the next run must read the
+/// rest of the first file, then every rotated file in order, then the file
+/// at the path. With one rotation this is the first-run case (the only
+/// checkpoint is the one written before anything was read); with two, the
+/// middle file is one no checkpoint ever saw.
+fn rotated_while_down(g: usize, rotations: usize) {
+    let mut rng = Rng::new(500 + g as u64);
+    let d = Dir::new();
+    let log = d.path("app.log");
+    let out = d.path("out.jsonl");
+    let ck = d.path("run.ckpt");
+    let args = [
+        "--follow",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--guarantee",
+        guarantee_name(g),
+        "--checkpoint-interval",
+        "1h",
+        "-o",
+        out.to_str().unwrap(),
+        "where n % 2 == 0",
+        log.to_str().unwrap(),
+    ];
+    let mut w = Writer {
+        log: log.clone(),
+        dir: d.root().to_path_buf(),
+        next: 0,
+        rotations: 0,
+        want: String::new(),
+    };
+    w.write(20, &mut rng);
+    let mut child = spawn(&args, false);
+    assert!(
+        wait_until(|| output_has(&out, 18)),
+        "the first run wrote nothing"
+    );
+    sigkill(&mut child);
+    let mut later = String::new();
+    for _ in 0..rotations {
+        // Distinct modification times, as files written one after another have.
+        std::thread::sleep(Duration::from_millis(20));
+        let before = w.want.len();
+        w.rotations += 1;
+        for r in (1..w.rotations).rev() {
+            let from = d.path(&format!("app.log.{r}"));
+            std::fs::rename(from, d.path(&format!("app.log.{}", r + 1))).unwrap();
+        }
+        std::fs::rename(&log, d.path("app.log.1")).unwrap();
+        w.write(10, &mut rng);
+        later.push_str(&w.want[before..]);
+    }
+    let last = w.next - 2;
+    let child = spawn(&args, true);
+    assert!(
+        wait_until(|| output_has(&out, last)),
+        "the resumed run never read the last file"
+    );
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let what = format!("{} rotations while down, {}", rotations, guarantee_name(g));
+    finish(child, &what);
+    let got = std::fs::read(&out).unwrap();
+    check(g, w.want.as_bytes(), &got, &what);
+    // Whatever the guarantee, no line of a file rotated while no run was up
+    // may be lost: none of them was read before.
+    let got = String::from_utf8_lossy(&got);
+    for line in later.lines() {
+        assert!(got.contains(line), "{what}: {line} lost");
+    }
+}
+
+#[test]
+fn first_run_killed_then_rotated_at_most_once() {
+    rotated_while_down(0, 1);
+}
+#[test]
+fn first_run_killed_then_rotated_at_least_once() {
+    rotated_while_down(1, 1);
+}
+#[test]
+fn first_run_killed_then_rotated_exactly_once() {
+    rotated_while_down(2, 1);
+}
+#[test]
+fn rotated_twice_while_down_at_most_once() {
+    rotated_while_down(0, 2);
+}
+#[test]
+fn rotated_twice_while_down_at_least_once() {
+    rotated_while_down(1, 2);
+}
+#[test]
+fn rotated_twice_while_down_exactly_once() {
+    rotated_while_down(2, 2);
 }

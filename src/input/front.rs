@@ -184,6 +184,14 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
             }
             None => current.into_iter().collect(),
         };
+        // Before the reader opens it, the input is at the start of its first
+        // file; a checkpoint taken then names that file.
+        let first = match (&saved, segments.first()) {
+            (None, Some(seg)) if seg.file.metadata().is_ok_and(|m| m.is_file()) => {
+                Some(identity::state_of(seg))
+            }
+            _ => None,
+        };
         unstarted.push(Source {
             path: path.clone(),
             segments,
@@ -194,13 +202,15 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                 Some(Format::Logfmt | Format::Lines) => LineKind::Opaque,
             },
         });
-        sources.push(SourceState::new(
+        let mut state = SourceState::new(
             name,
             input_name(path.as_deref()),
             format,
             cfg.max_line_bytes,
             saved,
-        ));
+        );
+        state.first = first;
+        sources.push(state);
     }
     Ok(Input {
         finished: vec![false; sources.len()],
@@ -510,6 +520,8 @@ struct SourceState {
     head: Head,
     /// The fingerprint a checkpoint carried (reading resumed past those bytes).
     known: Option<identity::Fingerprint>,
+    /// The first file to read, before the reader opened it (a fresh run).
+    first: Option<FileState>,
     /// Where a checkpoint left this input: applied when the reader opens
     /// that file at that offset.
     resume: Option<InputState>,
@@ -533,6 +545,7 @@ impl SourceState {
             file: None,
             head: Head::default(),
             known: None,
+            first: None,
             resume,
         }
     }
@@ -566,6 +579,17 @@ impl SourceState {
         if let (None, Some(saved)) = (self.file, &self.resume) {
             // Not opened yet: still where the checkpoint left it.
             return saved.clone();
+        }
+        if let (None, Some(first)) = (self.file, self.first) {
+            // Not opened yet: at the start of the first file.
+            return InputState {
+                path: self.ck_path.clone(),
+                file: Some(first),
+                offset: 0,
+                line: 0,
+                format: None,
+                header: None,
+            };
         }
         let fingerprint = self.known.unwrap_or_else(|| self.head.fingerprint());
         InputState {

@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -111,6 +112,31 @@ impl Head {
     }
 }
 
+/// The identity of a file about to be read from its start: its inode and
+/// the first bytes it holds now (a checkpoint taken before any of it was
+/// read must still name it, so it is found again once rotated).
+pub fn state_of(seg: &Segment) -> FileState {
+    let mut head = vec![0; FINGERPRINT_BYTES];
+    let n = read_prefix(&seg.file, &mut head);
+    FileState {
+        dev: seg.id.dev,
+        ino: seg.id.ino,
+        fingerprint: Fingerprint::of(&head[..n]),
+    }
+}
+
+/// Read as much of `buf` as the file holds from its start.
+fn read_prefix(file: &File, buf: &mut [u8]) -> usize {
+    let mut done = 0;
+    while done < buf.len() {
+        match file.read_at(&mut buf[done..], done as u64) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => done += n,
+        }
+    }
+    done
+}
+
 /// Where to carry on reading one input, and what to tell the user about it.
 pub struct Located {
     /// Files to read in order (the rest of a rotated file, then the new one).
@@ -161,8 +187,13 @@ pub fn locate(
             });
         }
         if let Some(old) = search.then(|| find_rotated(path, &was)).flatten() {
+            let between = rotated_since(path, &old, Some(cur.id));
             return Ok(Located {
-                segments: rest_of(old, offset)?.into_iter().chain([cur]).collect(),
+                segments: rest_of(old.0, offset)?
+                    .into_iter()
+                    .chain(between)
+                    .chain([cur])
+                    .collect(),
                 notice,
             });
         }
@@ -178,7 +209,10 @@ pub fn locate(
     }
     // Nothing at the path (only when following): the old file may be beside it.
     let segments = match search.then(|| find_rotated(path, &was)).flatten() {
-        Some(old) => rest_of(old, offset)?.into_iter().collect(),
+        Some(old) => {
+            let between = rotated_since(path, &old, None);
+            rest_of(old.0, offset)?.into_iter().chain(between).collect()
+        }
         None => Vec::new(),
     };
     Ok(Located { segments, notice })
@@ -196,13 +230,65 @@ fn rest_of(mut old: Segment, offset: u64) -> io::Result<Option<Segment>> {
     Ok(Some(old))
 }
 
-/// Look beside `path` for the file `was` (same device, inode and fingerprint).
-fn find_rotated(path: &Path, was: &FileState) -> Option<Segment> {
-    let dir = match path.parent() {
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
+    }
+}
+
+/// Files rotated beside `path` after `old` was (the middle ones of two or
+/// more rotations while streamctl was stopped), oldest first: regular files
+/// whose name starts with the input's name, modified after `old` last was,
+/// other than `old` and `current`. Read whole, in that order.
+fn rotated_since(
+    path: &Path,
+    old: &(Segment, SystemTime),
+    current: Option<FileId>,
+) -> Vec<Segment> {
+    let Some(base) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
     };
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+    let Ok(entries) = std::fs::read_dir(dir_of(path)) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == base || !name.starts_with(&base) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let id = FileId::from_meta(&meta);
+        if !meta.is_file() || id == old.0.id || Some(id) == current {
+            continue;
+        }
+        let Ok(modified) = meta.modified() else {
+            continue;
+        };
+        if modified <= old.1 {
+            continue;
+        }
+        let Ok(file) = File::open(entry.path()) else {
+            continue;
+        };
+        // A rotated file compressed by logrotate is not text to read here.
+        let mut magic = [0; 4];
+        if file.read_exact_at(&mut magic, 0).is_ok()
+            && (magic[..2] == [0x1f, 0x8b] || magic == [0x28, 0xb5, 0x2f, 0xfd])
+        {
+            continue;
+        }
+        found.push((modified, Segment { file, id, start: 0 }));
+    }
+    found.sort_by_key(|(modified, _)| *modified);
+    found.into_iter().map(|(_, seg)| seg).collect()
+}
+
+/// Look beside `path` for the file `was` (same device, inode and
+/// fingerprint); with its last modification time.
+fn find_rotated(path: &Path, was: &FileState) -> Option<(Segment, SystemTime)> {
+    for entry in std::fs::read_dir(dir_of(path)).ok()?.flatten() {
         let Ok(meta) = entry.metadata() else { continue };
         if !meta.is_file() || FileId::from_meta(&meta) != was.id() {
             continue;
@@ -211,11 +297,13 @@ fn find_rotated(path: &Path, was: &FileState) -> Option<Segment> {
             continue;
         };
         if FileId::of(&file).ok() == Some(was.id()) && was.fingerprint.matches(&file) {
-            return Some(Segment {
+            let modified = meta.modified().ok()?;
+            let seg = Segment {
                 file,
                 id: was.id(),
                 start: 0,
-            });
+            };
+            return Some((seg, modified));
         }
     }
     None
