@@ -212,6 +212,16 @@ impl Store {
 
     /// The saved checkpoint; `None` if there is none yet.
     pub fn load(&self) -> Result<Option<Checkpoint>, CkptError> {
+        // A FIFO (or a device) would block the open, or never end: refuse it
+        // before opening.
+        if let Ok(meta) = std::fs::metadata(&self.path) {
+            if !meta.is_file() {
+                return Err(CkptError::Usage(format!(
+                    "checkpoint {} is not a regular file (a FIFO, a device or a directory);                      give --checkpoint a path for a file of its own",
+                    self.path.display()
+                )));
+            }
+        }
         let mut bytes = Vec::new();
         match File::open(&self.path) {
             Ok(mut f) => f.read_to_end(&mut bytes).map_err(|e| {

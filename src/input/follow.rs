@@ -92,6 +92,18 @@ impl Files for Disk {
 pub fn spawn(sources: Vec<Source>, outbox: Outbox) {
     let mut followed = Vec::new();
     for (source, s) in sources.into_iter().enumerate() {
+        if s.fifo {
+            // A FIFO has no offsets to come back to: it is read as a stream
+            // until its last writer closes it, as stdin is.
+            let mut fifo_outbox = outbox.sibling();
+            thread::Builder::new()
+                .name("fifo".into())
+                .spawn(move || {
+                    let _ = super::reader::read_fifo(source, s.path.as_deref(), &mut fifo_outbox);
+                })
+                .expect("spawning a FIFO reader thread");
+            continue;
+        }
         match s.path {
             // Stdin cannot be followed past its end: read it as usual, beside the files.
             None => {

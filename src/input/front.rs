@@ -11,6 +11,7 @@
 
 use std::fs::File;
 use std::io;
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use super::identity::{self, FileId, FileState, Head};
 use super::lines::{LineSplitter, Piece};
 use super::outbox::{Balance, Outbox};
 use super::position::InputState;
-use super::preindex::{Cursor, LineKind};
+use super::preindex::{Cursor, LineKind, Pre};
 use super::protocol::{Block, Msg, Opened, Segment, Source};
 use super::{follow, reader};
 use crate::cli::Config;
@@ -128,6 +129,7 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
     let mut unstarted = Vec::new();
     let mut sources = Vec::new();
     for (i, path) in cfg.inputs.iter().enumerate() {
+        let mut fifo = false;
         let (name, format, current) = match path {
             None => {
                 let seg = Segment::stdin()
@@ -144,6 +146,15 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                 }
                 ("<stdin>".to_string(), cfg.input_format, Some(seg))
             }
+            Some(p) if std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo()) => {
+                if cfg.checkpoint.is_some() {
+                    return Err(not_rereadable(&p.display().to_string()));
+                }
+                // Opened by the reading thread: the open waits for a writer.
+                let format = cfg.input_format.or_else(|| Format::from_extension(p));
+                fifo = true;
+                (p.display().to_string(), format, None)
+            }
             Some(p) => {
                 let current = match File::open(p) {
                     Ok(file) => {
@@ -153,6 +164,10 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                                 "{} is a directory, not an input file",
                                 p.display()
                             )));
+                        }
+                        if cfg.checkpoint.is_some() && !meta.is_file() {
+                            // `/dev/stdin` on a pipe, a character device…
+                            return Err(not_rereadable(&p.display().to_string()));
                         }
                         let id = FileId::from_meta(&meta);
                         Some(Segment { file, id, start: 0 })
@@ -201,6 +216,7 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                 Some(Format::Tsv) => LineKind::Tsv,
                 Some(Format::Logfmt | Format::Lines) => LineKind::Opaque,
             },
+            fifo,
         });
         let mut state = SourceState::new(
             name,
@@ -221,6 +237,16 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
         channel: None,
         pending: Pending::Nothing,
     })
+}
+
+/// `--checkpoint` with an input that cannot be read again after a restart.
+fn not_rereadable(name: &str) -> OpenError {
+    OpenError::Usage(format!(
+        "--checkpoint needs input that can be read again after a restart, but {name} is a \
+         pipe, a FIFO or a device. Let the producer append to a file and read that with \
+         --follow FILE (e.g. `producer >> app.log &` then `streamctl --follow --checkpoint \
+         app.ckpt PIPELINE app.log`)"
+    ))
 }
 
 fn open_error(p: &Path, e: io::Error) -> OpenError {
@@ -414,6 +440,7 @@ impl Input {
                 &src.name,
                 &mut src.decoder,
                 &mut src.line_no,
+                &mut src.at_start,
                 source,
                 piece,
                 &mut pre,
@@ -453,6 +480,7 @@ impl Input {
                 &src.name,
                 &mut src.decoder,
                 &mut src.line_no,
+                &mut src.at_start,
                 source,
                 piece,
                 &mut none,
@@ -463,10 +491,12 @@ impl Input {
 }
 
 /// Decode one piece from the splitter and hand it on.
+#[allow(clippy::too_many_arguments)]
 fn src_piece<E>(
     name: &str,
     dec: &mut Decoder,
     line_no: &mut u64,
+    at_start: &mut bool,
     source: usize,
     piece: Piece<'_>,
     pre: &mut Cursor<'_>,
@@ -479,7 +509,18 @@ fn src_piece<E>(
                 source: source as u32,
                 line: *line_no,
             };
-            match dec.decode_indexed(bytes, pos, pre.line_ending_at(end)) {
+            let mut pre = pre.line_ending_at(end);
+            let mut bytes = bytes;
+            if std::mem::take(at_start) {
+                // A UTF-8 byte order mark (Windows editors, Excel CSV) is not
+                // part of the first line's text (the pre-index saw it, so
+                // its spans do not fit the line without it).
+                if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+                    bytes = rest;
+                    pre = Pre::Unknown;
+                }
+            }
+            match dec.decode_indexed(bytes, pos, pre) {
                 Decoded::Event(ev) => on(Item::Event { ev, name }),
                 Decoded::Nothing => Ok(true),
                 Decoded::Reject(reason) => on(Item::Rejected {
@@ -490,7 +531,10 @@ fn src_piece<E>(
                 }),
             }
         }
-        Piece::LongPart(bytes) => on(Item::LongPart(bytes)),
+        Piece::LongPart(bytes) => {
+            *at_start = false;
+            on(Item::LongPart(bytes))
+        }
         Piece::LongEnd { len, .. } => {
             *line_no += 1;
             on(Item::LongRejected {
@@ -516,6 +560,8 @@ struct SourceState {
     line_no: u64,
     /// The file being read, once the reader opened one.
     file: Option<FileId>,
+    /// The next line is the first of its file (a byte order mark may start it).
+    at_start: bool,
     /// Its first bytes, as they pass by.
     head: Head,
     /// The fingerprint a checkpoint carried (reading resumed past those bytes).
@@ -543,6 +589,7 @@ impl SourceState {
             splitter: LineSplitter::new(max_line_bytes, 0),
             line_no: 0,
             file: None,
+            at_start: true,
             head: Head::default(),
             known: None,
             first: None,
@@ -555,6 +602,7 @@ impl SourceState {
     /// unless this is where a checkpoint left off.
     fn open_file(&mut self, id: FileId, start: u64, max_line_bytes: usize) {
         self.file = Some(id);
+        self.at_start = start == 0;
         self.splitter = LineSplitter::new(max_line_bytes, start);
         self.decoder = Decoder::new(self.format);
         self.line_no = 0;

@@ -83,4 +83,8 @@ pub struct Source {
     pub segments: Vec<Segment>,
     /// What the reader may prepare for its lines (see preindex.rs).
     pub kind: LineKind,
+    /// A FIFO: opened by its reading thread (the open waits for a writer,
+    /// and the main loop must keep seeing signals meanwhile), read as a
+    /// stream to its end.
+    pub fifo: bool,
 }

@@ -25,7 +25,11 @@ pub fn spawn(sources: Vec<Source>, outbox: Outbox) {
         .spawn(move || {
             let mut outbox = outbox;
             for (source, input) in sources.into_iter().enumerate() {
-                if read_source(source, input.segments, &mut outbox).is_err() {
+                let read = match input.fifo {
+                    true => read_fifo(source, input.path.as_deref(), &mut outbox),
+                    false => read_source(source, input.segments, &mut outbox),
+                };
+                if read.is_err() {
                     return;
                 }
             }
@@ -53,6 +57,25 @@ pub fn read_source(source: usize, segments: Vec<Segment>, outbox: &mut Outbox) -
         }
     }
     outbox.send(Msg::End { source })
+}
+
+/// Open a FIFO (waiting for a writer) and read it to its end.
+pub fn read_fifo(
+    source: usize,
+    path: Option<&std::path::Path>,
+    outbox: &mut Outbox,
+) -> Result<(), Gone> {
+    let opened = path
+        .ok_or_else(|| io::Error::other("no path"))
+        .and_then(std::fs::File::open)
+        .and_then(|file| {
+            let id = super::identity::FileId::of(&file)?;
+            Ok(Segment { file, id, start: 0 })
+        });
+    match opened {
+        Ok(seg) => read_source(source, vec![seg], outbox),
+        Err(error) => outbox.send(Msg::Failed { source, error }),
+    }
 }
 
 /// Read `r` to its end (the inner result is a read error).
