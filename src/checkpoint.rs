@@ -172,6 +172,14 @@ impl Store {
     /// Lock the checkpoint; a second run on it is refused.
     pub fn lock(path: &Path) -> Result<Store, CkptError> {
         let lock_path = sibling(path, ".lock");
+        if std::fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
+            // A planted link would have its target created and locked.
+            return Err(CkptError::Usage(format!(
+                "checkpoint lock {} is a symbolic link; streamctl does not follow it. \
+                 Remove it and run again",
+                lock_path.display()
+            )));
+        }
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -230,7 +238,18 @@ impl Store {
                     self.path.display()
                 ))
             })?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if std::fs::symlink_metadata(&self.path).is_ok() {
+                    // A dangling symbolic link: starting fresh would silently
+                    // drop whatever checkpoint it was meant to reach.
+                    return Err(CkptError::Usage(format!(
+                        "checkpoint {} is a symbolic link to a file that does not exist; \
+                         fix the link, or remove it (or pass --reset) to start over",
+                        self.path.display()
+                    )));
+                }
+                return Ok(None);
+            }
             Err(e) => {
                 return Err(CkptError::Usage(format!(
                     "cannot read checkpoint {}: {e}",
@@ -266,7 +285,23 @@ impl Store {
             ))
         };
         let tmp = sibling(&self.path, ".tmp");
-        let mut f = File::create(&tmp).map_err(|e| fail("write", e))?;
+        // Created new, never opened through a link planted at `F.tmp` (with
+        // O_CREAT|O_EXCL a symbolic link fails); one left by a crash is
+        // unlinked first (the link itself, never its target).
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(fail("write", e)),
+            _ => {}
+        }
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| fail("write", e))?;
+        if let Ok(meta) = std::fs::metadata(&self.path) {
+            // The new checkpoint keeps the permissions the old one was given.
+            f.set_permissions(meta.permissions())
+                .map_err(|e| fail("write", e))?;
+        }
         f.write_all(&encode(ck)).map_err(|e| fail("write", e))?;
         f.sync_all().map_err(|e| fail("fsync", e))?;
         drop(f);

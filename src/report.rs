@@ -15,6 +15,9 @@ pub struct Reporter {
     rejected: u64,
     late: u64,
     dead_letter: Option<BufWriter<File>>,
+    /// A write to the dead-letter file failed: the run stops (exit 1) at the
+    /// next rejection or flush, rather than drop rejected lines silently.
+    failed: Option<io::Error>,
 }
 
 /// `--on-error fail` met a bad line: the message to print, exit 1.
@@ -28,6 +31,7 @@ impl Reporter {
             rejected: 0,
             late: 0,
             dead_letter: dead_letter.map(BufWriter::new),
+            failed: None,
         }
     }
 
@@ -43,6 +47,9 @@ impl Reporter {
     pub fn reject(&mut self, location: &str, reason: &str, bytes: &[u8]) -> Result<(), FailFast> {
         self.rejected += 1;
         self.dead_letter_line(bytes);
+        if let Some(e) = self.failed.take() {
+            return Err(FailFast(dead_letter_failed(&e)));
+        }
         match self.mode {
             OnError::Fail => Err(FailFast(format!(
                 "{location}: {reason}\nstreamctl: stopped at the first malformed line (--on-error fail); \
@@ -66,8 +73,9 @@ use --on-error warn to skip such lines"
     /// never held whole); `reject_long_end` then counts it.
     pub fn dead_letter_part(&mut self, bytes: &[u8]) {
         if let Some(w) = self.dead_letter.as_mut() {
-            // A failing dead-letter write must not stop the run; it is reported at exit.
-            let _ = w.write_all(bytes);
+            if let Err(e) = w.write_all(bytes) {
+                self.failed.get_or_insert(e);
+            }
         }
     }
 
@@ -90,13 +98,20 @@ use --on-error warn to skip such lines"
 
     fn dead_letter_line(&mut self, bytes: &[u8]) {
         if let Some(w) = self.dead_letter.as_mut() {
-            let _ = w.write_all(bytes).and_then(|_| w.write_all(b"\n"));
+            if let Err(e) = w.write_all(bytes).and_then(|_| w.write_all(b"\n")) {
+                self.failed.get_or_insert(e);
+            }
         }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
+    /// Write out the dead-letter file; `Err` is the message for the user
+    /// (exit 1) when it could not be written.
+    pub fn flush(&mut self) -> Result<(), String> {
+        if let Some(e) = self.failed.take() {
+            return Err(dead_letter_failed(&e));
+        }
         match self.dead_letter.as_mut() {
-            Some(w) => w.flush(),
+            Some(w) => w.flush().map_err(|e| dead_letter_failed(&e)),
             None => Ok(()),
         }
     }
@@ -124,4 +139,11 @@ use --on-error warn to skip such lines"
         }
         (!parts.is_empty()).then(|| format!("streamctl: {}", parts.join("; ")))
     }
+}
+
+fn dead_letter_failed(e: &io::Error) -> String {
+    format!(
+        "cannot write the dead-letter file: {e}; rejected lines would be lost, so the run \
+         stopped (give --dead-letter a file that can be written)"
+    )
 }

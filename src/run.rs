@@ -294,7 +294,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         let _ = session.sink.reporter.flush();
     }
     result?;
-    session.sink.reporter.flush().ok();
+    session.sink.reporter.flush().map_err(RunError::Runtime)?;
     if let Some(s) = session.sink.reporter.summary() {
         progress::eprintln(&s);
     }
@@ -479,7 +479,7 @@ impl Session {
 
     fn flush(&mut self) -> Result<(), RunError> {
         self.sink.out.flush().map_err(output_error)?;
-        self.sink.reporter.flush().ok();
+        self.sink.reporter.flush().map_err(RunError::Runtime)?;
         Ok(())
     }
 

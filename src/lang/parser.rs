@@ -186,6 +186,9 @@ struct Parser<'a> {
 /// Deeper expression trees are refused: every later pass over the tree
 /// (drop, print, compile) recurses, and a stack overflow would abort the
 /// process instead of reporting an error.
+/// Most stages in one pipeline: an event goes down the chain one call per
+/// stage, so a pipeline of 10 000 stages overflowed the stack.
+pub const MAX_STAGES: usize = 1000;
 const MAX_DEPTH: usize = 256;
 
 /// Parentheses, calls and lists cost the parser itself a few kilobytes of
@@ -351,6 +354,16 @@ impl<'a> Parser<'a> {
             stages.push(self.stage()?);
             match self.tok.kind {
                 TokenKind::Eof => return Ok(Pipeline { stages }),
+                TokenKind::Pipe if stages.len() >= MAX_STAGES => {
+                    return Err(LangError::new(
+                        format!("a pipeline may have at most {MAX_STAGES} stages"),
+                        self.tok.span,
+                    )
+                    .with_help(
+                        "each stage runs inside the one before it; join the work of several \
+                         `where` or `eval` stages into one",
+                    ));
+                }
                 TokenKind::Pipe => {
                     let pipe = self.bump()?;
                     if self.is(&TokenKind::Pipe) {
