@@ -197,10 +197,22 @@ struct Sessions {
 }
 
 struct KeySessions {
-    values: Vec<Value>,
+    /// The key values as JSON text, decoded only when a row is written (a
+    /// `Vec<Value>` took ≈ 120 bytes a key; issue 19).
+    values: Box<[u8]>,
     /// Orders sessions of different keys that start and end together.
     seq: u64,
     list: Vec<Session>,
+}
+
+impl KeySessions {
+    fn values(&self) -> Vec<Value> {
+        serde_json::from_slice(&self.values).unwrap_or_default()
+    }
+}
+
+fn json_values(v: &[Value]) -> Box<[u8]> {
+    serde_json::to_vec(v).unwrap_or_default().into_boxed_slice()
 }
 
 struct Session {
@@ -414,7 +426,7 @@ impl Aggregate {
             ss.keys.insert(
                 self.key_buf.as_slice().into(),
                 KeySessions {
-                    values: self.keys.values(ev),
+                    values: json_values(&self.keys.values(ev)),
                     seq,
                     list: Vec::new(),
                 },
@@ -460,7 +472,7 @@ impl Aggregate {
         if self.emit == ast::Emit::OnUpdate {
             let ks = &self.sessions.keys[self.key_buf.as_slice()];
             let s = &ks.list[pos];
-            return out.emit(self.row(Some((s.start, s.end)), &ks.values, &s.accs, None));
+            return out.emit(self.row(Some((s.start, s.end)), &ks.values(), &s.accs, None));
         }
         Ok(Flow::Continue)
     }
@@ -547,7 +559,7 @@ impl Aggregate {
                 }
             };
             if final_rows && flow == Flow::Continue {
-                flow = out.emit(self.row(Some((s, e)), &ks.values, &sess.accs, None))?;
+                flow = out.emit(self.row(Some((s, e)), &ks.values(), &sess.accs, None))?;
             }
         }
         Ok(flow)
@@ -575,7 +587,7 @@ impl Aggregate {
                         continue;
                     };
                     if let Some(sess) = ks.list.iter().find(|x| x.start == s && x.end == e) {
-                        emit(self.row(Some((s, e)), &ks.values, &sess.accs, None))?;
+                        emit(self.row(Some((s, e)), &ks.values(), &sess.accs, None))?;
                     }
                 }
             }
@@ -697,7 +709,7 @@ impl Operator for Aggregate {
             s.groups += 1;
             s.windows += ks.list.len() as u64;
             // The key twice (map and timer), its values, each session.
-            s.bytes += 2 * (k.len() as u64 + 16) + 96 + 80 * ks.values.len() as u64;
+            s.bytes += 2 * (k.len() as u64 + 16) + 72 + ks.values.len() as u64;
             for sess in &ks.list {
                 s.bytes += 64 + sess.accs.iter().map(|a| acc + a.heap_bytes()).sum::<u64>();
             }
@@ -729,7 +741,7 @@ impl Operator for Aggregate {
             .map(|(k, ks)| {
                 json!({
                     "key": key::to_json(k),
-                    "values": ks.values,
+                    "values": ks.values(),
                     "seq": ks.seq,
                     "list": ks.list.iter().map(|s| json!({
                         "start": s.start,
@@ -837,7 +849,7 @@ impl Operator for Aggregate {
                 .and_then(|s| s.as_u64())
                 .ok_or("aggregate: session without `seq`")?;
             let mut ks = KeySessions {
-                values: values(k.get("values"))?,
+                values: json_values(&values(k.get("values"))?),
                 seq,
                 list: Vec::new(),
             };
