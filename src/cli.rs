@@ -302,6 +302,24 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// `-f F` could not be read. When F is no file but reads as a pipeline
+/// (`streamctl -f 'where …' app.jsonl`), the user likely meant `-F` (follow)
+/// or the pipeline as the first argument: say so.
+fn pipeline_file_error(path: &std::path::Path, e: &std::io::Error) -> String {
+    let msg = format!("cannot read pipeline file {}: {e}", path.display());
+    let text = path.to_string_lossy();
+    let looks_like_pipeline =
+        e.kind() == std::io::ErrorKind::NotFound && crate::lang::parse(&text).is_ok();
+    if looks_like_pipeline {
+        format!(
+            "{msg}; `{text}` looks like a pipeline: did you mean -F/--follow, or the pipeline \
+             without -f? (-f FILE reads the pipeline from FILE)"
+        )
+    } else {
+        msg
+    }
+}
+
 /// How often to commit a checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Interval {
@@ -347,8 +365,7 @@ impl Config {
                 if let Some(p) = &cli.pipeline {
                     positionals.push(PathBuf::from(p));
                 }
-                std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read pipeline file {}: {e}", path.display()))?
+                std::fs::read_to_string(path).map_err(|e| pipeline_file_error(path, &e))?
             }
             None => cli.pipeline.clone().ok_or(
                 "no pipeline given: pass it as the first argument, e.g. streamctl 'where status >= 500' app.jsonl, or use -f FILE",
