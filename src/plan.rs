@@ -22,13 +22,19 @@ pub struct Plan {
     pub time_at: Option<usize>,
     /// That stage's text, for messages.
     pub time_stage: Option<String>,
+    /// The pipeline is watched (`emit every`, `emit on update`): the columns
+    /// that name a row of its last such stage (window and keys), so a live
+    /// table can replace a row with its newer value.
+    pub watched: Option<Vec<String>>,
 }
 
 pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
     let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(p.stages.len());
     let mut explain = Vec::new();
     let time_at = p.stages.iter().position(|s| stage_needs_time(&s.kind));
+    let mut watched = None;
     for (i, stage) in p.stages.iter().enumerate() {
+        watched = watched_columns(&stage.kind).or(watched);
         let (op, what) = build_stage(stage)?;
         let mut reads = Vec::new();
         stage_fields_read(&stage.kind, &mut reads);
@@ -53,7 +59,22 @@ pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
         needs_time: time_at.is_some(),
         time_at,
         time_stage: time_at.map(|i| p.stages[i].to_string()),
+        watched,
     })
+}
+
+/// For a stage that emits snapshots or updates: the columns naming a row.
+fn watched_columns(kind: &StageKind) -> Option<Vec<String>> {
+    let (window, keys) = match kind {
+        StageKind::Aggregate(a) if a.emit != crate::lang::ast::Emit::OnClose => (&a.window, &a.by),
+        _ => return None,
+    };
+    let mut cols: Vec<String> = Vec::new();
+    if window.is_some() {
+        cols.extend(["window_start".to_string(), "window_end".to_string()]);
+    }
+    cols.extend(keys.iter().map(|k| k.name.clone()));
+    Some(cols)
 }
 
 /// Whether a stage works in event time: windows, `running … over D`,

@@ -213,6 +213,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
     if let Some(stage) = &plan.time_stage {
         event_time.set_stage(stage.clone());
     }
+    let watched = plan.watched.clone();
     let mut chain = match plan.time_at {
         Some(at) => Chain::with_time(plan.ops, at, event_time),
         None => Chain::new(plan.ops),
@@ -235,7 +236,9 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         .iter()
         .flat_map(|s| s.segments.iter().map(|seg| seg.id))
         .collect();
-    let out = open_output(cfg, saved.as_ref(), &input_ids)?;
+    let mut out = open_output(cfg, saved.as_ref(), &input_ids)?;
+    let terminal = cfg.output.is_none() && io::stdout().is_terminal();
+    out.set_live(crate::output::table::Live::of(watched, terminal));
     let dead_letter = match &cfg.dead_letter {
         Some(p) => Some(open_dead_letter(p, &input_ids)?),
         None => None,

@@ -125,6 +125,13 @@ impl Output {
         self.written = n;
     }
 
+    /// How `-O table` shows a watched pipeline (no effect on other formats).
+    pub fn set_live(&mut self, live: table::Live) {
+        if let Encoder::Table(t) = &mut self.enc {
+            t.set_live(live);
+        }
+    }
+
     /// Hold results in memory until `flush` (see `hold`).
     pub fn set_hold(&mut self, hold: bool) {
         self.hold = hold;
