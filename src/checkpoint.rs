@@ -380,6 +380,7 @@ mod tests {
                 line: 2,
                 format: Some("csv".into()),
                 header: Some(vec!["a".into(), "b".into()]),
+                before: None,
             }],
             event_time: serde_json::json!({"watermark": 5}),
             stages: vec![serde_json::json!({"seen": 3})],

@@ -189,6 +189,7 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                     current,
                     at.file,
                     at.offset,
+                    at.before,
                     path.is_some(),
                 )
                 .map_err(|e| OpenError::Io(format!("cannot resume reading {name}: {e}")))?;
@@ -562,6 +563,9 @@ struct SourceState {
     file: Option<FileId>,
     /// The next line is the first of its file (a byte order mark may start it).
     at_start: bool,
+    /// The file being read, opened again by its path (when that is still
+    /// it), to fingerprint the bytes before a checkpoint's offset.
+    handle: Option<File>,
     /// Its first bytes, as they pass by.
     head: Head,
     /// The fingerprint a checkpoint carried (reading resumed past those bytes).
@@ -590,6 +594,7 @@ impl SourceState {
             line_no: 0,
             file: None,
             at_start: true,
+            handle: None,
             head: Head::default(),
             known: None,
             first: None,
@@ -603,6 +608,10 @@ impl SourceState {
     fn open_file(&mut self, id: FileId, start: u64, max_line_bytes: usize) {
         self.file = Some(id);
         self.at_start = start == 0;
+        self.handle = File::open(&self.ck_path).ok().filter(|f| {
+            f.metadata()
+                .is_ok_and(|m| m.is_file() && FileId::from_meta(&m) == id)
+        });
         self.splitter = LineSplitter::new(max_line_bytes, start);
         self.decoder = Decoder::new(self.format);
         self.line_no = 0;
@@ -637,9 +646,11 @@ impl SourceState {
                 line: 0,
                 format: None,
                 header: None,
+                before: None,
             };
         }
         let fingerprint = self.known.unwrap_or_else(|| self.head.fingerprint());
+        let offset = self.splitter.committed_offset();
         InputState {
             path: self.ck_path.clone(),
             file: self.file.map(|id| FileState {
@@ -647,13 +658,17 @@ impl SourceState {
                 ino: id.ino,
                 fingerprint,
             }),
-            offset: self.splitter.committed_offset(),
+            offset,
             line: self.line_no,
             format: self
                 .decoder
                 .format()
                 .and_then(|f| f.to_possible_value().map(|v| v.get_name().to_string())),
             header: self.decoder.header().map(<[String]>::to_vec),
+            before: self
+                .handle
+                .as_ref()
+                .and_then(|f| identity::Fingerprint::before(f, offset)),
         }
     }
 }

@@ -16,6 +16,8 @@ use super::protocol::Segment;
 
 /// How many first bytes of a file make its fingerprint.
 pub const FINGERPRINT_BYTES: usize = 256;
+/// How many bytes before a checkpoint's offset are fingerprinted too.
+pub const BEFORE_BYTES: usize = 64;
 
 /// A file's identity on this machine (it survives renames).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,24 @@ impl Fingerprint {
             fp_len: bytes.len() as u32,
             fp_crc: crc32fast::hash(bytes),
         }
+    }
+
+    /// The bytes of `f` that end at `offset` (as many as fingerprinted).
+    pub fn matches_before(&self, f: &File, offset: u64) -> bool {
+        let len = u64::from(self.fp_len);
+        let Some(from) = offset.checked_sub(len) else {
+            return false;
+        };
+        let mut buf = vec![0; self.fp_len as usize];
+        f.read_exact_at(&mut buf, from).is_ok() && Fingerprint::of(&buf) == *self
+    }
+
+    /// Fingerprint the bytes of `f` that end at `offset`.
+    pub fn before(f: &File, offset: u64) -> Option<Fingerprint> {
+        let len = (BEFORE_BYTES as u64).min(offset);
+        let mut buf = vec![0; len as usize];
+        f.read_exact_at(&mut buf, offset - len).ok()?;
+        Some(Fingerprint::of(&buf))
     }
 
     /// The file still starts with the fingerprinted bytes.
@@ -154,6 +174,7 @@ pub fn locate(
     current: Option<Segment>,
     was: Option<FileState>,
     offset: u64,
+    before: Option<Fingerprint>,
     search: bool,
 ) -> io::Result<Located> {
     let mut notice = None;
@@ -176,6 +197,13 @@ pub fn locate(
                 notice = Some(format!(
                     "{name} is a new file (its first bytes differ from the checkpoint's); \
                      reading it from its start"
+                ));
+            } else if before.is_some_and(|b| !b.matches_before(&cur.file, offset)) {
+                notice = Some(format!(
+                    "{name} changed while streamctl was stopped: it starts as before, but the \
+                     bytes before byte {offset}, where the checkpoint left it, differ (truncated \
+                     and written again, or replaced by a file with the same start). Reading it \
+                     from its start"
                 ));
             } else {
                 cur.file.seek(SeekFrom::Start(offset))?;

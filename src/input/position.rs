@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::FileState;
+use super::identity::{FileState, Fingerprint};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputState {
@@ -17,4 +17,9 @@ pub struct InputState {
     /// Input format the first line settled (auto), and the CSV/TSV header.
     pub format: Option<String>,
     pub header: Option<Vec<String>>,
+    /// The bytes just before `offset` (up to `identity::BEFORE_BYTES`): a
+    /// file with the same inode and first bytes is still this one only if
+    /// it also holds these where the checkpoint left it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Fingerprint>,
 }
