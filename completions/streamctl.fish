@@ -8,7 +8,7 @@ function __fish_streamctl_needs_command
     set -l cmd (commandline -opc)
     set -e cmd[1]
     argparse -s (__fish_streamctl_global_optspecs) -- $cmd 2>/dev/null
-    or return
+    or return 0
     if set -q argv[1]
         # Also print the command, so this can be used to figure out what it is.
         echo $argv[1]
@@ -81,3 +81,5 @@ complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l sink-pat
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -l explain -d 'Say which Flink operators each stage becomes, and print no SQL'
 complete -c streamctl -n "__fish_streamctl_using_subcommand compile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c streamctl -n "__fish_streamctl_using_subcommand help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c streamctl -n "__fish_streamctl_using_subcommand help" -f -a language -d 'The pipeline language: stages, aggregates, windows, expressions, functions'
+complete -c streamctl -n "__fish_streamctl_using_subcommand help" -f -a compile -d 'The compile subcommand'

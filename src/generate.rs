@@ -78,19 +78,97 @@ pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
     ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd.clone(), "streamctl", &mut buf);
+        if shell == Shell::Fish {
+            buf = fish_fixed(&buf);
+        }
         out.push((PathBuf::from(file), buf));
     }
     out
 }
 
+/// clap_complete's fish script, made to complete what bash and zsh do:
+/// - an option's values (`-O <TAB>`): its condition ran `argparse` on the
+///   words so far, which fails while the option still waits for its value,
+///   and returned that failure, so no value was offered; a failure now
+///   counts as "no subcommand yet";
+/// - `help <TAB>`: the topics, which clap_complete leaves out for fish.
+fn fish_fixed(script: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(script);
+    let mut fixed = text.replacen(
+        "    argparse -s (__fish_streamctl_global_optspecs) -- $cmd 2>/dev/null\n    or return\n",
+        "    argparse -s (__fish_streamctl_global_optspecs) -- $cmd 2>/dev/null\n    or return 0\n",
+        1,
+    );
+    use clap::ValueEnum;
+    for topic in crate::cli::HelpTopic::value_variants() {
+        let Some(v) = topic.to_possible_value() else {
+            continue;
+        };
+        let about = v.get_help().map(|h| h.to_string()).unwrap_or_default();
+        fixed.push_str(&format!(
+            "complete -c streamctl -n \"__fish_streamctl_using_subcommand help\" -f -a {} -d '{}'\n",
+            v.get_name(),
+            about.replace('\\', "\\\\").replace('\'', "\\'")
+        ));
+    }
+    fixed.into_bytes()
+}
+
+/// The SYNOPSIS, with each option's argument (`-O FORMAT`), which
+/// clap_mangen's leaves out.
+fn synopsis(cmd: &clap::Command) -> String {
+    let roff = |s: &str| s.replace('-', "\\-");
+    let mut s = String::from(".SH SYNOPSIS\n\\fBstreamctl\\fR");
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        if arg.is_positional() {
+            continue;
+        }
+        let mut names = Vec::new();
+        if let Some(c) = arg.get_short() {
+            names.push(format!("\\fB\\-{c}\\fR"));
+        }
+        if let Some(l) = arg.get_long() {
+            names.push(format!("\\fB\\-\\-{}\\fR", roff(l)));
+        }
+        let takes_value = arg.get_action().takes_values();
+        let value = match arg.get_value_names() {
+            Some(v) if takes_value => format!(
+                " {}",
+                v.iter()
+                    .map(|n| format!("\\fI{}\\fR", roff(n)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            _ => String::new(),
+        };
+        s.push_str(&format!(" [{}{value}]", names.join("|")));
+    }
+    for arg in cmd.get_positionals() {
+        let name = arg
+            .get_value_names()
+            .and_then(|v| v.first().map(|n| n.to_string()));
+        let name = name.unwrap_or_else(|| arg.get_id().to_string().to_uppercase());
+        let more = if arg.get_num_args().is_some_and(|n| n.max_values() > 1) {
+            "..."
+        } else {
+            ""
+        };
+        s.push_str(&format!(" [\\fI{}\\fR]{more}", roff(&name)));
+    }
+    s.push_str("\n.br\n\\fBstreamctl\\fR \\fBcompile\\fR \\fB\\-\\-target\\fR \\fIflink\\-sql\\fR [\\fIOPTIONS\\fR] \\fIPIPELINE\\fR [\\fIFILE\\fR]...\n");
+    s.push_str(".br\n\\fBstreamctl\\fR \\fBhelp\\fR [\\fITOPIC\\fR]\n");
+    s
+}
+
 fn main_man_page(cmd: clap::Command) -> Vec<u8> {
+    let synopsis_text = synopsis(&cmd);
     let page = clap_mangen::Man::new(cmd);
     let mut buf = Vec::new();
     let w: &mut dyn io::Write = &mut buf;
     let rendered = (|| {
         page.render_title(w)?;
         page.render_name_section(w)?;
-        page.render_synopsis_section(w)?;
+        w.write_all(synopsis_text.as_bytes())?;
         page.render_description_section(w)?;
         page.render_options_section(w)?;
         page.render_subcommands_section(w)?;
@@ -174,5 +252,18 @@ mod tests {
         assert!(text("completions/streamctl.bash").contains("--checkpoint-interval"));
         assert!(text("completions/_streamctl").contains("--output-format"));
         assert!(text("completions/streamctl.fish").contains("no-progress"));
+        // The SYNOPSIS shows each option's argument.
+        let man = text("man/streamctl.1");
+        assert!(man.contains("[\\fB\\-O\\fR|\\fB\\-\\-output\\-format\\fR \\fIFORMAT\\fR]"));
+        assert!(man.contains("[\\fB\\-\\-lateness\\fR \\fID\\fR]"));
+        assert!(man.contains("[\\fB\\-F\\fR|\\fB\\-\\-follow\\fR]"));
+        let fish = text("completions/streamctl.fish");
+        assert!(
+            fish.contains("    or return 0\n"),
+            "the argparse fix was not applied"
+        );
+        assert!(fish.contains("using_subcommand help\" -f -a language"));
+        // zsh completes the help topics too.
+        assert!(text("completions/_streamctl").contains("language\\:"));
     }
 }
