@@ -113,6 +113,23 @@ pub const LANGUAGE: &[Section] = &[
                  on unchanged and is counted as unparsed by --stats.",
             ),
             (
+                "parse nginx|apache|apache_error|syslog [from FIELD]",
+                "Parse a text log line. nginx/apache (common or combined): ip, user, ts, method, \
+                 path, proto, status, bytes[, referer, user_agent]. apache_error: ts, module, \
+                 level, pid, tid, client, code, message. syslog (RFC 3164 or 5424): [facility, \
+                 severity,] ts, host, app, pid[, msgid, structured_data], message. ts is RFC \
+                 3339 UTC, so windows use the log's own time; `-` is null. Example: \
+                 parse nginx | count by status every 1m",
+            ),
+            (
+                "parse \"PATTERN\" as NAME, ... [from FIELD]",
+                "Each * of PATTERN captures text up to the first place the literal after it \
+                 appears (a * at the end takes the rest); the first literal is searched \
+                 anywhere; every literal must be found. Captures are typed like CSV cells; _ \
+                 drops one. Example: parse \"* - - [*] \\\"* * *\\\" * *\" as ip, ts, method, \
+                 path, proto, status, bytes",
+            ),
+            (
                 "AGG [by KEYS] [WINDOW] [EMIT]",
                 "Aggregate: see AGGREGATES, WINDOWS and EMIT.",
             ),

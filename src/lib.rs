@@ -14,6 +14,7 @@ pub mod generate;
 pub mod help;
 pub mod input;
 pub mod lang;
+pub mod logformat;
 pub mod output;
 pub mod plan;
 pub mod progress;

@@ -169,10 +169,29 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
                 ParseKind::Regex { pattern, span } => {
                     let re = regex::Regex::new(pattern)
                         .map_err(|e| LangError::new(format!("invalid regex: {e}"), *span))?;
-                    (exec::parse::Parser::Regex(re), "regex")
+                    (exec::parse::Parser::Regex(re), "regex".into())
                 }
-                ParseKind::Logfmt => (exec::parse::Parser::Logfmt, "logfmt"),
-                ParseKind::Json => (exec::parse::Parser::Json, "json"),
+                ParseKind::Logfmt => (exec::parse::Parser::Logfmt, "logfmt".into()),
+                ParseKind::Json => (exec::parse::Parser::Json, "json".into()),
+                ParseKind::Format(w) => {
+                    let f = crate::logformat::LogFormat::from_word(w).ok_or_else(|| {
+                        LangError::new(format!("unknown format `{w}`"), stage.span)
+                    })?;
+                    (exec::parse::Parser::Format(f), w.clone())
+                }
+                ParseKind::Pattern {
+                    pattern,
+                    names,
+                    span,
+                } => {
+                    let p = crate::logformat::pattern::Pattern::new(pattern, names)
+                        .map_err(|e| LangError::new(e, *span))?;
+                    let fields = p.field_names().collect::<Vec<_>>().join(", ");
+                    (
+                        exec::parse::Parser::Pattern(p),
+                        format!("pattern into {fields}"),
+                    )
+                }
             };
             let desc = format!("parse {what} from {}", from_parts.join("."));
             (

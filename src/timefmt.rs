@@ -93,9 +93,11 @@ impl TimeFormat {
     }
 }
 
-/// `auto`: numbers are epoch seconds, or milliseconds when |x| ≥ 1e11 (1e11 s is
-/// the year 5138, 1e11 ms is 1973); strings are numeric text read the same way,
-/// RFC 3339 / ISO 8601, or common-log.
+/// `auto`: numbers are epoch seconds, milliseconds, microseconds or
+/// nanoseconds by magnitude (see `epoch_int`); strings are numeric text read
+/// the same way, RFC 3339 / ISO 8601 (a space for `T`, a comma or dot
+/// fraction), common-log, syslog without a year (`Mar  1 12:00:05`), or the
+/// Apache error log's `Sun Mar 01 12:00:05.123456 2026`, in `[…]` or not.
 pub fn parse_auto(v: &Value) -> Option<i64> {
     parse_auto_unbounded(v).and_then(in_range)
 }
@@ -165,17 +167,146 @@ fn parse_auto_str_unbounded(s: &str) -> Option<i64> {
         return parse_iso(b);
     }
     if b.len() >= 20 && (b[2] == b'/' || b[0] == b'[') {
-        return parse_clf(b);
+        if let Some(t) = parse_clf(b) {
+            return Some(t);
+        }
+        return parse_apache_error_time(s);
+    }
+    if b.len() == 15 && b[3] == b' ' && b[0].is_ascii_alphabetic() {
+        return parse_syslog_time(s, now_ms());
+    }
+    if b.len() >= 24 && b[3] == b' ' && b[0].is_ascii_alphabetic() {
+        return parse_apache_error_time(s);
     }
     decimal_epoch_ms(b)
 }
 
-fn epoch_int(i: i64) -> Option<i64> {
-    if i.unsigned_abs() >= 100_000_000_000 {
-        Some(i)
-    } else {
-        Some(i * 1000)
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Common log format `10/Oct/2000:13:55:36 -0700`, in `[…]` or not.
+pub fn parse_clf_text(s: &str) -> Option<i64> {
+    parse_clf(s.as_bytes())
+}
+
+/// `Jan`…`Dec` (any case) as 1…12.
+fn month(b: &[u8]) -> Option<u32> {
+    Some(
+        match [b.first()? | 0x20, b.get(1)? | 0x20, b.get(2)? | 0x20] {
+            [b'j', b'a', b'n'] => 1,
+            [b'f', b'e', b'b'] => 2,
+            [b'm', b'a', b'r'] => 3,
+            [b'a', b'p', b'r'] => 4,
+            [b'm', b'a', b'y'] => 5,
+            [b'j', b'u', b'n'] => 6,
+            [b'j', b'u', b'l'] => 7,
+            [b'a', b'u', b'g'] => 8,
+            [b's', b'e', b'p'] => 9,
+            [b'o', b'c', b't'] => 10,
+            [b'n', b'o', b'v'] => 11,
+            [b'd', b'e', b'c'] => 12,
+            _ => return None,
+        },
+    )
+}
+
+/// A day of the month written `01`, ` 1` or `1 ` in two bytes.
+fn day2(b: &[u8]) -> Option<u32> {
+    match b {
+        [b' ', d] | [d, b' '] if d.is_ascii_digit() => Some((d - b'0') as u32),
+        _ => num(b, 0, 2),
     }
+}
+
+/// `HH:MM:SS` at `b[i..]`.
+fn hms(b: &[u8], i: usize) -> Option<(u32, u32, u32)> {
+    if *b.get(i + 2)? != b':' || *b.get(i + 5)? != b':' {
+        return None;
+    }
+    Some((num(b, i, 2)?, num(b, i + 3, 2)?, num(b, i + 6, 2)?))
+}
+
+/// Syslog's RFC 3164 date `Mar  1 12:00:05` (no year, no zone: UTC). The
+/// year is `now`'s, or the one before when the date would then be more than
+/// a day after `now` (a December line read in January), as rsyslog does.
+pub fn parse_syslog_time(s: &str, now: i64) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 15 || b[3] != b' ' || b[6] != b' ' {
+        return None;
+    }
+    let mo = month(b)?;
+    let d = day2(&b[4..6])?;
+    let (h, mi, sec) = hms(b, 7)?;
+    let (year, _, _) = civil_from_days(now.div_euclid(86_400_000));
+    let this_year = to_ms(year, mo, d, h, mi, sec, 0, 0);
+    match this_year {
+        Some(t) if t <= now + 86_400_000 => Some(t),
+        // In the future, or Feb 29 of a year without one: the year before.
+        _ => to_ms(year - 1, mo, d, h, mi, sec, 0, 0),
+    }
+}
+
+/// The Apache error log's `Sun Mar 01 12:00:05.123456 2026` (the fraction
+/// is optional; no zone: UTC), in `[…]` or not.
+pub fn parse_apache_error_time(s: &str) -> Option<i64> {
+    let s = s
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(s);
+    let b = s.as_bytes();
+    // `Sun Mar 01 12:00:05` then `.frac`, then ` 2026`.
+    if b.len() < 24 || b[3] != b' ' || b[7] != b' ' || b[10] != b' ' {
+        return None;
+    }
+    if !b[..3].iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let mo = month(&b[4..7])?;
+    let d = day2(&b[8..10])?;
+    let (h, mi, sec) = hms(b, 11)?;
+    let mut i = 19;
+    let mut ms = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                ms = ms * 10 + (b[i] - b'0') as u32;
+            }
+            i += 1;
+        }
+        ms *= match i - start {
+            0 => return None,
+            1 => 100,
+            2 => 10,
+            _ => 1,
+        };
+    }
+    if b.get(i) != Some(&b' ') || b.len() != i + 5 {
+        return None;
+    }
+    let y = num(b, i + 1, 4)? as i64;
+    to_ms(y, mo, d, h, mi, sec, ms, 0)
+}
+
+/// Epoch seconds, milliseconds, microseconds or nanoseconds, told apart by
+/// magnitude: below 1e11 seconds (1e11 s is the year 5138), below 1e14
+/// milliseconds, below 1e17 microseconds, else nanoseconds. (Sub-millisecond
+/// digits are dropped, rounding toward the past.)
+fn epoch_int(i: i64) -> Option<i64> {
+    let a = i.unsigned_abs();
+    Some(if a < 100_000_000_000 {
+        i * 1000
+    } else if a < 100_000_000_000_000 {
+        i
+    } else if a < 100_000_000_000_000_000 {
+        i.div_euclid(1000)
+    } else {
+        i.div_euclid(1_000_000)
+    })
 }
 
 fn epoch_float(f: f64) -> Option<i64> {
@@ -280,10 +411,14 @@ fn decimal_epoch_ms(b: &[u8]) -> Option<i64> {
     if i != b.len() {
         return None;
     }
-    // Magnitude ≥ 1e11 means at least 12 digits before the point.
-    if point < 12 {
-        point += 3; // seconds -> ms
-    }
+    // The unit by magnitude (see `epoch_int`): 12 digits before the point
+    // is 1e11, 15 is 1e14, 18 is 1e17.
+    point += match point {
+        ..=11 => 3, // seconds -> ms
+        12..=14 => 0,
+        15..=17 => -3, // µs -> ms
+        _ => -6,       // ns -> ms
+    };
     if point > 19 {
         return None;
     }
@@ -443,21 +578,7 @@ fn parse_clf(b: &[u8]) -> Option<i64> {
         return None;
     }
     let d = num(b, 0, 2)?;
-    let mo = match [b[3] | 0x20, b[4] | 0x20, b[5] | 0x20] {
-        [b'j', b'a', b'n'] => 1,
-        [b'f', b'e', b'b'] => 2,
-        [b'm', b'a', b'r'] => 3,
-        [b'a', b'p', b'r'] => 4,
-        [b'm', b'a', b'y'] => 5,
-        [b'j', b'u', b'n'] => 6,
-        [b'j', b'u', b'l'] => 7,
-        [b'a', b'u', b'g'] => 8,
-        [b's', b'e', b'p'] => 9,
-        [b'o', b'c', b't'] => 10,
-        [b'n', b'o', b'v'] => 11,
-        [b'd', b'e', b'c'] => 12,
-        _ => return None,
-    };
+    let mo = month(&b[3..6])?;
     let y = num(b, 7, 4)? as i64;
     let h = num(b, 12, 2)?;
     let mi = num(b, 15, 2)?;
@@ -559,6 +680,26 @@ mod tests {
     #[test] fn epoch_negative_sub_ms() { assert_eq!(auto(json!(-0.0005)), Some(-1)); }
     #[test] fn epoch_zero() { assert_eq!(auto(json!(0)), Some(0)); }
     #[test] fn epoch_threshold_is_ms() { assert_eq!(auto(json!(100_000_000_000i64)), Some(100_000_000_000)); }
+    #[test] fn epoch_micros() { assert_eq!(auto(json!(1_767_323_045_123_456i64)), Some(T + 123)); }
+    #[test] fn epoch_nanos() { assert_eq!(auto(json!(1_767_323_045_123_456_789i64)), Some(T + 123)); }
+    #[test] fn epoch_string_micros() { assert_eq!(auto(json!("1767323045123456")), Some(T + 123)); }
+    #[test] fn epoch_string_nanos() { assert_eq!(auto(json!("1767323045123456789")), Some(T + 123)); }
+    #[test] fn epoch_below_micros_is_ms() { assert_eq!(auto(json!(99_999_999_999_999i64)), Some(99_999_999_999_999)); }
+    #[test] fn iso_log4j_comma() { assert_eq!(auto(json!("2026-01-02 03:04:05,123")), Some(T + 123)); }
+    #[test] fn iso_offset_0530() { assert_eq!(auto(json!("2026-01-02T08:34:05+0530")), Some(T)); }
+    #[test] fn iso_offset_05_30() { assert_eq!(auto(json!("2026-01-02T08:34:05.5+05:30")), Some(T + 500)); }
+    #[test] fn apache_error_time() { assert_eq!(auto(json!("[Fri Jan 02 03:04:05.123456 2026]")), Some(T + 123)); }
+    #[test] fn apache_error_time_bare() { assert_eq!(auto(json!("Fri Jan 02 03:04:05 2026")), Some(T)); }
+    #[test] fn apache_error_time_bad() { assert_eq!(auto(json!("Fri Foo 02 03:04:05 2026")), None); }
+    #[test] fn syslog_this_year() { assert_eq!(parse_syslog_time("Jan  2 03:04:05", T + 86_400_000), Some(T)); }
+    #[test] fn syslog_padded_day() { assert_eq!(parse_syslog_time("Jan 02 03:04:05", T), Some(T)); }
+    #[test] fn syslog_future_is_last_year() { assert_eq!(parse_syslog_time("Dec 31 23:00:00", T), Some(1_767_222_000_000)); }
+    #[test] fn syslog_a_day_ahead_is_still_this_year() { assert_eq!(parse_syslog_time("Jan  3 03:04:05", T), Some(T + 86_400_000)); }
+    #[test] fn syslog_leap_day_is_last_leap_year() { assert_eq!(parse_syslog_time("Feb 29 00:00:00", T - 365 * 86_400_000), Some(1_709_164_800_000)); }
+    #[test] fn syslog_auto_shape() {
+        let t = parse_auto_str("Mar  1 12:00:05").unwrap();
+        assert!(t <= now_ms() + 86_400_000 && t > now_ms() - 367 * 86_400_000);
+    }
     #[test] fn epoch_below_threshold_is_s() { assert_eq!(auto(json!(99_999_999_999i64)), Some(99_999_999_999_000)); }
     #[test] fn epoch_u64_too_big() { assert_eq!(auto(json!(u64::MAX)), None); }
     #[test] fn epoch_float_too_big() { assert_eq!(auto(json!(1e30)), None); }

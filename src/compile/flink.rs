@@ -783,6 +783,8 @@ impl Compiler {
                 ParseKind::Regex { .. } => "parse regex types each capture by its text (a number or a string, event by event), which one SQL column cannot".into(),
                 ParseKind::Logfmt => "parse logfmt makes whatever fields each line has, known only at run time; a SQL view has fixed columns".into(),
                 ParseKind::Json => "parse json makes whatever fields each text has, known only at run time; a SQL view has fixed columns".into(),
+                ParseKind::Format(w) => format!("parse {w} is a hand-written scanner with no Flink SQL equivalent"),
+                ParseKind::Pattern { .. } => "a parse pattern types each capture by its text (a number or a string, event by event), which one SQL column cannot".into(),
             }),
             StageKind::Head(_) => Err("head N ends the job after the first N events; a Flink job over a partitioned stream has no single \"first N\" and does not stop".into()),
             StageKind::Running { aggs, by, scope: rscope } => {

@@ -4,6 +4,9 @@
 
 use regex::Regex;
 
+use crate::logformat::pattern::Pattern;
+use crate::logformat::LogFormat;
+
 use super::{Emit, ExecResult, Operator};
 use crate::event::Event;
 use crate::input::logfmt::parse_logfmt;
@@ -13,6 +16,10 @@ pub enum Parser {
     Regex(Regex),
     Logfmt,
     Json,
+    /// `parse nginx`, `parse syslog`, … (see `logformat`).
+    Format(LogFormat),
+    /// `parse "* [*]" as a, b`.
+    Pattern(Pattern),
 }
 
 pub struct Parse {
@@ -42,6 +49,13 @@ impl Parse {
                 Value::Object(m) => Some(m.into_iter().collect()),
                 _ => None,
             },
+            Parser::Format(f) => Some(
+                f.parse(text, crate::run::now_ms())?
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ),
+            Parser::Pattern(p) => p.parse(text),
         }
     }
 }

@@ -118,9 +118,20 @@ pub struct Assignment {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParseKind {
-    Regex { pattern: String, span: Span },
+    Regex {
+        pattern: String,
+        span: Span,
+    },
     Logfmt,
     Json,
+    /// `parse nginx|apache|apache_error|syslog`: the word as written.
+    Format(String),
+    /// `parse "* - [*]" as a, b`: a pattern with `*` wildcards.
+    Pattern {
+        pattern: String,
+        names: Vec<String>,
+        span: Span,
+    },
 }
 
 /// A grouping or dedup key: `path`, or `EXPR as name`.

@@ -47,7 +47,7 @@
 //! - expected `join`, found `x`: `left x`
 //! - expected a file after `join`: `join`
 //! - expected `on`, found `x`: `join u.csv x`
-//! - expected `regex`, `logfmt` or `json`, found `xml`: `parse xml`
+//! - expected `regex`, `logfmt`, `json`, `nginx`, `apache`, `apache_error`, `syslog` or a quoted pattern, found `xml`: `parse xml`
 //! - invalid regex: unclosed group: `parse regex "(a"`
 //! - the regex has no named group: `parse regex "a+"`
 //! - expected a quoted regex like "(?P<ms>\d+)ms", found `x`: `parse regex x`
@@ -540,11 +540,50 @@ impl<'a> Parser<'a> {
                 self.bump()?;
                 ParseKind::Json
             }
+            Some(w) if crate::logformat::LogFormat::from_word(w).is_some() => {
+                let w = w.to_string();
+                self.bump()?;
+                ParseKind::Format(w)
+            }
+            None if matches!(self.tok.kind, TokenKind::Str(_)) => {
+                let TokenKind::Str(pattern) = self.tok.kind.clone() else {
+                    unreachable!("matched just above")
+                };
+                let span = self.tok.span;
+                self.bump()?;
+                if !self.eat_word("as")? {
+                    return Err(self.expected("`as` and a name for each `*` of the pattern"));
+                }
+                let mut names = Vec::new();
+                loop {
+                    let name = self.field_path("a field name")?;
+                    names.push(name.parts.join("."));
+                    if !self.eat(&TokenKind::Comma)? {
+                        break;
+                    }
+                }
+                crate::logformat::pattern::Pattern::new(&pattern, &names)
+                    .map_err(|e| LangError::new(e, span))?;
+                ParseKind::Pattern {
+                    pattern,
+                    names,
+                    span,
+                }
+            }
             other => {
-                let mut err = self.expected("`regex`, `logfmt` or `json`");
-                if let Some(help) =
-                    other.and_then(|w| did_you_mean(w, &["regex", "logfmt", "json"]))
-                {
+                let mut err = self.expected(
+                    "`regex`, `logfmt`, `json`, `nginx`, `apache`, `apache_error`, `syslog` or a quoted pattern",
+                );
+                let words = [
+                    "regex",
+                    "logfmt",
+                    "json",
+                    "nginx",
+                    "apache",
+                    "apache_error",
+                    "syslog",
+                ];
+                if let Some(help) = other.and_then(|w| did_you_mean(w, &words)) {
                     err = err.with_help(help);
                 }
                 return Err(err);

@@ -180,6 +180,12 @@ fn stage(out: &mut String, kind: &StageKind) {
                 }
                 ParseKind::Logfmt => out.push_str("logfmt"),
                 ParseKind::Json => out.push_str("json"),
+                ParseKind::Format(w) => out.push_str(w),
+                ParseKind::Pattern { pattern, names, .. } => {
+                    out.push_str(&quoted(pattern, '"'));
+                    out.push_str(" as ");
+                    out.push_str(&names.iter().map(|n| name(n)).collect::<Vec<_>>().join(", "));
+                }
             }
             if let Some(p) = from {
                 let _ = write!(out, " from {}", field(p));

@@ -1128,7 +1128,7 @@ fn errors() {
     check_err(
         "parse xml",
         &[
-            "error: expected `regex`, `logfmt` or `json`, found `xml`",
+            "error: expected `regex`, `logfmt`, `json`, `nginx`, `apache`, `apache_error`, `syslog` or a quoted pattern, found `xml`",
             "  |",
             "1 | parse xml",
             "  |       ^^^",

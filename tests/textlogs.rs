@@ -1,0 +1,229 @@
+//! Text logs (issue 15): `parse nginx|apache|apache_error|syslog`, the `*`
+//! pattern, and timestamps as real logs write them, on real-looking lines;
+//! an nginx log windowed by its own time in one process. Exact rows.
+mod util;
+
+use util::{ok, run};
+
+const COMBINED: &str = r#"203.0.113.9 - - [01/Mar/2026:12:00:05 +0000] "GET /api/users HTTP/1.1" 200 512 "-" "curl/8.5.0"
+198.51.100.4 - alice [01/Mar/2026:13:00:21 +0100] "POST /api/orders HTTP/1.1" 503 - "https://shop.example/cart" "Mozilla/5.0 (X11; Linux x86_64)"
+not an access log line
+192.0.2.77 - - [01/Mar/2026:12:01:02 +0000] "GET /api/orders HTTP/1.1" 200 1045 "-" "python-requests/2.31"
+"#;
+
+#[test]
+fn parse_nginx_gives_typed_fields() {
+    let out = ok(
+        &[
+            "-i",
+            "lines",
+            "parse nginx | where status == 503 | drop line",
+        ],
+        COMBINED,
+    );
+    assert_eq!(
+        out,
+        "{\"ip\":\"198.51.100.4\",\"user\":\"alice\",\"ts\":\"2026-03-01T12:00:21.000Z\",\"method\":\"POST\",\"path\":\"/api/orders\",\"proto\":\"HTTP/1.1\",\"status\":503,\"bytes\":0,\"referer\":\"https://shop.example/cart\",\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64)\"}\n"
+    );
+}
+
+#[test]
+fn an_nginx_log_is_windowed_by_its_own_time() {
+    let (out, err, code) = run(
+        &[
+            "-i",
+            "lines",
+            "--stats",
+            "parse nginx | where status != null | count by status every 1m",
+        ],
+        COMBINED,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "{\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"status\":200,\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"status\":503,\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:01:00.000Z\",\"window_end\":\"2026-03-01T12:02:00.000Z\",\"status\":200,\"count\":1}\n"
+    );
+    assert!(err.contains("unparsed 1,"), "{err}");
+}
+
+#[test]
+fn parse_apache_common_log() {
+    let out = ok(
+        &[
+            "-i",
+            "lines",
+            "parse apache | select ip, ts, path, status, bytes",
+        ],
+        "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326\n",
+    );
+    assert_eq!(
+        out,
+        "{\"ip\":\"127.0.0.1\",\"ts\":\"2000-10-10T20:55:36.000Z\",\"path\":\"/apache_pb.gif\",\"status\":200,\"bytes\":2326}\n"
+    );
+}
+
+#[test]
+fn parse_apache_error() {
+    let out = ok(
+        &["-i", "lines", "parse apache_error | drop line"],
+        "[Sun Mar 01 12:00:05.123456 2026] [core:error] [pid 1234:tid 140211] [client 203.0.113.9:51234] AH00124: Request exceeded the limit of 10 internal redirects\n\
+         [Sun Mar 01 12:00:07 2026] [error] [client 10.0.0.1] File does not exist: /var/www/favicon.ico\n",
+    );
+    assert_eq!(
+        out,
+        "{\"ts\":\"2026-03-01T12:00:05.123Z\",\"module\":\"core\",\"level\":\"error\",\"pid\":1234,\"tid\":140211,\"client\":\"203.0.113.9:51234\",\"code\":\"AH00124\",\"message\":\"Request exceeded the limit of 10 internal redirects\"}\n\
+         {\"ts\":\"2026-03-01T12:00:07.000Z\",\"module\":null,\"level\":\"error\",\"pid\":null,\"tid\":null,\"client\":\"10.0.0.1\",\"code\":null,\"message\":\"File does not exist: /var/www/favicon.ico\"}\n"
+    );
+}
+
+#[test]
+fn parse_syslog_rfc5424() {
+    let out = ok(
+        &["-i", "lines", "parse syslog | drop line"],
+        "<165>1 2026-03-01T12:00:05.003Z web1.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\"] An application event\n",
+    );
+    assert_eq!(
+        out,
+        "{\"facility\":\"local4\",\"severity\":\"notice\",\"ts\":\"2026-03-01T12:00:05.003Z\",\"host\":\"web1.example.com\",\"app\":\"evntslog\",\"pid\":null,\"msgid\":\"ID47\",\"structured_data\":\"[exampleSDID@32473 iut=\\\"3\\\"]\",\"message\":\"An application event\"}\n"
+    );
+}
+
+/// The year a syslog date without one gets today (the rsyslog rule).
+fn syslog_year(month: u32, day: u32) -> i32 {
+    use chrono::{Datelike, TimeZone, Utc};
+    let now = Utc::now();
+    let this = Utc
+        .with_ymd_and_hms(now.year(), month, day, 0, 0, 0)
+        .unwrap();
+    if this > now + chrono::Duration::days(1) {
+        now.year() - 1
+    } else {
+        now.year()
+    }
+}
+
+#[test]
+fn parse_syslog_rfc3164_infers_the_year() {
+    let out = ok(
+        &["-i", "lines", "parse syslog | drop line"],
+        "Mar  1 12:00:05 web1 sshd[4242]: Failed password for root from 203.0.113.9 port 22 ssh2\n\
+         <34>Jan 15 08:30:00 web1 su: 'su root' failed for alice on /dev/pts/8\n",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{{\"ts\":\"{}-03-01T12:00:05.000Z\",\"host\":\"web1\",\"app\":\"sshd\",\"pid\":4242,\"message\":\"Failed password for root from 203.0.113.9 port 22 ssh2\"}}\n\
+             {{\"facility\":\"auth\",\"severity\":\"crit\",\"ts\":\"{}-01-15T08:30:00.000Z\",\"host\":\"web1\",\"app\":\"su\",\"pid\":null,\"message\":\"'su root' failed for alice on /dev/pts/8\"}}\n",
+            syslog_year(3, 1),
+            syslog_year(1, 15)
+        )
+    );
+}
+
+#[test]
+fn a_star_pattern_parses_without_a_regex() {
+    let out = ok(
+        &[
+            "-i",
+            "lines",
+            r#"parse "* - * [*] \"* * *\" * *" as ip, _, ts, method, path, proto, status, rest | where status != null | count by method every 1m"#,
+        ],
+        COMBINED,
+    );
+    assert_eq!(
+        out,
+        "{\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"method\":\"GET\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"method\":\"POST\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:01:00.000Z\",\"window_end\":\"2026-03-01T12:02:00.000Z\",\"method\":\"GET\",\"count\":1}\n"
+    );
+}
+
+#[test]
+fn a_pattern_with_the_wrong_number_of_names_is_a_usage_error() {
+    let (_, err, code) = run(&["-i", "lines", r#"parse "* [*]" as a"#], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the pattern has 2 `*` but 1 name(s) follow `as`"),
+        "{err}"
+    );
+}
+
+/// Each timestamp shape `--time-format auto` reads, on a line as a logger
+/// writes it, captured by a pattern and windowed by it.
+#[test]
+fn timestamps_as_real_logs_write_them() {
+    let lines = [
+        // log4j / Python logging: space for T, comma fraction, no offset
+        ("[2026-03-01 12:00:05,123] ERROR boom", "12:00:05.123"),
+        // RFC 3339 with nanoseconds and Z
+        (
+            "[2026-03-01T12:00:05.123456789Z] ERROR boom",
+            "12:00:05.123",
+        ),
+        // ISO with +0530 and +05:30
+        ("[2026-03-01T17:30:05+0530] ERROR boom", "12:00:05.000"),
+        ("[2026-03-01T17:30:05.5+05:30] ERROR boom", "12:00:05.500"),
+        // common log
+        ("[01/Mar/2026:12:00:05 +0000] ERROR boom", "12:00:05.000"),
+        // Apache error log
+        (
+            "[Sun Mar 01 12:00:05.123456 2026] ERROR boom",
+            "12:00:05.123",
+        ),
+        // epoch seconds, ms, µs, ns
+        ("[1772366405] ERROR boom", "12:00:05.000"),
+        ("[1772366405123] ERROR boom", "12:00:05.123"),
+        ("[1772366405123456] ERROR boom", "12:00:05.123"),
+        ("[1772366405123456789] ERROR boom", "12:00:05.123"),
+    ];
+    for (line, want) in lines {
+        let out = ok(
+            &[
+                "-i",
+                "lines",
+                r#"parse "[*] *" as ts, msg | count every 1s | eval t = window_start | select t"#,
+            ],
+            &format!("{line}\n"),
+        );
+        assert_eq!(
+            out,
+            format!("{{\"t\":\"2026-03-01T{}.000Z\"}}\n", &want[..8]),
+            "{line}"
+        );
+        // To the millisecond: a window of 1ms starts at the event's time.
+        let out = ok(
+            &[
+                "-i",
+                "lines",
+                r#"parse "[*] *" as ts, msg | count every 1ms | select window_start"#,
+            ],
+            &format!("{line}\n"),
+        );
+        assert_eq!(
+            out,
+            format!("{{\"window_start\":\"2026-03-01T{want}Z\"}}\n"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn syslog_time_without_a_year_in_a_field() {
+    let out = ok(
+        &[
+            "-i",
+            "lines",
+            r#"parse "* web1 *" as ts, msg | count every 1m | select window_start"#,
+        ],
+        "Mar  1 12:00:05 web1 sshd[1]: hi\n",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{{\"window_start\":\"{}-03-01T12:00:00.000Z\"}}\n",
+            syslog_year(3, 1)
+        )
+    );
+}
