@@ -13,9 +13,9 @@ use chrono::format::{Item, Parsed, StrftimeItems};
 pub type Millis = i64;
 
 /// The earliest event time read: 0000-01-01T00:00:00Z. Event times are the
-/// years RFC 3339 can write; outside them a timestamp is unparsable (an epoch
-/// in microseconds read as milliseconds is the year 58134, and would move the
-/// watermark past every real event).
+/// years RFC 3339 can write; outside them a timestamp is unparsable (it would
+/// move the watermark past every real event). Epoch numbers are told apart by
+/// magnitude (seconds, ms, µs, ns: see `epoch_int`).
 pub const MIN_TIME: Millis = -62_167_219_200_000;
 /// The last event time read: 9999-12-31T23:59:59.999Z.
 pub const MAX_TIME: Millis = 253_402_300_799_999;
@@ -24,8 +24,7 @@ pub const MAX_TIME: Millis = 253_402_300_799_999;
 /// plus or minus one never overflows.
 pub const MAX_DURATION: Millis = MAX_TIME - MIN_TIME + 1;
 /// How the range is said in messages.
-pub const RANGE_TEXT: &str = "outside the years 0000 to 9999 that RFC 3339 writes; \
-     an epoch in microseconds or nanoseconds is not read as a time";
+pub const RANGE_TEXT: &str = "outside the years 0000 to 9999 that RFC 3339 writes";
 
 /// `t` if it is within the years RFC 3339 writes.
 pub fn in_range(t: Millis) -> Option<Millis> {

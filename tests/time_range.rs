@@ -5,10 +5,12 @@ mod util;
 use util::{ok, run, Dir};
 
 #[test]
-fn a_far_future_epoch_is_rejected_and_does_not_move_the_watermark() {
+fn an_epoch_out_of_range_is_rejected_and_does_not_move_the_watermark() {
     let d = Dir::new();
-    // An epoch in microseconds, read as milliseconds, is the year 55831.
-    let mut text = String::from("{\"ts\":1700000000000000}\n");
+    // Epoch seconds 1e11 before 1970 is the year −1200.
+    let mut text = String::from("{\"ts\":-99999999999}\n");
+    // An epoch in microseconds is read as such (issue 15), not as the year 55831.
+    text += "{\"ts\":1700000000000000}\n";
     for i in 0..5 {
         text += &format!("{{\"ts\":{}}}\n", 1_700_000_000_000u64 + i * 1000);
     }
@@ -17,13 +19,13 @@ fn a_far_future_epoch_is_rejected_and_does_not_move_the_watermark() {
     assert_eq!(code, 0);
     assert_eq!(
         out,
-        "{\"window_start\":\"2023-11-14T22:13:00.000Z\",\"window_end\":\"2023-11-14T22:14:00.000Z\",\"count\":5}\n"
+        "{\"window_start\":\"2023-11-14T22:13:00.000Z\",\"window_end\":\"2023-11-14T22:14:00.000Z\",\"count\":6}\n"
     );
     assert_eq!(
         err,
         format!(
-            "{}:1: unparsable timestamp in `ts`: 1700000000000000 (outside the years 0000 to 9999 \
-             that RFC 3339 writes; an epoch in microseconds or nanoseconds is not read as a time)\n\
+            "{}:1: unparsable timestamp in `ts`: -99999999999 (outside the years 0000 to 9999 \
+             that RFC 3339 writes)\n\
              streamctl: 1 malformed line(s) skipped\n",
             input.display()
         )
@@ -32,11 +34,10 @@ fn a_far_future_epoch_is_rejected_and_does_not_move_the_watermark() {
 
 #[test]
 fn the_edges_of_the_range_are_read_and_one_step_past_is_not() {
-    let last = "{\"ts\":253402300799999}\n";
-    let past = "{\"ts\":253402300800000}\n";
+    let last = "{\"ts\":\"9999-12-31T23:59:59.999Z\"}\n";
     let first = "{\"ts\":\"0000-01-01T00:00:00Z\"}\n";
     let before = "{\"ts\":-62167219200001}\n";
-    let text = [last, past, first, before].concat();
+    let text = [last, first, before].concat();
     let (out, err, code) = run(&["--lateness", "3652425d", "count every 1d"], &text);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -45,16 +46,12 @@ fn the_edges_of_the_range_are_read_and_one_step_past_is_not() {
          {\"window_start\":\"9999-12-31T00:00:00.000Z\",\"window_end\":\"+10000-01-01T00:00:00.000Z\",\"count\":1}\n"
     );
     assert!(
-        err.contains("<stdin>:2: unparsable timestamp in `ts`: 253402300800000 (outside"),
-        "{err}"
-    );
-    assert!(
-        err.contains("<stdin>:4: unparsable timestamp in `ts`: -62167219200001 (outside"),
+        err.contains("<stdin>:3: unparsable timestamp in `ts`: -62167219200001 (outside"),
         "{err}"
     );
     // time() reads the same range.
     assert_eq!(
-        ok(&["eval t = time(ts) | select t"], &[last, past].concat()),
+        ok(&["eval t = time(ts) | select t"], &[last, before].concat()),
         "{\"t\":253402300799999}\n{\"t\":null}\n"
     );
 }
