@@ -226,23 +226,37 @@ impl<'a> Extras<'a> {
     }
 
     /// Every added field in order, as (name, value).
-    fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+    fn fields(&self) -> impl Iterator<Item = (&str, Cow<'_, Value>)> {
         self.iter().flat_map(|e| {
             let (one, many) = match e {
-                Extra::Field(k, v) => (Some((k.as_ref(), v.as_ref())), None),
-                Extra::Encoded(enc, skip) => (None, Some(enc.kept(*skip))),
+                Extra::Field(k, v) => (Some((k.as_ref(), Cow::Borrowed(v.as_ref()))), None),
+                Extra::Encoded(enc, skip) => {
+                    (None, Some(enc.kept(*skip).map(|(k, v)| (k, Cow::Owned(v)))))
+                }
             };
             one.into_iter().chain(many.into_iter().flatten())
         })
     }
 
-    /// The names of the added fields.
-    fn names(&self) -> impl Iterator<Item = &str> {
-        self.fields().map(|(k, _)| k)
+    /// Whether a field of this name was added.
+    fn has(&self, key: &[u8]) -> bool {
+        self.iter().any(|e| match e {
+            Extra::Field(k, _) => same_bytes(k.as_bytes(), key),
+            Extra::Encoded(enc, skip) => std::str::from_utf8(key)
+                .ok()
+                .and_then(|k| enc.position(k))
+                .is_some_and(|i| !masked(*skip, i)),
+        })
     }
 
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.fields().find(|(k, _)| *k == key).map(|(_, v)| v)
+    fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
+        self.iter().find_map(|e| match e {
+            Extra::Field(k, v) => (k == key).then(|| Cow::Borrowed(v.as_ref())),
+            Extra::Encoded(enc, skip) => enc
+                .position(key)
+                .filter(|&i| !masked(*skip, i))
+                .map(|i| Cow::Owned(enc.value(i))),
+        })
     }
 
     /// The raw JSON text of an added field, when it has one (encoded fields).
@@ -272,7 +286,7 @@ impl<'a> Extras<'a> {
                 }
                 Extra::Encoded(enc, skip) => {
                     for (k, v) in enc.kept(skip) {
-                        map.insert(k.to_owned(), v.clone());
+                        map.insert(k.to_owned(), v);
                     }
                 }
             }
@@ -285,23 +299,98 @@ fn masked(skip: u64, i: usize) -> bool {
     i < 64 && skip & (1 << i) != 0
 }
 
-/// Fields encoded as JSON once, for a stage that adds the same fields to
-/// many events (a lookup row): the encoder copies their bytes, and later
-/// stages read their names and raw JSON text from one block of memory (a
-/// lookup row is rarely in cache; each allocation touched costs a miss).
-/// The owner of the bytes; stages lend `EncodedRef`s to events.
+/// The names of encoded fields, shared by every lookup row that adds the
+/// same ones (all rows of a CSV lookup): a row stores only its values.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Encoded {
-    fields: Box<[(String, Value)]>,
-    block: Box<[u8]>,
+pub struct Shape {
+    names: Box<[String]>,
+    /// `"name":` as serde_json writes each name, back to back.
+    quoted: Box<[u8]>,
+    /// Where each name's `"name":` ends in `quoted`.
+    quoted_ends: Box<[u32]>,
 }
 
-/// Block layout: a header of three u32 (native order) — JSON length, field
-/// count, 1 if every name is written without escapes — then the JSON
-/// (`"a":1,"b":"x"`, as serde_json writes the fields), then per field three
-/// u32: where its `"name":value` starts in the JSON, where its value
-/// starts, where it ends.
-const HEADER: usize = 12;
+impl Shape {
+    pub fn new(names: Vec<String>) -> Shape {
+        let mut quoted = Vec::new();
+        let mut quoted_ends = Vec::with_capacity(names.len());
+        for k in &names {
+            write_key(k, &mut quoted);
+            quoted_ends.push(u32::try_from(quoted.len()).unwrap_or(u32::MAX));
+        }
+        Shape {
+            names: names.into_boxed_slice(),
+            quoted: quoted.into_boxed_slice(),
+            quoted_ends: quoted_ends.into_boxed_slice(),
+        }
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Field i's `"name":`.
+    fn quoted(&self, i: usize) -> &[u8] {
+        let end = self.quoted_ends.get(i).map_or(0, |&e| e as usize);
+        let start = match i {
+            0 => 0,
+            _ => self.quoted_ends.get(i - 1).map_or(0, |&e| e as usize),
+        };
+        self.quoted.get(start..end).unwrap_or_default()
+    }
+
+    /// Heap bytes held, for `--stats`.
+    pub fn heap_bytes(&self) -> usize {
+        self.names.iter().map(|n| n.capacity() + 24).sum::<usize>()
+            + self.quoted.len()
+            + 4 * self.quoted_ends.len()
+    }
+}
+
+/// Append the block of one row to `out`: a u32 (native order) per field,
+/// where its value ends (counted from the first value), then the values as
+/// serde_json writes them, back to back. `write(i, out)` writes value i;
+/// false (and `out` as it was) if it fails or the values pass 4 GiB.
+pub fn encode_block(
+    n: usize,
+    out: &mut Vec<u8>,
+    mut write: impl FnMut(usize, &mut Vec<u8>) -> bool,
+) -> bool {
+    let start = out.len();
+    out.resize(start + 4 * n, 0);
+    let values = out.len();
+    for i in 0..n {
+        let ok = write(i, out);
+        match u32::try_from(out.len() - values) {
+            Ok(end) if ok => {
+                out[start + 4 * i..start + 4 * i + 4].copy_from_slice(&end.to_ne_bytes())
+            }
+            _ => {
+                out.truncate(start);
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Fields encoded as JSON once, for a stage that adds the same fields to
+/// many events (a lookup row): the encoder copies their bytes, later stages
+/// read their raw JSON text, and a value is decoded only when read. Owned;
+/// stages lend `EncodedRef`s to events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    shape: Shape,
+    block: Box<[u8]>,
+}
 
 impl Encoded {
     /// At most 64 fields are addressed by `append_new_fields`; more are
@@ -309,87 +398,46 @@ impl Encoded {
     pub const MAX_FIELDS: usize = 64;
 
     pub fn new(fields: Vec<(String, Value)>) -> Encoded {
-        let mut json = Vec::new();
-        let mut spans = Vec::with_capacity(fields.len() * 3);
-        for (i, (k, v)) in fields.iter().enumerate() {
-            if i > 0 {
-                json.push(b',');
-            }
-            let start = json.len();
-            write_key(k, &mut json);
-            let val = json.len();
-            serde_json::to_writer(&mut json, v).expect("writing to a Vec");
-            spans.extend([start, val, json.len()]);
-        }
-        let plain = fields.iter().all(|(k, _)| name_is_plain(k));
-        // Sizes past u32 (a 4 GiB row) read as empty, never out of bounds.
-        let u32_of = |x: usize| u32::try_from(x).unwrap_or(0).to_ne_bytes();
-        let mut block = Vec::with_capacity(HEADER + json.len() + 4 * spans.len());
-        block.extend_from_slice(&u32_of(json.len()));
-        block.extend_from_slice(&u32_of(fields.len()));
-        block.extend_from_slice(&u32_of(plain as usize));
-        block.extend_from_slice(&json);
-        for x in spans {
-            block.extend_from_slice(&u32_of(x));
-        }
+        let mut block = Vec::new();
+        encode_block(fields.len(), &mut block, |i, out| {
+            serde_json::to_writer(out, &fields[i].1).is_ok()
+        });
         Encoded {
-            fields: fields.into_boxed_slice(),
+            shape: Shape::new(fields.into_iter().map(|(k, _)| k).collect()),
             block: block.into_boxed_slice(),
         }
     }
 
-    pub fn fields(&self) -> &[(String, Value)] {
-        &self.fields
-    }
-
-    /// The encoded bytes, for a table that keeps many rows in one buffer
-    /// (see `EncodedRef::from_block`).
-    pub fn block(&self) -> &[u8] {
-        &self.block
-    }
-
-    /// Take the fields out (the block can be kept elsewhere).
-    pub fn into_fields(self) -> Box<[(String, Value)]> {
-        self.fields
+    /// The fields, decoded.
+    pub fn fields(&self) -> Vec<(String, Value)> {
+        self.as_ref().fields()
     }
 
     pub fn as_ref(&self) -> EncodedRef<'_> {
-        EncodedRef::from_block(&self.block, std::slice::from_ref(&self.fields), 0)
+        EncodedRef::new(&self.shape, &self.block)
     }
 }
 
-/// A view of encoded fields: the block (see `HEADER`) and, read only when a
-/// stage asks for a decoded value, the fields themselves (`fields_of[row]`).
+/// A view of encoded fields: their shape (names) and block (see `encode_block`).
 #[derive(Clone, Copy)]
 pub struct EncodedRef<'a> {
-    json: &'a [u8],
-    spans: &'a [u8],
+    shape: &'a Shape,
+    ends: &'a [u8],
+    values: &'a [u8],
     n: usize,
-    plain_names: bool,
-    fields_of: &'a [Box<[(String, Value)]>],
-    row: usize,
 }
 
 impl<'a> EncodedRef<'a> {
-    /// A block as `Encoded::block` wrote it; its fields are `fields_of[row]`.
-    pub fn from_block(
-        block: &'a [u8],
-        fields_of: &'a [Box<[(String, Value)]>],
-        row: usize,
-    ) -> EncodedRef<'a> {
-        let word = |i: usize| read_u32(block, 4 * i);
-        let json_len = word(0);
-        let n = word(1);
-        let json = block.get(HEADER..HEADER + json_len).unwrap_or_default();
-        let spans = block.get(HEADER + json_len..).unwrap_or_default();
+    /// A block as `encode_block` wrote it for `shape`'s fields; one that
+    /// does not hold them reads as no fields.
+    pub fn new(shape: &'a Shape, block: &'a [u8]) -> EncodedRef<'a> {
+        let n = shape.len();
+        let (ends, values) = block.split_at(block.len().min(4 * n));
         EncodedRef {
-            json,
-            spans,
-            // A block that does not hold its spans reads as no fields.
-            n: if spans.len() >= 12 * n { n } else { 0 },
-            plain_names: word(2) == 1,
-            fields_of,
-            row,
+            shape,
+            ends,
+            values,
+            n: if ends.len() == 4 * n { n } else { 0 },
         }
     }
 
@@ -401,9 +449,11 @@ impl<'a> EncodedRef<'a> {
         self.n
     }
 
-    /// The decoded fields.
-    pub fn fields(&self) -> &'a [(String, Value)] {
-        self.fields_of.get(self.row).map_or(&[], |f| f)
+    /// The fields, decoded.
+    pub fn fields(&self) -> Vec<(String, Value)> {
+        (0..self.n)
+            .map(|i| (self.shape.names[i].clone(), self.value(i)))
+            .collect()
     }
 
     /// Write the fields as JSON object members (for tests and tools).
@@ -411,67 +461,53 @@ impl<'a> EncodedRef<'a> {
         self.write(0, true, out);
     }
 
-    /// Field i's (start, value start, end) in the JSON.
-    fn span(&self, i: usize) -> (usize, usize, usize) {
-        let at = |j: usize| read_u32(self.spans, 4 * (3 * i + j));
-        (at(0), at(1), at(2))
-    }
-
-    fn slice(&self, from: usize, to: usize) -> &'a [u8] {
-        self.json.get(from..to).unwrap_or_default()
-    }
-
-    /// Field i's name as raw bytes.
-    fn name(&self, i: usize) -> &'a [u8] {
-        if self.plain_names {
-            let (s, v, _) = self.span(i);
-            self.slice(s + 1, v.saturating_sub(2))
-        } else {
-            self.fields().get(i).map_or(&[], |(k, _)| k.as_bytes())
-        }
+    fn name(&self, i: usize) -> &'a str {
+        self.shape.names.get(i).map_or("", |s| s.as_str())
     }
 
     fn position(&self, key: &str) -> Option<usize> {
         // Duplicate names cannot occur: the fields come from a map.
         let key = key.as_bytes();
-        (0..self.n).find(|&i| same_bytes(self.name(i), key))
+        (0..self.n).find(|&i| same_bytes(self.name(i).as_bytes(), key))
     }
 
     fn raw_value(&self, i: usize) -> &'a [u8] {
-        let (_, v, e) = self.span(i);
-        self.slice(v, e)
+        let start = if i == 0 {
+            0
+        } else {
+            read_u32(self.ends, 4 * (i - 1))
+        };
+        let end = read_u32(self.ends, 4 * i);
+        self.values.get(start..end).unwrap_or_default()
     }
 
-    /// The fields not masked out by `skip`.
-    fn kept(&self, skip: u64) -> impl Iterator<Item = (&'a str, &'a Value)> {
-        self.fields()
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| !masked(skip, *i))
-            .map(|(_, (k, v))| (k.as_str(), v))
+    fn value(&self, i: usize) -> Value {
+        decode_json_value(self.raw_value(i))
+    }
+
+    /// The fields not masked out by `skip`, decoded.
+    fn kept(&self, skip: u64) -> impl Iterator<Item = (&'a str, Value)> + '_ {
+        (0..self.n)
+            .filter(move |&i| !masked(skip, i))
+            .map(|i| (self.name(i), self.value(i)))
     }
 
     /// Write the kept fields, each preceded by a comma unless `first`.
     /// Returns whether anything was written.
     fn write(&self, skip: u64, mut first: bool, out: &mut Vec<u8>) -> bool {
-        if skip == 0 && !self.json.is_empty() {
-            if !first {
-                out.push(b',');
-            }
-            out.extend_from_slice(self.json);
-            return true;
-        }
         let before = first;
+        let mut start = 0;
         for i in 0..self.n {
-            if masked(skip, i) {
-                continue;
+            let end = read_u32(self.ends, 4 * i);
+            if !masked(skip, i) {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(self.shape.quoted(i));
+                out.extend_from_slice(self.values.get(start..end).unwrap_or_default());
             }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            let (s, _, e) = self.span(i);
-            out.extend_from_slice(self.slice(s, e));
+            start = end;
         }
         before != first
     }
@@ -883,12 +919,7 @@ impl<'a> Event<'a> {
             let mut skip = 0u64;
             for i in 0..enc.n {
                 let k = enc.name(i);
-                let own = self
-                    .edits
-                    .extras
-                    .names()
-                    .any(|n| same_bytes(n.as_bytes(), k))
-                    || std::str::from_utf8(k).is_ok_and(|k| self.live_base(k).is_some());
+                let own = self.edits.extras.has(k.as_bytes()) || self.live_base(k).is_some();
                 if own {
                     skip |= 1 << i;
                 }
@@ -898,8 +929,8 @@ impl<'a> Event<'a> {
             return;
         }
         for (k, v) in enc.fields() {
-            if self.get(k).is_none() {
-                self.fields_mut().insert(k.clone(), v.clone());
+            if self.get(&k).is_none() {
+                self.fields_mut().insert(k, v);
             }
         }
     }
@@ -920,7 +951,7 @@ impl<'a> Event<'a> {
             return map.get(key).map(Cow::Borrowed);
         }
         if let Some(v) = self.edits.extras.get(key) {
-            return Some(Cow::Borrowed(v));
+            return Some(v);
         }
         if self.edits.base.is_empty() {
             return match &self.repr {
@@ -964,6 +995,14 @@ impl<'a> Event<'a> {
                 }
                 .filter(|_| header.len() == cells.len())
             }
+            _ => None,
+        }
+    }
+
+    /// The header and cells of a CSV/TSV row no stage changed.
+    pub fn untouched_cells(&self) -> Option<(&'a [String], Cells<'a>)> {
+        match &self.repr {
+            Repr::Cells { header, cells } if !self.edits.touched => Some((header, *cells)),
             _ => None,
         }
     }
@@ -1051,7 +1090,7 @@ impl<'a> Event<'a> {
                 .collect(),
         };
         for (k, v) in self.edits.extras.fields() {
-            map.insert(k.to_owned(), v.clone());
+            map.insert(k.to_owned(), v.into_owned());
         }
         Some(map)
     }
@@ -1425,7 +1464,7 @@ fn write_cells_object(
 }
 
 /// Cell `i` as serde_json writes the value it types to (`Cells::value`).
-fn write_cell_json(cells: &Cells<'_>, i: usize, out: &mut Vec<u8>) {
+pub fn write_cell_json(cells: &Cells<'_>, i: usize, out: &mut Vec<u8>) {
     let span = cells.spans.get(i).copied().unwrap_or_default();
     let bytes = cells.text.get(span.start..span.end).unwrap_or_default();
     if cells.typed {
@@ -1442,6 +1481,14 @@ fn write_cell_json(cells: &Cells<'_>, i: usize, out: &mut Vec<u8>) {
             }
             _ => {}
         }
+    }
+    // The decoder checked the text is UTF-8: a cell with nothing to escape
+    // is copied between quotes.
+    if !span.doubled && bytes.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
     }
     let text = cells.get(i).unwrap_or_default();
     serde_json::to_writer(&mut *out, text.as_ref()).expect("writing to a Vec");
@@ -1668,8 +1715,8 @@ mod tests {
         if let Some(enc) = row {
             fast.append_new_fields(enc.as_ref());
             for (k, v) in enc.fields() {
-                if !slow.fields_mut().contains_key(k) {
-                    slow.fields_mut().insert(k.clone(), v.clone());
+                if !slow.fields_mut().contains_key(&k) {
+                    slow.fields_mut().insert(k, v);
                 }
             }
         }

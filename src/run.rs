@@ -329,6 +329,9 @@ fn print_stats(sink: &RunSink, started: Instant) {
             human_bytes(s.bytes)
         ));
     }
+    for l in &st.lookups {
+        progress::eprintln(&format!("streamctl: {}", l.describe()));
+    }
 }
 
 /// `812 B`, `3.4 KB`, `96.1 MB` (powers of 1024).

@@ -729,3 +729,29 @@ fn an_inner_join_starts_matching_keys_a_reload_adds() {
     let (err, code) = live.finish();
     assert_eq!((err.as_str(), code), ("", 0));
 }
+
+// ---- the table's size in --stats (issue #20) ----
+
+#[test]
+fn stats_report_each_lookup_table_s_rows_and_memory() {
+    let d = Dir::new();
+    d.create("users.csv", USERS_CSV);
+    let (out, err, code) = run_in(
+        &d,
+        &["--stats", "join users.csv on user_id = id | count"],
+        EVENTS,
+    );
+    assert_eq!((code, out.as_str()), (0, "{\"count\":2}\n"));
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("streamctl: lookup "))
+        .unwrap_or_else(|| panic!("no lookup line in:\n{err}"));
+    let (head, tail) = line.split_once(" MB in memory").expect("memory figure");
+    assert!(
+        head.starts_with("streamctl: lookup users.csv: 3 rows, "),
+        "{line}"
+    );
+    let mb: f64 = head.rsplit(' ').next().unwrap().parse().expect("a number");
+    assert!(mb < 1.0, "{line}");
+    assert_eq!(tail, " (file 0.0 MB), reloaded 0 times");
+}

@@ -9,9 +9,11 @@
 //! `append_new_fields`: nothing is decoded, copied or allocated per event.
 //! While the run goes on, the file is watched (at
 //! most one `stat` a second, from `on_tick`); a new version is read whole,
-//! checked not to have changed during the read, parsed, and only then
-//! swapped in — between two events, never half-read. A version that fails
-//! to parse leaves the old table in use, with one warning.
+//! checked not to have changed during the read and parsed on a thread of
+//! its own, so events keep flowing meanwhile, and only then swapped in —
+//! between two events, never half-read. The old table is freed on that
+//! thread too. A version that fails to parse leaves the old table in use,
+//! with one warning.
 //!
 //! This stage must never fail the run after startup: a lookup file that
 //! goes bad later only costs freshness.
@@ -19,8 +21,10 @@
 use std::borrow::Cow;
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use super::lookup::{self, LookupFormat, ParseError, ReadError, Row, Signature, Spec, Table};
+use super::stats::LookupStats;
 use super::{Emit, ExecResult, Flow, Operator};
 use crate::event::{decode_json_value, Event};
 use crate::lang::ast;
@@ -30,6 +34,19 @@ use crate::value::{key_text, Value};
 
 /// How often the lookup file is checked for a new version.
 const CHECK_EVERY_MS: Millis = 1000;
+
+/// How often a load under way is looked at, to swap its table in soon
+/// after it is ready.
+const POLL_LOAD_MS: Millis = 10;
+
+/// What a load on the loader thread came to.
+enum Loaded {
+    Table(Table, Signature),
+    /// The file changed while it was read: try again at the next check.
+    Changed,
+    /// A warning; the old table stays, and this version is not tried again.
+    Refused(String, Signature),
+}
 
 pub struct Join {
     left: bool,
@@ -46,6 +63,11 @@ pub struct Join {
     missing: bool,
     /// Warnings not yet handed to the run (see `Emit::warn`).
     pending: Vec<String>,
+    /// A new version being loaded on another thread, and when to look
+    /// whether it is ready.
+    loading: Option<Receiver<Loaded>>,
+    poll_at: Millis,
+    stats: LookupStats,
 }
 
 impl Join {
@@ -94,6 +116,13 @@ impl Join {
             }
         })?;
         let pending = duplicates_warning(&j.file, &table).into_iter().collect();
+        let stats = LookupStats {
+            file: j.file.clone(),
+            rows: table.len(),
+            file_bytes: sig.size(),
+            table_bytes: table.heap_bytes(),
+            reloads: 0,
+        };
         Ok(Join {
             left: j.left,
             key: j.key.parts.clone(),
@@ -104,6 +133,9 @@ impl Join {
             next_check: wall_clock_ms() + CHECK_EVERY_MS,
             missing: false,
             pending,
+            loading: None,
+            poll_at: 0,
+            stats,
         })
     }
 
@@ -142,15 +174,19 @@ impl Join {
     }
 
     /// Check the file if a check is due at `now` (other stages' timers call
-    /// `on_tick` more often).
+    /// `on_tick` more often), and swap in a table loaded meanwhile.
     fn check_due(&mut self, now: Millis) {
+        self.poll_load(false);
         if now >= self.next_check {
             self.next_check = now + CHECK_EVERY_MS;
-            self.check_file();
+            if self.loading.is_none() {
+                self.check_file();
+            }
         }
+        self.poll_at = now + POLL_LOAD_MS;
     }
 
-    /// Look at the file; load a new version if there is one.
+    /// Look at the file; start loading a new version if there is one.
     fn check_file(&mut self) {
         let path = PathBuf::from(&self.file);
         let sig = match std::fs::metadata(&path) {
@@ -172,39 +208,98 @@ impl Join {
         if sig == self.seen || sig.size() == 0 {
             return;
         }
-        let (bytes, sig) = match lookup::read_consistent(&path) {
-            Ok(r) => r,
-            // Being written: try again at the next check.
-            Err(ReadError::Changed) => return,
-            Err(ReadError::IsDir) => {
-                self.seen = sig;
-                self.warn(format!(
-                    "lookup file {} is now a directory; the table loaded before stays in use",
-                    self.file
-                ));
-                return;
+        let (tx, rx) = mpsc::sync_channel(1);
+        let (file, spec) = (self.file.clone(), self.spec.clone());
+        let load = move || {
+            let _ = tx.send(load_version(&file, &spec, sig));
+        };
+        match std::thread::Builder::new()
+            .name("lookup-load".into())
+            .spawn(load)
+        {
+            Ok(_) => self.loading = Some(rx),
+            // No thread to be had: load here, as before.
+            Err(_) => {
+                let (tx, rx) = mpsc::sync_channel(1);
+                let _ = tx.send(load_version(&self.file, &self.spec, sig));
+                self.loading = Some(rx);
+                self.poll_load(true);
             }
-            Err(ReadError::Io(e)) => {
-                self.seen = sig;
-                self.warn(format!(
-                    "cannot read lookup file {}: {e}; the table loaded before stays in use",
-                    self.file
-                ));
-                return;
+        }
+    }
+
+    /// Take the result of a load under way, if it is there (or, with
+    /// `wait`, once it is).
+    fn poll_load(&mut self, wait: bool) {
+        let Some(rx) = &self.loading else {
+            return;
+        };
+        let loaded = if wait {
+            rx.recv().ok()
+        } else {
+            match rx.try_recv() {
+                Ok(l) => Some(l),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => None,
             }
         };
-        self.seen = sig;
-        match lookup::parse(&bytes, &self.spec) {
-            Ok(table) => {
+        self.loading = None;
+        match loaded {
+            Some(Loaded::Table(table, sig)) => {
+                self.seen = sig;
                 self.pending.extend(duplicates_warning(&self.file, &table));
-                self.table = table;
+                self.stats.rows = table.len();
+                self.stats.file_bytes = sig.size();
+                self.stats.table_bytes = table.heap_bytes();
+                self.stats.reloads += 1;
+                let old = std::mem::replace(&mut self.table, table);
+                // Freeing a large table takes a while: not on the stream's
+                // thread (if no thread can be had, the closure and the table
+                // are dropped here).
+                let _ = std::thread::Builder::new()
+                    .name("lookup-free".into())
+                    .spawn(move || drop(old));
             }
-            Err(e) => self.warn(format!(
-                "not reloading {}: {}; the table loaded before stays in use",
-                self.file,
-                e.describe(&self.file, &self.spec.key)
-            )),
+            Some(Loaded::Refused(msg, sig)) => {
+                self.seen = sig;
+                self.warn(msg);
+            }
+            // Being written (or the loader died): try again at the next check.
+            Some(Loaded::Changed) | None => {}
         }
+    }
+}
+
+/// Read and parse one version of the file (on the loader thread).
+fn load_version(file: &str, spec: &Spec, sig: Signature) -> Loaded {
+    let (bytes, sig) =
+        match lookup::read_consistent(std::path::Path::new(file)) {
+            Ok(r) => r,
+            Err(ReadError::Changed) => return Loaded::Changed,
+            Err(ReadError::IsDir) => return Loaded::Refused(
+                format!(
+                    "lookup file {file} is now a directory; the table loaded before stays in use"
+                ),
+                sig,
+            ),
+            Err(ReadError::Io(e)) => {
+                return Loaded::Refused(
+                    format!(
+                        "cannot read lookup file {file}: {e}; the table loaded before stays in use"
+                    ),
+                    sig,
+                )
+            }
+        };
+    match lookup::parse(&bytes, spec) {
+        Ok(table) => Loaded::Table(table, sig),
+        Err(e) => Loaded::Refused(
+            format!(
+                "not reloading {file}: {}; the table loaded before stays in use",
+                e.describe(file, &spec.key)
+            ),
+            sig,
+        ),
     }
 }
 
@@ -238,13 +333,18 @@ impl Operator for Join {
         Ok(Flow::Continue)
     }
 
-    fn on_end(&mut self, out: &mut dyn Emit) -> ExecResult {
-        self.report_warnings(out);
-        Ok(Flow::Continue)
+    fn next_tick(&self) -> Option<Millis> {
+        Some(match self.loading {
+            Some(_) => self.next_check.min(self.poll_at),
+            None => self.next_check,
+        })
     }
 
-    fn next_tick(&self) -> Option<Millis> {
-        Some(self.next_check)
+    fn on_end(&mut self, out: &mut dyn Emit) -> ExecResult {
+        self.report_warnings(out);
+        // The table's figures for `--stats`.
+        out.stats().lookups.push(self.stats.clone());
+        Ok(Flow::Continue)
     }
 
     // `snapshot`/`restore` keep their defaults (no state): the table is not
@@ -474,11 +574,14 @@ mod tests {
         j.check_due(first - 1);
         assert_eq!(j.table.len(), 1);
         j.check_due(first);
+        j.poll_load(true);
         assert_eq!(j.table.len(), 2);
+        assert_eq!(j.stats.reloads, 1);
         assert_eq!(j.next_tick(), Some(first + CHECK_EVERY_MS));
         // A version that does not parse keeps the table.
         std::fs::write(&f, "{\"id\":1,\n").unwrap();
         j.check_due(first + CHECK_EVERY_MS);
+        j.poll_load(true);
         assert_eq!(j.table.len(), 2);
         // An emptied file (an in-place rewrite caught half-way) is not loaded.
         std::fs::write(&f, "").unwrap();
@@ -491,6 +594,7 @@ mod tests {
         assert_eq!(j.table.len(), 2);
         std::fs::write(&f, "{\"id\":3}\n").unwrap();
         j.check_due(first + 4 * CHECK_EVERY_MS);
+        j.poll_load(true);
         assert!(!j.missing);
         assert_eq!(j.table.len(), 1);
     }

@@ -1,12 +1,17 @@
 //! Lookup tables for `join`: read a CSV, TSV or JSON-lines file into a hash
-//! map from key text to the fields a match adds, and tell whether the file
-//! changed since.
+//! index from key text to the fields a match adds, and tell whether the
+//! file changed since.
 //!
 //! Rows are decoded by the input decoder (`input::decode`), so a lookup cell
 //! is typed exactly as an input cell would be and a malformed lookup line is
 //! refused for the same reasons an input line is. This module never prints:
 //! it returns what it found (duplicate keys included) and the caller words
 //! the message for startup or for a reload.
+//!
+//! Size: a table holds, per row, its key once and its values as JSON text
+//! (names are shared: see `event::Shape`), in one arena, plus a 4-byte slot
+//! of a hash index — about the file's size plus 20–30 bytes a row, where a
+//! map of decoded rows took 25× the file.
 
 use std::borrow::Cow;
 use std::fs::{self, File};
@@ -14,11 +19,12 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use hashbrown::HashTable;
+use rustc_hash::FxHashMap;
 
-use crate::event::{read_u32, Encoded, EncodedRef, Pos};
+use crate::event::{encode_block, read_u32, write_cell_json, EncodedRef, Pos, Shape};
 use crate::input::decode::{Decoded, Decoder};
 use crate::input::Format;
-use crate::value::{key_text, Value};
+use crate::value::{key_text, typed_cell, Value};
 
 /// What a lookup file holds, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,25 +85,20 @@ pub struct Duplicates {
 /// beyond the hash index: a row is rarely in cache (tables are large and
 /// keys random), and each cache miss costs more than everything else a
 /// join does per event. The index holds only offsets (4 bytes a slot, so it
-/// stays in cache); at an offset in `arena` are the row number, the key
-/// text and the row's encoded fields (`Encoded::block`), back to back. The
-/// decoded fields, read only when a later stage asks for a value, are in
-/// `fields` by row number.
+/// stays in cache); at an offset in `arena` are the row's line, shape, key
+/// length and block length (u32 each), then the key text and the block of
+/// its values (`event::encode_block`). Names are in `shapes`, once for all
+/// rows that add the same ones.
 #[derive(Default)]
 pub struct Table {
     arena: Vec<u8>,
     index: HashTable<u32>,
-    fields: Vec<Box<[(String, Value)]>>,
-    /// 1-based line of each row in the file, for the duplicate-key message.
-    lines: Vec<u64>,
-    /// The added field names when every row has the same ones (always for
-    /// CSV/TSV).
-    pub names: Option<Box<[String]>>,
+    shapes: Vec<Shape>,
     pub duplicates: Option<Duplicates>,
 }
 
-/// An arena entry: row number, key length, block length (u32 each), key, block.
-const ENTRY_HEADER: usize = 12;
+/// An arena entry: line, shape, key length, block length (u32 each), key, block.
+const ENTRY_HEADER: usize = 16;
 
 impl Table {
     pub fn get(&self, key: &str) -> Option<Row<'_>> {
@@ -120,65 +121,109 @@ impl Table {
         self.index.is_empty()
     }
 
+    /// The memory the table holds: arena, index and names.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.index.allocation_size()
+            + self.shapes.iter().map(Shape::heap_bytes).sum::<usize>()
+    }
+
+    /// The added field names when every row has the same ones (always for
+    /// CSV/TSV).
+    pub fn names(&self) -> Option<&[String]> {
+        match self.shapes.as_slice() {
+            [one] => Some(one.names()),
+            _ => None,
+        }
+    }
+
     fn key_at(&self, at: u32) -> &[u8] {
         key_in(&self.arena, at)
     }
 
     fn row_at(&self, at: u32) -> Row<'_> {
         let at = at as usize;
-        let row = read_u32(&self.arena, at);
-        let key_len = read_u32(&self.arena, at + 4);
-        let block_len = read_u32(&self.arena, at + 8);
+        let shape = read_u32(&self.arena, at + 4);
+        let key_len = read_u32(&self.arena, at + 8);
+        let block_len = read_u32(&self.arena, at + 12);
         let start = at + ENTRY_HEADER + key_len;
         let block = self.arena.get(start..start + block_len).unwrap_or_default();
+        static NONE: std::sync::OnceLock<Shape> = std::sync::OnceLock::new();
+        let shape = self
+            .shapes
+            .get(shape)
+            .unwrap_or_else(|| NONE.get_or_init(|| Shape::new(Vec::new())));
         Row {
-            fields: EncodedRef::from_block(block, &self.fields, row),
+            fields: EncodedRef::new(shape, block),
         }
     }
 
-    /// Add a row; a row with the same key is replaced, and its line returned.
-    /// False if the table outgrew its 4 GiB of offsets.
-    fn insert(&mut self, key: &str, line: u64, enc: Encoded) -> Result<Option<u64>, ()> {
-        let key = key.as_bytes();
-        let hash = hash_key(key);
-        let at = u32::try_from(self.arena.len()).map_err(|_| ())?;
-        let existing = self
-            .index
-            .find(hash, |&o| key_in(&self.arena, o) == key)
-            .copied();
-        let row = match existing {
-            Some(o) => read_u32(&self.arena, o as usize),
-            None => self.fields.len(),
-        };
-        let (Ok(row32), Ok(key_len), Ok(block_len)) = (
-            u32::try_from(row),
+    /// Add a row: its key, line, shape and values (`write(i, out)` writes
+    /// value i). A row with the same key is replaced, and its line
+    /// returned. Err if the table outgrew its 4 GiB of offsets or a value
+    /// could not be written.
+    fn insert(
+        &mut self,
+        key: &[u8],
+        line: u64,
+        shape: u32,
+        write: impl FnMut(usize, &mut Vec<u8>) -> bool,
+    ) -> Result<Option<u64>, ()> {
+        let n = self.shapes.get(shape as usize).map_or(0, Shape::len);
+        let at = self.arena.len();
+        let (Ok(at32), Ok(line32), Ok(key_len)) = (
+            u32::try_from(at),
+            u32::try_from(line),
             u32::try_from(key.len()),
-            u32::try_from(enc.block().len()),
         ) else {
             return Err(());
         };
-        // A replaced row's old bytes stay in the arena, unused.
-        for w in [row32, key_len, block_len] {
+        for w in [line32, shape, key_len, 0] {
             self.arena.extend_from_slice(&w.to_ne_bytes());
         }
         self.arena.extend_from_slice(key);
-        self.arena.extend_from_slice(enc.block());
-        let fields = enc.into_fields();
-        match existing {
-            Some(old_at) => {
-                if let Some(slot) = self.index.find_mut(hash, |&o| o == old_at) {
-                    *slot = at;
-                }
-                self.fields[row] = fields;
-                Ok(Some(std::mem::replace(&mut self.lines[row], line)))
+        let block_start = self.arena.len();
+        if !encode_block(n, &mut self.arena, write) {
+            self.arena.truncate(at);
+            return Err(());
+        }
+        let Ok(block_len) = u32::try_from(self.arena.len() - block_start) else {
+            self.arena.truncate(at);
+            return Err(());
+        };
+        self.arena[at + 12..at + 16].copy_from_slice(&block_len.to_ne_bytes());
+        let hash = hash_key(key);
+        let arena = &self.arena;
+        // One probe of the index for both the lookup and the insertion.
+        match self.index.entry(
+            hash,
+            |&o| key_in(arena, o) == key,
+            |&o| hash_key(key_in(arena, o)),
+        ) {
+            // A replaced row's old bytes stay in the arena, unused.
+            hashbrown::hash_table::Entry::Occupied(mut e) => {
+                let old_line = read_u32(arena, *e.get() as usize) as u64;
+                *e.get_mut() = at32;
+                Ok(Some(old_line))
             }
-            None => {
-                let arena = &self.arena;
-                self.index
-                    .insert_unique(hash, at, |&o| hash_key(key_in(arena, o)));
-                self.fields.push(fields);
-                self.lines.push(line);
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(at32);
                 Ok(None)
+            }
+        }
+    }
+
+    /// Note a replaced row (for the duplicate-key warning).
+    fn note_duplicate(&mut self, key: &[u8], line: u64, first_line: u64) {
+        match &mut self.duplicates {
+            Some(d) => d.count += 1,
+            None => {
+                self.duplicates = Some(Duplicates {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    line,
+                    first_line,
+                    count: 1,
+                })
             }
         }
     }
@@ -188,7 +233,7 @@ impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Table")
             .field("rows", &self.len())
-            .field("names", &self.names)
+            .field("names", &self.names())
             .field("duplicates", &self.duplicates)
             .finish()
     }
@@ -196,7 +241,7 @@ impl std::fmt::Debug for Table {
 
 fn key_in(arena: &[u8], at: u32) -> &[u8] {
     let at = at as usize;
-    let len = read_u32(arena, at + 4);
+    let len = read_u32(arena, at + 8);
     arena
         .get(at + ENTRY_HEADER..at + ENTRY_HEADER + len)
         .unwrap_or_default()
@@ -249,6 +294,51 @@ impl ParseError {
     }
 }
 
+/// The key text of a CSV/TSV cell, as `key_text` of its typed value gives
+/// it, without typing the commonest cells: a word, a plain integer.
+fn cell_key(cell: &str) -> Option<Cow<'_, str>> {
+    match cell.as_bytes().first()? {
+        b'-' | b'0'..=b'9' => match crate::value::small_int(cell.as_bytes()) {
+            Some(0) => Some(Cow::Borrowed("0")),
+            Some(_) => Some(Cow::Borrowed(cell)),
+            None => key_text(&typed_cell(cell)).map(|t| Cow::Owned(t.into_owned())),
+        },
+        _ => Some(Cow::Borrowed(cell)),
+    }
+}
+
+/// How the rows of a CSV/TSV file go into the table without a map: the
+/// key's column, and the columns added (in order) under shape 0.
+struct CellPlan {
+    key: usize,
+    added: Vec<usize>,
+}
+
+impl CellPlan {
+    /// `None` when a name repeats in the header (the map then says which
+    /// cell wins, and the slow path follows it).
+    fn of(header: &[String], spec: &Spec, table: &mut Table) -> Option<CellPlan> {
+        if (1..header.len()).any(|i| header[..i].contains(&header[i])) {
+            return None;
+        }
+        let key = header.iter().position(|h| *h == spec.key)?;
+        let added: Vec<usize> = (0..header.len()).filter(|&i| i != key).collect();
+        let names = added
+            .iter()
+            .map(|&i| prefixed(&spec.prefix, &header[i]))
+            .collect();
+        table.shapes.push(Shape::new(names));
+        Some(CellPlan { key, added })
+    }
+}
+
+fn prefixed(prefix: &Option<String>, name: &str) -> String {
+    match prefix {
+        Some(p) => format!("{p}{name}"),
+        None => name.to_owned(),
+    }
+}
+
 /// Build a table from a whole file's bytes.
 pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
     // Spreadsheet exports often start with a byte-order mark; it is not part
@@ -256,20 +346,29 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut decoder = Decoder::new(Some(spec.format.input_format()));
     let mut table = Table::default();
+    // Sized once: no rehashing and no arena copies while loading.
+    let rows = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    table.index.reserve(rows, |_| 0);
+    table.arena.reserve(bytes.len() + 24 * rows);
     let mut header_checked = false;
+    let mut cell_plan: Option<Option<CellPlan>> = None;
+    // Slow path: shape by names.
+    let mut shape_of: FxHashMap<Vec<String>, u32> = FxHashMap::default();
     // JSON rows: the fields seen, for the message when no row has the key.
     let mut seen_fields: Vec<String> = Vec::new();
     let mut any_key = false;
-    // The added names: unset, the same for every row so far, or not.
-    let mut names: Option<Option<Vec<String>>> = None;
+    let too_big = |line_no| ParseError::Line {
+        line: line_no,
+        reason: "the lookup table is over 4 GiB".into(),
+    };
     for (i, line) in lines(bytes).enumerate() {
         let line_no = i as u64 + 1;
         let pos = Pos {
             source: 0,
             line: line_no,
         };
-        let mut map = match decoder.decode(line, pos) {
-            Decoded::Event(ev) => ev.into_map(),
+        let ev = match decoder.decode(line, pos) {
+            Decoded::Event(ev) => ev,
             Decoded::Nothing => continue,
             Decoded::Reject(reason) => {
                 return Err(ParseError::Line {
@@ -278,16 +377,40 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
                 })
             }
         };
-        if !header_checked {
-            header_checked = true;
-            if let Some(header) = decoder.header() {
+        // CSV/TSV: straight from the cells into the arena.
+        if let Some((header, cells)) = ev.untouched_cells() {
+            if !header_checked {
+                header_checked = true;
                 if !header.contains(&spec.key) {
                     return Err(ParseError::NoKeyColumn {
                         columns: header.to_vec(),
                     });
                 }
             }
+            let plan = cell_plan.get_or_insert_with(|| CellPlan::of(header, spec, &mut table));
+            if let Some(plan) = plan {
+                any_key = true;
+                let Some(cell) = cells.get(plan.key) else {
+                    continue;
+                };
+                // A null key (an empty cell) matches nothing, as in SQL.
+                let Some(key) = cell_key(&cell) else {
+                    continue;
+                };
+                let added = &plan.added;
+                let replaced = table
+                    .insert(key.as_bytes(), line_no, 0, |i, out| {
+                        write_cell_json(&cells, added[i], out);
+                        true
+                    })
+                    .map_err(|()| too_big(line_no))?;
+                if let Some(first_line) = replaced {
+                    table.note_duplicate(key.as_bytes(), line_no, first_line);
+                }
+                continue;
+            }
         }
+        let mut map = ev.into_map();
         let Some(key_value) = map.shift_remove(&spec.key) else {
             // A JSON row without the key can never match; it is skipped.
             for k in map.keys() {
@@ -302,42 +425,32 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
         let Some(key) = key_text(&key_value).map(Cow::into_owned) else {
             continue;
         };
-        let fields: Vec<(String, Value)> = map
+        let (names, values): (Vec<String>, Vec<Value>) = map
             .into_iter()
-            .map(|(k, v)| match &spec.prefix {
-                Some(p) => (format!("{p}{k}"), v),
-                None => (k, v),
-            })
-            .collect();
-        match &mut names {
-            None => names = Some(Some(fields.iter().map(|(k, _)| k.clone()).collect())),
-            Some(Some(n)) if !n.iter().eq(fields.iter().map(|(k, _)| k)) => names = Some(None),
-            _ => {}
-        }
-        let replaced = table
-            .insert(&key, line_no, Encoded::new(fields))
-            .map_err(|()| ParseError::Line {
-                line: line_no,
-                reason: "the lookup table is over 4 GiB".into(),
-            })?;
-        if let Some(first_line) = replaced {
-            match &mut table.duplicates {
-                Some(d) => d.count += 1,
-                None => {
-                    table.duplicates = Some(Duplicates {
-                        key,
-                        line: line_no,
-                        first_line,
-                        count: 1,
-                    })
-                }
+            .map(|(k, v)| (prefixed(&spec.prefix, &k), v))
+            .unzip();
+        let shape = match shape_of.get(&names) {
+            Some(&s) => s,
+            None => {
+                let s = u32::try_from(table.shapes.len()).map_err(|_| too_big(line_no))?;
+                table.shapes.push(Shape::new(names.clone()));
+                shape_of.insert(names, s);
+                s
             }
+        };
+        let replaced = table
+            .insert(key.as_bytes(), line_no, shape, |i, out| {
+                serde_json::to_writer(out, &values[i]).is_ok()
+            })
+            .map_err(|()| too_big(line_no))?;
+        if let Some(first_line) = replaced {
+            table.note_duplicate(key.as_bytes(), line_no, first_line);
         }
     }
     match spec.format {
         LookupFormat::Csv | LookupFormat::Tsv => match decoder.header() {
             None => return Err(ParseError::NoHeader),
-            Some(header) if !header_checked && !header.contains(&spec.key) => {
+            Some(header) if !header.contains(&spec.key) => {
                 return Err(ParseError::NoKeyColumn {
                     columns: header.to_vec(),
                 })
@@ -353,7 +466,18 @@ pub fn parse(bytes: &[u8], spec: &Spec) -> Result<Table, ParseError> {
             }
         }
     }
-    table.names = names.flatten().map(Vec::into_boxed_slice);
+    if table.shapes.is_empty() {
+        // CSV/TSV without rows: the names still are the header's.
+        if let Some(header) = decoder.header() {
+            let names = header
+                .iter()
+                .filter(|h| **h != spec.key)
+                .map(|h| prefixed(&spec.prefix, h))
+                .collect();
+            table.shapes.push(Shape::new(names));
+        }
+    }
+    table.arena.shrink_to_fit();
     Ok(table)
 }
 
@@ -460,7 +584,7 @@ mod tests {
 
     fn fields(t: &Table, key: &str) -> String {
         let row = t.get(key).expect("key present");
-        let m: serde_json::Map<String, Value> = row.fields.fields().iter().cloned().collect();
+        let m: serde_json::Map<String, Value> = row.fields.fields().into_iter().collect();
         // The encoded block says the same as the decoded fields.
         let mut json = b"{".to_vec();
         row.fields.write_fields(&mut json);
@@ -480,7 +604,7 @@ mod tests {
         assert_eq!(fields(&t, "12"), r#"{"name":"ann","age":30}"#);
         assert_eq!(fields(&t, "007"), r#"{"name":"bob","age":null}"#);
         assert_eq!(
-            t.names.as_deref(),
+            t.names(),
             Some(&["name".to_string(), "age".to_string()][..])
         );
         // Long keys live on the heap, short ones inline; both are found.
@@ -512,7 +636,7 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(fields(&t, "1.5"), r#"{"tags":[1]}"#);
         assert_eq!(fields(&t, "z"), r#"{"n":null}"#);
-        assert_eq!(t.names, None, "rows add different names");
+        assert_eq!(t.names(), None, "rows add different names");
     }
 
     #[test]
@@ -609,5 +733,87 @@ mod tests {
         });
         assert!(matches!(r, Err(ReadError::Changed)), "{r:?}");
         assert!(matches!(read_consistent(dir.path()), Err(ReadError::IsDir)));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The table as the map path builds it: each row decoded, its key's
+    /// text taken, the rest added in order; the last row of a key wins.
+    fn by_map(bytes: &[u8], spec: &Spec) -> Vec<(String, String)> {
+        let mut d = Decoder::new(Some(spec.format.input_format()));
+        let mut rows = std::collections::HashMap::new();
+        for line in lines(bytes) {
+            let Decoded::Event(ev) = d.decode(line, Pos::default()) else {
+                continue;
+            };
+            let mut map = ev.into_map();
+            let Some(key) = map.shift_remove(&spec.key) else {
+                continue;
+            };
+            let Some(key) = key_text(&key).map(Cow::into_owned) else {
+                continue;
+            };
+            let fields: serde_json::Map<String, Value> = map
+                .into_iter()
+                .map(|(k, v)| (prefixed(&spec.prefix, &k), v))
+                .collect();
+            rows.insert(key, serde_json::to_string(&fields).unwrap());
+        }
+        rows.into_iter().collect()
+    }
+
+    fn cell() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "",
+            "1",
+            "01",
+            "-0",
+            "1.50",
+            "1.5",
+            "2e3",
+            "x",
+            "\"a,b\"",
+            "\"q\"\"\"",
+            "é",
+            "true",
+        ])
+    }
+
+    proptest! {
+        /// Rows loaded straight from their cells equal rows decoded into a map.
+        #[test]
+        fn cells_load_as_the_map_path_does(
+            header in proptest::collection::vec(proptest::sample::select(vec!["id", "a", "b"]), 1..4),
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 4), 0..12),
+            prefix in proptest::option::of(Just("p_")),
+        ) {
+            let mut text = header.join(",");
+            text.push('\n');
+            for r in &rows {
+                text.push_str(&r[..header.len()].join(","));
+                text.push('\n');
+            }
+            let spec = Spec { format: LookupFormat::Csv, key: "id".into(), prefix: prefix.map(String::from) };
+            let got = parse(text.as_bytes(), &spec);
+            if !header.contains(&"id") {
+                prop_assert!(got.is_err());
+                return Ok(());
+            }
+            let table = got.unwrap();
+            let want = by_map(text.as_bytes(), &spec);
+            prop_assert_eq!(table.len(), want.len());
+            for (key, fields) in want {
+                let row = table.get(&key);
+                prop_assert!(row.is_some(), "key {}", key);
+                let mut json = b"{".to_vec();
+                row.unwrap().fields.write_fields(&mut json);
+                json.push(b'}');
+                prop_assert_eq!(String::from_utf8(json).unwrap(), fields, "key {}", key);
+            }
+        }
     }
 }
