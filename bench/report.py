@@ -127,6 +127,12 @@ def main():
         with open(growth) as f:
             L.append(f.read())
 
+    # bench/changed.py's figures (issue 20), kept when the throughput is run again.
+    changed = os.path.join(HERE, "changed.md")
+    if os.path.exists(changed):
+        with open(changed) as f:
+            L.append(f.read())
+
     text = "\n".join(L) + "\n"
     with open(args.out, "w") as f:
         f.write(text)

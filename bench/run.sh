@@ -9,7 +9,8 @@
 # registry package if possible — skipped if not), builds streamctl in release mode, generates
 # deterministic data under bench/data (once per size), checks every tool's answer against the
 # expected one, times each workload, runs the latency probe and writes bench/RESULTS.md.
-# Extra arguments go to bench/bench.py. LATENCY=0 skips the latency probe.
+# Extra arguments go to bench/bench.py. LATENCY=0 skips the latency probe, CHANGED=0 the
+# changed-event, lookup and reload rows (bench/changed.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +47,10 @@ python3 bench/bench.py --data "$DATA" "$@"
 if [ "${LATENCY:-1}" != 0 ]; then
     echo "== latency probe" >&2
     python3 bench/latency.py --json "$DATA/latency.json"
+fi
+if [ "${CHANGED:-1}" != 0 ]; then
+    echo "== changed events and lookup tables (bench/changed.py)" >&2
+    python3 bench/changed.py --data "$DATA" >/dev/null
 fi
 python3 bench/report.py --data "$DATA" --out bench/RESULTS.md >/dev/null
 echo "== wrote bench/RESULTS.md" >&2
