@@ -272,25 +272,26 @@ impl Join {
 
 /// Read and parse one version of the file (on the loader thread).
 fn load_version(file: &str, spec: &Spec, sig: Signature) -> Loaded {
-    let (bytes, sig) =
-        match lookup::read_consistent(std::path::Path::new(file)) {
-            Ok(r) => r,
-            Err(ReadError::Changed) => return Loaded::Changed,
-            Err(ReadError::IsDir) => return Loaded::Refused(
+    let (bytes, sig) = match lookup::read_consistent(std::path::Path::new(file)) {
+        Ok(r) => r,
+        Err(ReadError::Changed) => return Loaded::Changed,
+        Err(ReadError::IsDir) => {
+            return Loaded::Refused(
                 format!(
                     "lookup file {file} is now a directory; the table loaded before stays in use"
                 ),
                 sig,
-            ),
-            Err(ReadError::Io(e)) => {
-                return Loaded::Refused(
-                    format!(
-                        "cannot read lookup file {file}: {e}; the table loaded before stays in use"
-                    ),
-                    sig,
-                )
-            }
-        };
+            )
+        }
+        Err(ReadError::Io(e)) => {
+            return Loaded::Refused(
+                format!(
+                    "cannot read lookup file {file}: {e}; the table loaded before stays in use"
+                ),
+                sig,
+            )
+        }
+    };
     match lookup::parse(&bytes, spec) {
         Ok(table) => Loaded::Table(table, sig),
         Err(e) => Loaded::Refused(
