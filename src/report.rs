@@ -147,3 +147,38 @@ fn dead_letter_failed(e: &io::Error) -> String {
          stopped (give --dead-letter a file that can be written)"
     )
 }
+
+/// Text from the data made safe for a terminal: control characters (C0,
+/// DEL, C1: escapes that retitle or clear a terminal, tabs and newlines
+/// that break a layout) are written as `\n`, `\t`, `\r` or `\u001b`.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(visible("plain é"), "plain é");
+        assert_eq!(visible("a\x1b]0;owned\x07b"), "a\\u001b]0;owned\\u0007b");
+        assert_eq!(
+            visible("x\ny\tz\r\u{9b}\u{7f}"),
+            "x\\ny\\tz\\r\\u009b\\u007f"
+        );
+    }
+}

@@ -428,9 +428,12 @@ fn read_at_startup(path: &std::path::Path) -> Result<(Vec<u8>, Signature), ReadE
 
 fn duplicates_warning(file: &str, table: &Table) -> Option<String> {
     let d = table.duplicates.as_ref()?;
+    let file = crate::report::visible(file);
     let mut msg = format!(
         "lookup file {file}, line {}: duplicate key `{}` (first on line {}); the last row wins",
-        d.line, d.key, d.first_line
+        d.line,
+        crate::report::visible(&d.key),
+        d.first_line
     );
     if d.count > 1 {
         msg.push_str(&format!(" ({} duplicate keys in all)", d.count));

@@ -18,6 +18,7 @@
 
 use serde_json::Map;
 
+use crate::report::visible;
 use crate::timefmt::{format_rfc3339_ms, Millis};
 use crate::value::{cell_text, Value};
 
@@ -167,7 +168,9 @@ impl Table {
     fn write_block(&mut self, layout: &Layout, header: bool, out: &mut Vec<u8>) {
         let cells: Vec<Vec<String>> = self.rows.iter().map(|r| cells(&layout.cols, r)).collect();
         if header {
-            let names: Vec<&str> = layout.cols.iter().map(String::as_str).collect();
+            // Keys come from the data too: shown escaped, like the cells.
+            let titles: Vec<_> = layout.cols.iter().map(|c| visible(c)).collect();
+            let names: Vec<&str> = titles.iter().map(|t| t.as_ref()).collect();
             write_line(out, layout, &names, self.color);
         }
         for r in &cells {
@@ -197,7 +200,9 @@ impl Table {
             return;
         }
         let layout = layout(&rows, None);
-        let names: Vec<&str> = layout.cols.iter().map(String::as_str).collect();
+        // Keys come from the data too: shown escaped, like the cells.
+        let titles: Vec<_> = layout.cols.iter().map(|c| visible(c)).collect();
+        let names: Vec<&str> = titles.iter().map(|t| t.as_ref()).collect();
         write_line(out, &layout, &names, self.color);
         for r in &rows {
             let c = cells(&layout.cols, r);
@@ -264,7 +269,7 @@ fn cells(cols: &[String], r: &Map<String, Value>) -> Vec<String> {
     cols.iter()
         .map(|c| {
             r.get(c)
-                .map(|v| cell_text(v).replace('\n', "\\n"))
+                .map(|v| visible(&cell_text(v)).into_owned())
                 .unwrap_or_default()
         })
         .collect()
@@ -289,7 +294,7 @@ fn layout(rows: &[Map<String, Value>], within: Option<&Layout>) -> Layout {
                 .map(|r| width(&cells(std::slice::from_ref(c), r)[0]))
                 .max()
                 .unwrap_or(0)
-                .max(width(c))
+                .max(width(&visible(c)))
         })
         .collect();
     let mut numeric: Vec<bool> = cols
