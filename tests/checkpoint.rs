@@ -407,7 +407,7 @@ fn a_file_truncated_while_stopped_is_read_from_its_start_with_a_warning() {
     assert_eq!((code, out), (0, lines(7, 7)));
     assert_eq!(
         err,
-        format!("streamctl: {} is shorter (8 bytes) than where the checkpoint left it (24 bytes): it was truncated (copytruncate?) while streamctl was stopped. Reading it from its start; lines written between the copy and the truncation cannot be recovered\n", log.display())
+        format!("streamctl: {} is shorter (8 bytes) than where the checkpoint left it (24 bytes): it was truncated (copytruncate?) while streamctl was stopped, and no copy of it is beside it. Reading it from its start; whatever it held past byte 24 when it was truncated cannot be recovered\n", log.display())
     );
 }
 
@@ -627,5 +627,46 @@ fn a_file_with_the_same_start_rewritten_in_place_is_read_from_its_start() {
         "{err}"
     );
     // Carrying on from there as usual.
+    assert_eq!(ok_in(&args), "");
+}
+
+/// copytruncate while stopped: the lines past the checkpoint are in the
+/// copy beside the file; they are read from there (with the CSV header the
+/// checkpoint kept), then the truncated file from its start.
+#[test]
+fn a_file_copytruncated_while_stopped_is_read_on_from_its_copy() {
+    let d = Dir::new();
+    let csv = d.create("t.csv", "a\n1\n2\n");
+    let ck = d.path("c.ckpt");
+    let args = [
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "where true",
+        csv.to_str().unwrap(),
+    ];
+    assert_eq!(ok_in(&args), "{\"a\":1}\n{\"a\":2}\n");
+    append(&csv, "3\n4\n");
+    std::fs::copy(&csv, d.path("t.csv.1")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&csv)
+        .unwrap();
+    append(&csv, "a\n5\n");
+    let (out, err, code) = run_in(&args);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "{\"a\":3}\n{\"a\":4}\n{\"a\":5}\n"),
+        "{err}"
+    );
+    assert_eq!(
+        err,
+        format!(
+            "streamctl: {} was truncated while streamctl was stopped (copytruncate); its 4 bytes past where the checkpoint left it were read from its copy {} first, then {} from its start\n",
+            csv.display(),
+            d.path("t.csv.1").display(),
+            csv.display()
+        )
+    );
     assert_eq!(ok_in(&args), "");
 }

@@ -620,7 +620,10 @@ impl SourceState {
         let Some(saved) = self.resume.take() else {
             return;
         };
-        if let Some(f) = saved.file.filter(|f| f.id() == id && start == saved.offset) {
+        // The file the checkpoint read, where it left it (or, after a
+        // copytruncate, its copy: the only other file started mid-way).
+        let resumed = |f: &FileState| start == saved.offset && (f.id() == id || start > 0);
+        if let Some(f) = saved.file.filter(resumed) {
             self.line_no = saved.line;
             self.known = Some(f.fingerprint);
             let format = saved

@@ -188,10 +188,28 @@ pub fn locate(
         if cur.id == was.id() {
             let len = cur.file.metadata()?.len();
             if len < offset {
+                if let Some((mut copy, copy_name, copy_len)) = find_copy(path, &was, offset, before)
+                {
+                    // copytruncate: the copy holds what was not read yet.
+                    notice = Some(format!(
+                        "{name} was truncated while streamctl was stopped (copytruncate); its \
+                         {} bytes past where the checkpoint left it were read from its copy {} \
+                         first, then {name} from its start",
+                        copy_len - offset,
+                        copy_name
+                    ));
+                    copy.file.seek(SeekFrom::Start(offset))?;
+                    copy.start = offset;
+                    return Ok(Located {
+                        segments: vec![copy, cur],
+                        notice,
+                    });
+                }
                 notice = Some(format!(
                     "{name} is shorter ({len} bytes) than where the checkpoint left it ({offset} bytes): \
-                     it was truncated (copytruncate?) while streamctl was stopped. Reading it from \
-                     its start; lines written between the copy and the truncation cannot be recovered"
+                     it was truncated (copytruncate?) while streamctl was stopped, and no copy of \
+                     it is beside it. Reading it from its start; whatever it held past byte \
+                     {offset} when it was truncated cannot be recovered"
                 ));
             } else if !was.fingerprint.matches(&cur.file) {
                 notice = Some(format!(
@@ -311,6 +329,40 @@ fn rotated_since(
     }
     found.sort_by_key(|(modified, _)| *modified);
     found.into_iter().map(|(_, seg)| seg).collect()
+}
+
+/// A copy of the file `was` beside `path` (copytruncate): another inode,
+/// the same first bytes, at least `offset` long and, when known, the same
+/// bytes before `offset`. The most recently modified one, with its name and
+/// length.
+fn find_copy(
+    path: &Path,
+    was: &FileState,
+    offset: u64,
+    before: Option<Fingerprint>,
+) -> Option<(Segment, String, u64)> {
+    let mut best: Option<(SystemTime, Segment, String, u64)> = None;
+    for entry in std::fs::read_dir(dir_of(path)).ok()?.flatten() {
+        let Ok(meta) = entry.metadata() else { continue };
+        let id = FileId::from_meta(&meta);
+        if !meta.is_file() || id == was.id() || meta.len() < offset {
+            continue;
+        }
+        let Ok(file) = File::open(entry.path()) else {
+            continue;
+        };
+        if !was.fingerprint.matches(&file)
+            || before.is_some_and(|b| !b.matches_before(&file, offset))
+        {
+            continue;
+        }
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        if best.as_ref().is_none_or(|b| modified > b.0) {
+            let name = entry.path().display().to_string();
+            best = Some((modified, Segment { file, id, start: 0 }, name, meta.len()));
+        }
+    }
+    best.map(|(_, seg, name, len)| (seg, name, len))
 }
 
 /// Look beside `path` for the file `was` (same device, inode and
