@@ -578,6 +578,11 @@ mod tests {
         j.check_due(first - 1);
         assert_eq!(j.table.len(), 1);
         j.check_due(first);
+        // The load runs on its own thread: until it is taken in between
+        // events, the old table serves, and the stage asks to be ticked soon.
+        assert!(j.loading.is_some());
+        assert_eq!(j.table.len(), 1);
+        assert_eq!(j.next_tick(), Some(first + POLL_LOAD_MS));
         j.poll_load(true);
         assert_eq!(j.table.len(), 2);
         assert_eq!(j.stats.reloads, 1);
