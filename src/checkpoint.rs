@@ -428,6 +428,36 @@ mod tests {
         );
     }
 
+    /// The descriptor is built from `Debug` output and clap value names: a
+    /// renamed enum variant or option would make every existing checkpoint
+    /// "another pipeline". This pins it; change it only with a format version.
+    #[test]
+    fn the_job_descriptor_is_pinned() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "streamctl",
+            "--lateness",
+            "10s",
+            "-O",
+            "csv",
+            "-o",
+            "/out/r.csv",
+            "--time-field",
+            "t",
+            "count by k every 1m",
+            "/data/in.jsonl",
+        ])
+        .unwrap();
+        let cfg = Config::from_cli(cli.run).unwrap();
+        let d = job_descriptor(&cfg, "count by k every 1m");
+        assert_eq!(d, GOLDEN_DESCRIPTOR);
+        assert_eq!(job_hash(&d), job_hash(GOLDEN_DESCRIPTOR));
+    }
+
+    const GOLDEN_DESCRIPTOR: &str = "pipeline=count by k every 1m\ninputs=/data/in.jsonl\n\
+        input-format=None\ntime-field=Some(\"t\")\ntime-format=auto\nlateness=10s\n\
+        output=Some(\"/out/r.csv\")\noutput-format=Csv\nmax-line-bytes=16777216\n";
+
     #[test]
     fn job_hash_is_stable() {
         assert_eq!(job_hash(""), "cbf29ce484222325");
