@@ -51,7 +51,7 @@ impl Encoder {
                 out.push(b'\n');
             }
             Encoder::Delimited { sep, header, csv } => {
-                let map = ev.to_map();
+                let map = flatten(ev.to_map());
                 let keys_match = header.as_ref().is_some_and(|h| {
                     h.len() == map.len() && h.iter().zip(map.keys()).all(|(a, b)| a == b)
                 });
@@ -79,7 +79,7 @@ impl Encoder {
                 if let Some((bytes, RawFormat::Logfmt)) = raw {
                     out.extend_from_slice(bytes);
                 } else {
-                    write_logfmt(ev.to_map().as_ref(), out);
+                    write_logfmt(flatten(ev.to_map()).as_ref(), out);
                 }
                 out.push(b'\n');
             }
@@ -108,6 +108,45 @@ impl Encoder {
             t.render(out);
         }
     }
+}
+
+/// Flat formats (CSV, TSV, logfmt) get flat records, as mlr writes them:
+/// a nested value becomes dotted columns (`{"req":{"path":"/a"}}` is
+/// `req.path`), array elements are numbered from 1 (`tags.1`); an empty
+/// object or array stays one cell (`{}`, `[]`). A flat record is borrowed.
+fn flatten(
+    map: std::borrow::Cow<'_, Map<String, Value>>,
+) -> std::borrow::Cow<'_, Map<String, Value>> {
+    let nested = |v: &Value| match v {
+        Value::Object(o) => !o.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    };
+    if !map.values().any(nested) {
+        return map;
+    }
+    fn put(prefix: String, v: &Value, flat: &mut Map<String, Value>) {
+        match v {
+            Value::Object(o) if !o.is_empty() => {
+                for (k, v) in o {
+                    put(format!("{prefix}.{k}"), v, flat);
+                }
+            }
+            Value::Array(a) if !a.is_empty() => {
+                for (i, v) in a.iter().enumerate() {
+                    put(format!("{prefix}.{}", i + 1), v, flat);
+                }
+            }
+            v => {
+                flat.insert(prefix, v.clone());
+            }
+        }
+    }
+    let mut flat = Map::with_capacity(map.len());
+    for (k, v) in map.iter() {
+        put(k.clone(), v, &mut flat);
+    }
+    std::borrow::Cow::Owned(flat)
 }
 
 fn write_row<'a>(
