@@ -270,7 +270,8 @@ mod tests {
     fn tsv_escapes() {
         assert_eq!(
             enc(OutFormat::Tsv, &[r#"{"a":"x\ty","b":[1]}"#]),
-            "a\tb\nx\\ty\t[1]\n"
+            // An array is flattened to numbered columns (b.1), as mlr does.
+            "a\tb.1\nx\\ty\t1\n"
         );
     }
 
