@@ -6,13 +6,12 @@
 
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
+use std::os::fd::AsFd;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
-
-use super::protocol::Segment;
 
 /// How many first bytes of a file make its fingerprint.
 pub const FINGERPRINT_BYTES: usize = 256;
@@ -155,6 +154,23 @@ fn read_prefix(file: &File, buf: &mut [u8]) -> usize {
         }
     }
     done
+}
+
+/// One file of an input, opened and positioned at `start`.
+pub struct Segment {
+    pub file: File,
+    pub id: FileId,
+    pub start: u64,
+}
+
+impl Segment {
+    /// Stdin as a file (a duplicate of fd 0, so it can be checked and seeked
+    /// when it is a regular file).
+    pub fn stdin() -> io::Result<Segment> {
+        let file = File::from(io::stdin().as_fd().try_clone_to_owned()?);
+        let id = FileId::of(&file)?;
+        Ok(Segment { file, id, start: 0 })
+    }
 }
 
 /// Where to carry on reading one input, and what to tell the user about it.

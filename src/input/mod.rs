@@ -7,8 +7,9 @@
 //! The modules below depend on each other in one direction only:
 //! `front` → `follow` → `reader` → `outbox` → `protocol` → `preindex` →
 //! `cells`, `json_index`, `lines`; `front` → `decode` → `cells`, `logfmt`,
-//! `json_index`, `preindex`; `identity` and `position` hold what identifies
-//! a file and where an input is.
+//! `json_index`, `preindex`; `protocol` and `position` → `identity` (what
+//! identifies a file, and a file found: `Segment`), which imports no
+//! other input module.
 
 pub mod cells;
 pub mod decode;

@@ -6,12 +6,11 @@
 //! which file, and which byte offset, the following `Data` belongs to. That is
 //! what checkpoints record.
 
-use std::fs::File;
 use std::io;
-use std::os::fd::AsFd;
 use std::path::PathBuf;
 
 use super::identity::FileId;
+pub use super::identity::Segment;
 use super::preindex::{BlockIndex, LineKind};
 
 /// Why an input moved to a file.
@@ -58,23 +57,6 @@ pub trait Outlet {
     /// A buffer to read into.
     fn block(&self) -> Block;
     fn send(&mut self, msg: Msg) -> Result<(), Gone>;
-}
-
-/// One file of an input, opened and positioned at `start`.
-pub struct Segment {
-    pub file: File,
-    pub id: FileId,
-    pub start: u64,
-}
-
-impl Segment {
-    /// Stdin as a file (a duplicate of fd 0, so it can be checked and seeked
-    /// when it is a regular file).
-    pub fn stdin() -> io::Result<Segment> {
-        let file = File::from(io::stdin().as_fd().try_clone_to_owned()?);
-        let id = FileId::of(&file)?;
-        Ok(Segment { file, id, start: 0 })
-    }
 }
 
 /// An input: its path (`None` is stdin) and the files to read, in order.
