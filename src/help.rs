@@ -332,6 +332,10 @@ pub const LANGUAGE: &[Section] = &[
             ),
             ("exists(FIELD)", "Whether the field is present."),
             ("coalesce(A, ...)", "The first argument that is not null."),
+            (
+                "concat(A, ...)",
+                "The arguments' text joined; null and missing fields add nothing (unlike SQL's ||).",
+            ),
             ("if(C, A, B)", "A when C is true, else B."),
             ("now()", "Wall-clock time in epoch milliseconds."),
             ("time(FIELD)", "A timestamp field as epoch milliseconds."),

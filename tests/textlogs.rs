@@ -227,3 +227,21 @@ fn syslog_time_without_a_year_in_a_field() {
         )
     );
 }
+
+#[test]
+fn concat_is_null_safe() {
+    let out = ok(
+        &["eval c = concat(a, \"-\", b, n, missing) | select c"],
+        "{\"a\":\"x\",\"b\":null,\"n\":5}\n",
+    );
+    assert_eq!(out, "{\"c\":\"x-5\"}\n");
+}
+
+#[test]
+fn sort_and_limit_point_to_top_and_head() {
+    let (_, err, code) = run(&["sort by x"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("use `top N KEYS [by AGG]`"), "{err}");
+    let (_, err, _) = run(&["where a > 1 | limit 5"], "");
+    assert!(err.contains("did you mean `head N`?"), "{err}");
+}

@@ -32,6 +32,7 @@ pub(super) enum Func {
     Float,
     Str,
     Coalesce,
+    Concat,
     If,
     Now,
     Time,
@@ -59,6 +60,7 @@ const TABLE: &[(&str, Option<Func>, usize, usize)] = &[
     ("str", Some(Func::Str), 1, 1),
     (EXISTS, None, 1, 1),
     ("coalesce", Some(Func::Coalesce), 1, usize::MAX),
+    ("concat", Some(Func::Concat), 1, usize::MAX),
     ("if", Some(Func::If), 3, 3),
     ("now", Some(Func::Now), 0, 0),
     ("time", Some(Func::Time), 0, 1),
@@ -164,6 +166,19 @@ pub(super) fn call<'a>(func: Func, args: &'a [Node], f: &'a dyn Fields) -> Cow<'
                 }
             }
             Cow::Borrowed(&NULL)
+        }
+        // Null-safe: null or a missing field adds nothing (unlike SQL's
+        // `||`); numbers and booleans in JSON form, as `str` writes them.
+        Func::Concat => {
+            let mut out = String::new();
+            for a in args {
+                match a.ev(f).as_ref() {
+                    Value::Null => {}
+                    Value::String(s) => out.push_str(s),
+                    v => out.push_str(&v.to_string()),
+                }
+            }
+            Cow::Owned(Value::String(out))
         }
         Func::If => {
             if args[0].test(f) {
@@ -277,7 +292,7 @@ fn apply(func: Func, a: &[Cow<'_, Value>]) -> Value {
         Func::Time => timefmt::parse_auto(x).map_or(Value::Null, Value::from),
         Func::Bucket => bucket(x, arg(1)),
         // Handled lazily in `call`.
-        Func::Coalesce | Func::If | Func::Now => Value::Null,
+        Func::Coalesce | Func::Concat | Func::If | Func::Now => Value::Null,
     }
 }
 

@@ -241,6 +241,7 @@ use BinaryOp::*;
 #[test] fn exists_missing() { assert_eq!(ev(call("exists", vec![fld("nope")])), json!(false)); }
 #[test] fn exists_not_field() { assert!(err(call("exists", vec![int(1)])).message.contains("field")); }
 #[test] fn coalesce_first() { assert_eq!(ev(call("coalesce", vec![fld("n"), fld("nope"), fld("status"), int(1)])), json!(503)); }
+#[test] fn concat_skips_null() { assert_eq!(ev(call("concat", vec![fld("req.ua"), fld("nope"), s("-"), fld("status")])), json!("curl/8-503")); }
 #[test] fn coalesce_all_null() { assert_eq!(ev(call("coalesce", vec![fld("n")])), json!(null)); }
 #[test] fn coalesce_false_kept() { assert_eq!(ev(call("coalesce", vec![b(false), int(1)])), json!(false)); }
 #[test] fn if_true() { assert_eq!(ev(call("if", vec![fld("ok"), s("y"), s("n")])), json!("y")); }

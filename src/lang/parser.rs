@@ -452,7 +452,14 @@ impl<'a> Parser<'a> {
             w if AGGREGATES.contains(&w) => self.aggregate(false)?,
             _ => {
                 let mut err = LangError::new(format!("unknown stage `{word}`"), self.tok.span);
-                if let Some(help) = did_you_mean(&word, &stage_words()) {
+                let hint = match word.as_str() {
+                    "sort" | "order" => Some(
+                        "to keep the largest groups, use `top N KEYS [by AGG]`; streamctl does not sort a stream".to_string(),
+                    ),
+                    "limit" | "take" | "first" => Some("did you mean `head N`?".to_string()),
+                    _ => did_you_mean(&word, &stage_words()),
+                };
+                if let Some(help) = hint {
                     err = err.with_help(help);
                 }
                 return Err(err);
