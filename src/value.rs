@@ -273,14 +273,28 @@ pub fn small_int(b: &[u8]) -> Option<i64> {
 /// The text used to match join keys and name groups: strings as they are,
 /// numbers and bools in JSON form (`12`, `1.5`, `true`), arrays and objects as
 /// compact JSON; `null` has no key.
+///
+/// Numbers equal under `==` are one key: an integral float is written as the
+/// integer (`5.0` and `5` are `5`, `-0.0` and `0` are `0`), the same rule
+/// `distinct` hashes by. So the string `"5"` is that key too (keys match by
+/// text, as joins always did), while `"5.0"` stays a text of its own.
 pub fn key_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(Cow::Borrowed(s)),
         Value::Bool(true) => Some(Cow::Borrowed("true")),
         Value::Bool(false) => Some(Cow::Borrowed("false")),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Number(n) => Some(Cow::Owned(number_key_text(n))),
         other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
+/// A number's key text: integers as written, integral floats below 1.8e19 as
+/// the integer they equal, other floats in shortest round-trip form.
+fn number_key_text(n: &Number) -> String {
+    match Num::of(n) {
+        Num::Float(f) if f.fract() == 0.0 && f.abs() < 1.8e19 => (f as i128).to_string(),
+        _ => n.to_string(),
     }
 }
 
@@ -442,6 +456,20 @@ mod tests {
     #[test] fn cell_int_with_exp_is_float() { assert_eq!(typed_cell("1e2"), json!(100.0)); }
 
     #[test] fn key_int() { assert_eq!(key_text(&json!(12)).as_deref(), Some("12")); }
+    #[test] fn key_of_equal_numbers_is_one() {
+        for (v, want) in [
+            (json!(5.0), "5"),
+            (json!(-0.0), "0"),
+            (json!(5), "5"),
+            (json!("5"), "5"),
+            (json!(1e18), "1000000000000000000"),
+            (json!(2.5), "2.5"),
+            (json!(1e300), "1e+300"),
+            (json!("5.0"), "5.0"),
+        ] {
+            assert_eq!(key_text(&v).as_deref(), Some(want), "{v}");
+        }
+    }
     #[test] fn key_str() { assert_eq!(key_text(&json!("a")).as_deref(), Some("a")); }
     #[test] fn key_float() { assert_eq!(key_text(&json!(1.5)).as_deref(), Some("1.5")); }
     #[test] fn key_bool() { assert_eq!(key_text(&json!(true)).as_deref(), Some("true")); }
@@ -525,6 +553,25 @@ mod tests {
         #[test]
         fn equals_is_symmetric(a in scalar(), b in scalar()) {
             prop_assert_eq!(equals(&a, &b), equals(&b, &a));
+        }
+
+        #[test]
+        fn equal_numbers_have_one_key(a in scalar(), b in scalar()) {
+            // Numbers (not numeric strings, which key by their text) that are
+            // equal under `==` must group together.
+            if matches!((&a, &b), (Value::Number(_), Value::Number(_))) && equals(&a, &b) {
+                let (x, y) = (num_of(&a).unwrap().as_f64(), num_of(&b).unwrap().as_f64());
+                if x.abs() < 9e15 && y.abs() < 9e15 {
+                    prop_assert_eq!(key_text(&a), key_text(&b));
+                }
+            }
+        }
+
+        #[test]
+        fn an_integer_and_its_float_are_one_key(i in -(1i64 << 53)..(1i64 << 53)) {
+            let (int, float) = (Value::from(i), number_from_f64(i as f64));
+            prop_assert!(equals(&int, &float));
+            prop_assert_eq!(key_text(&int), key_text(&float));
         }
 
         #[test]
