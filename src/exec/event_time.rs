@@ -288,8 +288,11 @@ impl EventTime {
         }
     }
 
+    /// Flink's watermark starts at the epoch (0) and is emitted only when it
+    /// passes it, so before 1970 no window closes early and no event is late:
+    /// the same here (DESIGN §5: the rules are Flink's).
     fn raise(&mut self, candidate: Millis) -> Option<Millis> {
-        (candidate > self.watermark).then(|| {
+        (candidate > self.watermark.max(0)).then(|| {
             self.watermark = candidate;
             candidate
         })
@@ -433,6 +436,15 @@ mod tests {
             .unwrap_err()
             .contains("unparsable timestamp in `ts`"));
         assert_eq!(et.watermark(), 9_995_000);
+    }
+
+    #[test]
+    fn the_watermark_starts_at_the_epoch_as_flinks() {
+        let mut et = EventTime::new(None, TimeFormat::Auto, 5000, 1000, 0);
+        assert_eq!(feed(&mut et, r#"{"ts":"1969-12-31T23:00:00Z"}"#).unwrap(), None);
+        assert_eq!(feed(&mut et, r#"{"ts":"1970-01-01T00:00:05Z"}"#).unwrap(), None, "0 is not past the epoch");
+        assert_eq!(feed(&mut et, r#"{"ts":"1970-01-01T00:00:05.001Z"}"#).unwrap(), Some(1));
+        assert_eq!(et.watermark(), 1);
     }
 
     #[test]
