@@ -376,6 +376,20 @@ impl<'a> Scope<'a> {
             BinaryOp::Gt => ">",
             _ => ">=",
         };
+        let ordering = !matches!(op, BinaryOp::Eq | BinaryOp::Ne);
+        if ordering && a.ty == Ty::Str && b.ty == Ty::Str && !(bmp_low(l) || bmp_low(r)) {
+            // Flink's `<` on strings compares UTF-16 units, streamctl code
+            // points: "🚀" (a surrogate pair, D83D…) sorts before "Ｆ" (FF26)
+            // there and after it here. Their UTF-8 bytes, compared unsigned,
+            // are in code point order.
+            return Ok((
+                format!(
+                    "ENCODE({}, 'UTF-8') {sym} ENCODE({}, 'UTF-8')",
+                    a.sql, b.sql
+                ),
+                a.non_null && b.non_null,
+            ));
+        }
         Ok((
             format!("{} {sym} {}", a.sql, b.sql),
             a.non_null && b.non_null,
@@ -663,6 +677,13 @@ pub fn java_regex(re: &str) -> Result<String, String> {
         i += 1;
     }
     Ok(out)
+}
+
+/// A string literal whose characters are all below U+E000: compared with
+/// it, UTF-16 order and code point order agree (they differ only between a
+/// character above U+FFFF and one in U+E000..=U+FFFF).
+fn bmp_low(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Literal(Literal::Str(s)) if s.chars().all(|c| (c as u32) < 0xE000))
 }
 
 #[cfg(test)]

@@ -353,6 +353,12 @@ impl Source {
                 let cols = match &opts.schema {
                     Some(f) => schema::read_schema_file(f)?,
                     None => match sample_path {
+                        Some(p) if sample.is_empty() => {
+                            return Err(format!(
+                                "{} has no events to infer the columns from: give --schema F (a `name type` line per column) or --sample F",
+                                p.display()
+                            ))
+                        }
                         Some(p) => schema::infer(&sample, p)?,
                         None => {
                             return Err("give --schema F or --sample F: there is no input file to infer the columns from".into())
@@ -764,6 +770,11 @@ impl Compiler {
                     if a == b || !out.iter().any(|(c, _)| c.name == a) {
                         continue;
                     }
+                    if out.iter().any(|(c, _)| c.name == b) {
+                        return Err(format!(
+                            "`{b}` is a field already: streamctl keeps it when `{a}` is missing and replaces it when `{a}` is there, even as null, and a SQL column cannot tell null from missing; `drop {b}` first"
+                        ));
+                    }
                     out.retain(|(c, _)| c.name != b);
                     if let Some((c, _)) = out.iter_mut().find(|(c, _)| c.name == a) {
                         c.name = b;
@@ -1094,6 +1105,9 @@ impl Compiler {
     ) -> Result<(String, Rel, String), String> {
         let (agg_sql, agg_ty, agg_name) = match by {
             Some(call) => {
+                if window.is_none() {
+                    arrival_order_agg(call)?;
+                }
                 let (sql, ty) = agg_call(scope, call)?;
                 (sql, ty, call.name.clone())
             }
@@ -1175,12 +1189,13 @@ impl Compiler {
                     v.ty.describe()
                 ));
             }
-            key_items.push(if v.sql == q(&k.name) {
-                v.sql.clone()
+            let sql = key_sql(&v);
+            key_items.push(if sql == q(&k.name) {
+                sql.clone()
             } else {
-                format!("{} AS {}", v.sql, q(&k.name))
+                format!("{sql} AS {}", q(&k.name))
             });
-            group.push(v.sql);
+            group.push(sql);
             outer.push(q(&k.name));
             cols.push(Column {
                 name: k.name.clone(),
@@ -1257,16 +1272,20 @@ impl Compiler {
                     v.ty.describe()
                 ));
             }
+            let sql = key_sql(&v);
             keys.push((
                 Column {
                     name: k.name.clone(),
                     ty: v.ty,
                 },
-                v.sql,
+                sql,
             ));
         }
         let mut aggs: Vec<(Column, String)> = Vec::new();
         for call in &a.aggs {
+            if a.window.is_none() {
+                arrival_order_agg(call)?;
+            }
             let (sql, ty) = agg_call(scope, call)?;
             aggs.push((
                 Column {
@@ -1368,6 +1387,12 @@ impl Compiler {
                                     k.name
                                 ));
                             }
+                            if c.ty == Ty::Float {
+                                return Err(format!(
+                                    "the session key `{}` is a float; Flink's SESSION partitions -0.0 and 0 apart, streamctl keys them as one: `eval` it into a normalised key first",
+                                    k.name
+                                ));
+                            }
                             parts.push(sql.clone());
                         }
                         let partition = if parts.is_empty() {
@@ -1461,11 +1486,12 @@ fn arrival_input(rel: &Rel, scope: &Scope, keys: &[KeyItem]) -> Result<(String, 
                 v.ty.describe()
             ));
         }
-        if rel.cols.iter().any(|c| q(&c.name) == v.sql) {
-            parts.push(v.sql);
+        let sql = key_sql(&v);
+        if rel.cols.iter().any(|c| q(&c.name) == sql) {
+            parts.push(sql);
         } else {
             let alias = q(&format!("__k{}", i + 1));
-            extra.push(format!("{} AS {alias}", v.sql));
+            extra.push(format!("{sql} AS {alias}"));
             parts.push(alias);
         }
     }
@@ -1496,6 +1522,30 @@ fn projection(out: &[(Column, String)], rel: &Rel, from: &str) -> String {
         items.push(q(ROWTIME));
     }
     format!("SELECT {}\nFROM {from}", items.join(", "))
+}
+
+/// A value as a key (GROUP BY, PARTITION BY, COUNT DISTINCT): Flink tells
+/// doubles apart by their bits, so `-0.0` and `0.0` would be two keys where
+/// streamctl has one (`-0.0 == 0`); a float key is normalised first.
+fn key_sql(v: &Sx) -> String {
+    if v.ty == Ty::Float {
+        format!("CASE WHEN {0} = 0 THEN CAST(0 AS DOUBLE) ELSE {0} END", v.sql)
+    } else {
+        v.sql.clone()
+    }
+}
+
+/// Refuse `first`/`last` where the job is a batch one (no window): a batch
+/// job reads the input in no set order, so the first and last values
+/// differ from streamctl's arrival order.
+fn arrival_order_agg(call: &AggCall) -> Result<(), String> {
+    if matches!(call.func, AggFunc::First | AggFunc::Last) {
+        return Err(format!(
+            "`{}` without a window compiles to a batch job, which keeps no arrival order, so its first and last values are not streamctl's; give the aggregate a window (`every D`)",
+            call.name
+        ));
+    }
+    Ok(())
 }
 
 /// One aggregate call in SQL, with its result type.
@@ -1555,7 +1605,7 @@ fn agg_call(scope: &Scope, call: &AggCall) -> Result<(String, Ty), String> {
                     v.ty.describe()
                 ));
             }
-            (format!("COUNT(DISTINCT {})", v.sql), Ty::Int)
+            (format!("COUNT(DISTINCT {})", key_sql(&v)), Ty::Int)
         }
         AggFunc::Stddev => {
             let v = arg()?;

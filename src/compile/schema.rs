@@ -219,12 +219,6 @@ pub fn read_rows(path: &Path, limit: usize) -> Result<Vec<serde_json::Map<String
             }
         }
     }
-    if out.is_empty() {
-        return Err(format!(
-            "{} has no events to infer a schema from: give --schema F or --sample F",
-            path.display()
-        ));
-    }
     Ok(out)
 }
 
@@ -233,6 +227,12 @@ pub fn infer(
     sample: &[serde_json::Map<String, Value>],
     from: &Path,
 ) -> Result<Vec<Column>, String> {
+    if sample.is_empty() {
+        return Err(format!(
+            "{} has no events to infer the columns from",
+            from.display()
+        ));
+    }
     let mut cols: Vec<Column> = Vec::new();
     for (i, event) in sample.iter().enumerate() {
         for (k, v) in event {

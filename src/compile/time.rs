@@ -29,11 +29,17 @@ pub fn rowtime_sql(
                 ty.describe()
             ));
         }
-        let pattern = java_pattern_from_strftime(format)?;
-        return Ok((
-            format!("TO_TIMESTAMP_LTZ({col}, {})", sql_string(&pattern)),
-            format!("`{field}` as text `{format}`"),
-        ));
+        let (local, zoned) = split_strftime_offset(format)?;
+        let pattern = java_pattern_from_strftime(local)?;
+        let sql = if zoned {
+            // Offsets are read by hand: TO_TIMESTAMP_LTZ ignores them.
+            let off = format!("REGEXP_EXTRACT({col}, '([+-][0-9][0-9]:?[0-9][0-9])$', 1)");
+            let text = format!("REGEXP_REPLACE({col}, '[+-][0-9][0-9]:?[0-9][0-9]$', '')");
+            shifted(&text, &pattern, &off)
+        } else {
+            format!("TO_TIMESTAMP_LTZ({col}, {})", sql_string(&pattern))
+        };
+        return Ok((sql, format!("`{field}` as text `{format}`")));
     }
     match ty {
         Ty::Int => Ok((
@@ -47,11 +53,26 @@ pub fn rowtime_sql(
                 .iter()
                 .filter_map(|e| e.get(field).and_then(Value::as_str))
                 .collect();
-            let pattern = java_pattern_from_sample(field, &values)?;
-            Ok((
-                format!("TO_TIMESTAMP_LTZ({col}, {})", sql_string(&pattern)),
-                format!("`{field}` as text `{pattern}`"),
-            ))
+            let SampleShape {
+                local,
+                local_len,
+                zone,
+            } = java_pattern_from_sample(field, &values)?;
+            let sql = match zone {
+                // Flink's TO_TIMESTAMP_LTZ(text, pattern) reads the offset
+                // (`X`, `XX`, `XXX`) and then ignores it, reading the local
+                // time as UTC: cut the offset off and apply it by hand. Any
+                // offset style (`Z`, `+09`, `+0900`, `+09:00`) is read, not
+                // only the sample's.
+                Some(_) => shifted(
+                    &format!("SUBSTRING({col} FROM 1 FOR {local_len})"),
+                    &local,
+                    &format!("SUBSTRING({col} FROM {})", local_len + 1),
+                ),
+                None => format!("TO_TIMESTAMP_LTZ({col}, {})", sql_string(&local)),
+            };
+            let pattern = format!("{local}{}", zone.unwrap_or(""));
+            Ok((sql, format!("`{field}` as text `{pattern}`")))
         }
         Ty::Float => Err(format!(
             "`{field}` holds epoch seconds with a fraction: streamctl reads their decimal digits, Flink would read them through binary floating point and can be a millisecond off; write the time as integer milliseconds or RFC 3339 text"
@@ -63,9 +84,40 @@ pub fn rowtime_sql(
     }
 }
 
+/// `TO_TIMESTAMP_LTZ(text, pattern)` moved back by the UTC offset written in
+/// `offset` (`Z`, `z`, `±HH`, `±HHMM` or `±HH:MM`), all SQL expressions.
+fn shifted(text: &str, pattern: &str, offset: &str) -> String {
+    let minutes = format!(
+        "CASE WHEN {offset} IN ('Z', 'z') THEN 0 ELSE \
+         (CASE WHEN SUBSTRING({offset} FROM 1 FOR 1) = '-' THEN -1 ELSE 1 END) * \
+         (CAST(SUBSTRING({offset} FROM 2 FOR 2) AS INT) * 60 + \
+         COALESCE(TRY_CAST(SUBSTRING(REPLACE({offset}, ':', '') FROM 4 FOR 2) AS INT), 0)) END"
+    );
+    format!(
+        "TIMESTAMPADD(MINUTE, -({minutes}), TO_TIMESTAMP_LTZ({text}, {}))",
+        sql_string(pattern)
+    )
+}
+
+/// A strftime format without a trailing `%z`/`%:z`, and whether it had one;
+/// an offset elsewhere is refused (it is applied by hand, from the end).
+fn split_strftime_offset(f: &str) -> Result<(&str, bool), String> {
+    let local = f
+        .strip_suffix("%:z")
+        .or_else(|| f.strip_suffix("%z"));
+    let rest = local.unwrap_or(f);
+    if rest.contains("%z") || rest.contains("%:z") {
+        return Err(format!(
+            "--time-format `{f}`: the offset (`%z`) is translated only at the end of the format"
+        ));
+    }
+    Ok((rest, local.is_some()))
+}
+
 /// The shape of one RFC 3339 / ISO 8601 timestamp as a Java pattern, with
-/// the offset style apart so `Z` and `+01:00` can share `XXX`.
-fn shape(s: &str) -> Option<(String, Offset)> {
+/// the offset style apart so `Z` and `+01:00` can share `XXX`; and the
+/// length of its local part (before the offset).
+fn shape(s: &str) -> Option<(String, Offset, usize)> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r.clone())
@@ -81,7 +133,7 @@ fn shape(s: &str) -> Option<(String, Offset)> {
     }
     let mut p = String::from("yyyy-MM-dd");
     if b.len() == 10 {
-        return Some((p, Offset::None));
+        return Some((p, Offset::None, 10));
     }
     match b[10] {
         b'T' => p.push_str("''T''"),
@@ -127,7 +179,7 @@ fn shape(s: &str) -> Option<(String, Offset)> {
         }
         _ => return None,
     };
-    Some((p, off))
+    Some((p, off, i))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,60 +191,61 @@ enum Offset {
     Colon,
 }
 
-fn java_pattern_from_sample(field: &str, values: &[&str]) -> Result<String, String> {
-    let mut base: Option<String> = None;
+/// The Java pattern of the sample's timestamps: the local part, its length
+/// in characters, and the offset pattern when they carry one.
+#[derive(Debug, PartialEq)]
+struct SampleShape {
+    local: String,
+    local_len: usize,
+    zone: Option<&'static str>,
+}
+
+fn java_pattern_from_sample(field: &str, values: &[&str]) -> Result<SampleShape, String> {
+    let mut base: Option<(String, usize)> = None;
     let mut offsets: Vec<Offset> = Vec::new();
     for v in values {
-        let Some((p, off)) = shape(v) else {
+        let Some((p, off, len)) = shape(v) else {
             return Err(format!(
                 "the time field `{field}` holds `{v}`, which is not RFC 3339 text Flink can read with one pattern; give --time-format"
             ));
         };
         match &base {
-            Some(b) if *b != p => {
+            Some((b, _)) if *b != p => {
                 return Err(format!(
                     "the time field `{field}` has timestamps of different shapes in the sample (`{}` and `{v}`): Flink reads one pattern; write them alike or give --time-format",
                     values[0]
                 ))
             }
-            _ => base = Some(p),
+            _ => base = Some((p, len)),
         }
         if !offsets.contains(&off) {
             offsets.push(off);
         }
     }
-    let Some(mut p) = base else {
+    let Some((p, local_len)) = base else {
         return Err(format!(
             "the time field `{field}` has no text timestamp in the sample; give --time-format"
         ));
     };
     let has = |o: Offset| offsets.contains(&o);
     let zone = if offsets == [Offset::None] {
-        ""
+        None
     } else if has(Offset::None) {
         return Err(format!(
             "the time field `{field}` has timestamps with and without an offset in the sample: Flink reads one pattern; write them alike"
         ));
+    } else if has(Offset::Colon) {
+        Some("XXX")
+    } else if has(Offset::HoursMinutes) {
+        Some("XX")
     } else {
-        let styles = [Offset::Hours, Offset::HoursMinutes, Offset::Colon]
-            .into_iter()
-            .filter(|o| has(*o))
-            .count();
-        if styles > 1 {
-            return Err(format!(
-                "the time field `{field}` writes offsets in several styles in the sample: Flink reads one pattern; write them alike"
-            ));
-        }
-        if has(Offset::Colon) {
-            "XXX"
-        } else if has(Offset::HoursMinutes) {
-            "XX"
-        } else {
-            "X"
-        }
+        Some("X")
     };
-    p.push_str(zone);
-    Ok(p.replace("''", "'"))
+    Ok(SampleShape {
+        local: p.replace("''", "'"),
+        local_len,
+        zone,
+    })
 }
 
 /// A chrono strftime pattern as a Java `DateTimeFormatter` pattern.
@@ -270,33 +323,57 @@ pub fn java_pattern_from_strftime(f: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    fn pattern(values: &[&str]) -> Result<String, String> {
+        java_pattern_from_sample("ts", values).map(|s| format!("{}{}", s.local, s.zone.unwrap_or("")))
+    }
+
     #[test]
     fn rfc3339_shapes() {
         assert_eq!(
             java_pattern_from_sample("ts", &["2026-01-01T00:00:00.123Z"]).unwrap(),
-            "yyyy-MM-dd'T'HH:mm:ss.SSSX"
+            SampleShape {
+                local: "yyyy-MM-dd'T'HH:mm:ss.SSS".into(),
+                local_len: 23,
+                zone: Some("X")
+            }
         );
         assert_eq!(
-            java_pattern_from_sample("ts", &["2026-01-01T00:00:00Z", "2026-01-01T00:00:01+01:00"])
-                .unwrap(),
+            pattern(&["2026-01-01T00:00:00Z", "2026-01-01T00:00:01+01:00"]).unwrap(),
             "yyyy-MM-dd'T'HH:mm:ssXXX"
         );
+        assert_eq!(pattern(&["2026-01-01 10:00:00"]).unwrap(), "yyyy-MM-dd HH:mm:ss");
+    }
+
+    #[test]
+    fn offsets_styles_mix_since_they_are_applied_by_hand() {
         assert_eq!(
-            java_pattern_from_sample("ts", &["2026-01-01 10:00:00"]).unwrap(),
-            "yyyy-MM-dd HH:mm:ss"
+            pattern(&["2026-01-01T00:00:00-0700", "2026-01-01T00:00:01+09"]).unwrap(),
+            "yyyy-MM-dd'T'HH:mm:ssXX"
         );
+        let (sql, _) = rowtime_sql(
+            "ts",
+            &Ty::Str,
+            "auto",
+            &[serde_json::from_str(r#"{"ts":"2026-03-28T06:21:49.855+09:00"}"#).unwrap()],
+        )
+        .unwrap();
+        assert!(sql.starts_with("TIMESTAMPADD(MINUTE, -(CASE WHEN SUBSTRING(`ts` FROM 24) IN ('Z', 'z')"), "{sql}");
+        assert!(sql.ends_with("TO_TIMESTAMP_LTZ(SUBSTRING(`ts` FROM 1 FOR 23), 'yyyy-MM-dd''T''HH:mm:ss.SSS'))"), "{sql}");
     }
 
     #[test]
     fn mixed_shapes_are_refused() {
-        let e = java_pattern_from_sample(
-            "ts",
-            &["2026-01-01T00:00:00.123Z", "2026-01-01T00:00:00.12Z"],
-        )
-        .unwrap_err();
+        let e = pattern(&["2026-01-01T00:00:00.123Z", "2026-01-01T00:00:00.12Z"]).unwrap_err();
         assert!(e.contains("different shapes"), "{e}");
-        let e = java_pattern_from_sample("ts", &["yesterday"]).unwrap_err();
+        let e = pattern(&["yesterday"]).unwrap_err();
         assert!(e.contains("`yesterday`"), "{e}");
+    }
+
+    #[test]
+    fn strftime_offsets_only_at_the_end() {
+        assert_eq!(split_strftime_offset("%d/%b/%Y:%H:%M:%S %z").unwrap(), ("%d/%b/%Y:%H:%M:%S ", true));
+        assert_eq!(split_strftime_offset("%FT%T%:z").unwrap(), ("%FT%T", true));
+        assert!(split_strftime_offset("%z %F").unwrap_err().contains("only at the end"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ SET 'pipeline.auto-watermark-interval' = '0 ms';
 CREATE TEMPORARY TABLE `events` (
   `time` STRING,
   `level` STRING,
-  `rowtime` AS TO_TIMESTAMP_LTZ(`time`, 'yyyy-MM-dd''T''HH:mm:ss.SSSX'),
+  `rowtime` AS TIMESTAMPADD(MINUTE, -(CASE WHEN SUBSTRING(`time` FROM 24) IN ('Z', 'z') THEN 0 ELSE (CASE WHEN SUBSTRING(SUBSTRING(`time` FROM 24) FROM 1 FOR 1) = '-' THEN -1 ELSE 1 END) * (CAST(SUBSTRING(SUBSTRING(`time` FROM 24) FROM 2 FOR 2) AS INT) * 60 + COALESCE(TRY_CAST(SUBSTRING(REPLACE(SUBSTRING(`time` FROM 24), ':', '') FROM 4 FOR 2) AS INT), 0)) END), TO_TIMESTAMP_LTZ(SUBSTRING(`time` FROM 1 FOR 23), 'yyyy-MM-dd''T''HH:mm:ss.SSS')),
   WATERMARK FOR `rowtime` AS `rowtime` - INTERVAL '5' SECOND
 ) WITH (
   'connector' = 'filesystem',
