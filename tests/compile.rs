@@ -598,7 +598,10 @@ fn rename_onto_an_existing_field_is_refused() {
         ),
     );
     let d = fixtures();
-    let (_, err, code) = compile(&d, &with_sink(&["drop status | rename path as status", "events.jsonl"]));
+    let (_, err, code) = compile(
+        &d,
+        &with_sink(&["drop status | rename path as status", "events.jsonl"]),
+    );
     assert_eq!((code, err.as_str()), (0, ""));
 }
 
@@ -610,33 +613,60 @@ fn string_order_is_code_point_order_in_sql_too() {
     assert!(sql.contains("WHERE `path` >= '/b'"), "{sql}");
     // "Ｆ" (U+FF26) sorts after "🚀" in UTF-16 and before it in code points.
     let (sql, _, _) = compile(&d, &with_sink(&[r#"where path >= "Ｆ""#, "events.jsonl"]));
-    assert!(sql.contains("WHERE ENCODE(`path`, 'UTF-8') >= ENCODE('Ｆ', 'UTF-8')"), "{sql}");
+    assert!(
+        sql.contains("WHERE ENCODE(`path`, 'UTF-8') >= ENCODE('Ｆ', 'UTF-8')"),
+        "{sql}"
+    );
 }
 
 #[test]
 fn float_keys_and_distinct_floats_are_normalised() {
     let d = fixtures();
-    let (sql, err, _) = compile(&d, &with_sink(&["stats distinct(latency_ms) by latency_ms", "events.jsonl"]));
+    let (sql, err, _) = compile(
+        &d,
+        &with_sink(&["stats distinct(latency_ms) by latency_ms", "events.jsonl"]),
+    );
     assert_eq!(err, "");
     assert!(
         sql.contains("COUNT(DISTINCT CASE WHEN `latency_ms` = 0 THEN CAST(0 AS DOUBLE) ELSE `latency_ms` END)"),
         "{sql}"
     );
-    assert!(sql.contains("GROUP BY CASE WHEN `latency_ms` = 0 THEN CAST(0 AS DOUBLE) ELSE `latency_ms` END"), "{sql}");
+    assert!(
+        sql.contains(
+            "GROUP BY CASE WHEN `latency_ms` = 0 THEN CAST(0 AS DOUBLE) ELSE `latency_ms` END"
+        ),
+        "{sql}"
+    );
 }
 
 #[test]
 fn offsets_are_applied_by_hand_and_strftime_offsets_only_at_the_end() {
     let d = fixtures();
-    d.create("tokyo.jsonl", "{\"ts\":\"2026-03-28T06:21:49+09:00\",\"city\":\"Tokyo\"}\n");
+    d.create(
+        "tokyo.jsonl",
+        "{\"ts\":\"2026-03-28T06:21:49+09:00\",\"city\":\"Tokyo\"}\n",
+    );
     let (sql, err, _) = compile(&d, &with_sink(&["count by city every 1h", "tokyo.jsonl"]));
     assert_eq!(err, "");
-    assert!(sql.contains("TO_TIMESTAMP_LTZ(SUBSTRING(`ts` FROM 1 FOR 19), 'yyyy-MM-dd''T''HH:mm:ss')"), "{sql}");
-    assert!(sql.contains("TIMESTAMPADD(MINUTE, -(CASE WHEN SUBSTRING(`ts` FROM 20) IN ('Z', 'z') THEN 0"), "{sql}");
+    assert!(
+        sql.contains("TO_TIMESTAMP_LTZ(SUBSTRING(`ts` FROM 1 FOR 19), 'yyyy-MM-dd''T''HH:mm:ss')"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(
+            "TIMESTAMPADD(MINUTE, -(CASE WHEN SUBSTRING(`ts` FROM 20) IN ('Z', 'z') THEN 0"
+        ),
+        "{sql}"
+    );
     d.create("clf.jsonl", "{\"ts\":\"+0200 28/Mar/2026:06:21:49\"}\n");
     let (_, err, code) = compile(
         &d,
-        &with_sink(&["--time-format", "%z %d/%b/%Y:%H:%M:%S", "count every 1h", "clf.jsonl"]),
+        &with_sink(&[
+            "--time-format",
+            "%z %d/%b/%Y:%H:%M:%S",
+            "count every 1h",
+            "clf.jsonl",
+        ]),
     );
     assert_eq!(
         (code, err.as_str()),
@@ -648,7 +678,10 @@ fn offsets_are_applied_by_hand_and_strftime_offsets_only_at_the_end() {
 fn an_empty_input_with_a_schema_is_not_told_to_give_a_schema() {
     let d = fixtures();
     d.create("empty.jsonl", "");
-    let (_, err, code) = compile(&d, &with_sink(&["--schema", "schema.txt", "where status > 1", "empty.jsonl"]));
+    let (_, err, code) = compile(
+        &d,
+        &with_sink(&["--schema", "schema.txt", "where status > 1", "empty.jsonl"]),
+    );
     assert_eq!((code, err.as_str()), (0, ""));
     let (_, err, code) = compile(&d, &with_sink(&["where status > 1", "empty.jsonl"]));
     assert_eq!(

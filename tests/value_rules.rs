@@ -31,7 +31,10 @@ fn equal_numbers_are_one_dedup_and_top_key() {
 #[test]
 fn equal_numbers_are_one_join_key() {
     let dir = util::Dir::new();
-    let users = dir.create("u.jsonl", "{\"id\":12,\"name\":\"ana\"}\n{\"id\":13.5,\"name\":\"bo\"}\n");
+    let users = dir.create(
+        "u.jsonl",
+        "{\"id\":12,\"name\":\"ana\"}\n{\"id\":13.5,\"name\":\"bo\"}\n",
+    );
     let input = "{\"id\":12.0}\n{\"id\":\"12\"}\n{\"id\":13.5}\n{\"id\":13}\n";
     let pipeline = format!("join {} on id | select id, name", users.display());
     assert_eq!(
@@ -51,7 +54,13 @@ fn before_1970_nothing_is_late_until_the_watermark_passes_the_epoch() {
                  {\"ts\":\"1970-01-01T00:00:10Z\"}\n\
                  {\"ts\":\"1969-12-31T23:59:59Z\"}\n";
     let (out, err, code) = util::run(&["count every 1m"], input);
-    assert_eq!((code, err.as_str()), (0, "streamctl: 1 late event(s) dropped (behind the watermark; see --lateness)\n"));
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            0,
+            "streamctl: 1 late event(s) dropped (behind the watermark; see --lateness)\n"
+        )
+    );
     assert_eq!(
         out,
         "{\"window_start\":\"1969-12-31T23:57:00.000Z\",\"window_end\":\"1969-12-31T23:58:00.000Z\",\"count\":1}\n\

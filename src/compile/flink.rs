@@ -885,10 +885,7 @@ impl Compiler {
                     "Deduplicate (ROW_NUMBER over arrival order, keep first)".into(),
                 ))
             }
-            StageKind::Join(j) => {
-                self.after_stateless = false;
-                self.join(j, rel, &scope, name)
-            }
+            StageKind::Join(j) => self.join(j, rel, &scope, name),
             StageKind::Top {
                 n,
                 keys,
@@ -1009,8 +1006,30 @@ impl Compiler {
                 format!("{}.{}", q("l"), q(&c.name)),
             ));
         }
-        let temporal = !self.batch && rel.rowtime;
-        if !temporal && !self.batch && j.left {
+        if !self.batch && rel.rowtime {
+            // With event time in play, a temporal join would release rows
+            // per key in event-time order (not arrival order) and wait for
+            // the lookup source's watermark, so which events a later window
+            // drops as late would depend on thread timing. The table is
+            // known now: inline it as CASE expressions, a stateless Calc
+            // that keeps arrival order and the watermark.
+            let (body, ops) =
+                inline_join(j, rel, &rows, &lookup_key, &event_key, &key_col.ty, &added)?;
+            let mut cols_out = rel.cols.clone();
+            cols_out.extend(added.into_iter().map(|(c, _)| c));
+            return Ok((
+                body,
+                Rel {
+                    name: name.to_string(),
+                    cols: cols_out,
+                    rowtime: rel.rowtime,
+                },
+                ops,
+            ));
+        }
+        self.after_stateless = false;
+        let temporal = false;
+        if !self.batch && j.left {
             return Err("a left join without event time is a regular join in a streaming job, which retracts the rows it wrote before a match arrived; give the input a time field".into());
         }
         let table = format!("lookup_{}", self.lookups.len() + 1);
@@ -1461,6 +1480,120 @@ impl Compiler {
     }
 }
 
+/// The most lookup rows a join with event time inlines into its view.
+const INLINE_LOOKUP_ROWS: usize = 10_000;
+
+/// A join with a lookup file as a Calc: each lookup column becomes
+/// `CASE <event key text> WHEN '<key>' THEN <value> … END`, an inner join
+/// keeps the events whose key is among the keys. Keys match by text, as
+/// streamctl's join does (the number 12 matches the text "12").
+#[allow(clippy::too_many_arguments)]
+fn inline_join(
+    j: &Join,
+    rel: &Rel,
+    rows: &[Map<String, Value>],
+    lookup_key: &str,
+    event_key: &Sx,
+    lookup_key_ty: &Ty,
+    added: &[(Column, String)],
+) -> Result<(String, String), String> {
+    if rows.len() > INLINE_LOOKUP_ROWS {
+        return Err(format!(
+            "the lookup file {} has {} rows; with event time the compiled job writes the table into the query (a temporal join would release rows in event-time order and wait for the table's watermark, so late events would depend on timing), up to {INLINE_LOOKUP_ROWS} rows",
+            j.file,
+            rows.len()
+        ));
+    }
+    let ev_text = match (&event_key.ty, lookup_key_ty) {
+        (Ty::Int, Ty::Int | Ty::Str) => format!("CAST({} AS STRING)", event_key.sql),
+        (Ty::Str, Ty::Int | Ty::Str) => event_key.sql.clone(),
+        (a, b) => {
+            return Err(format!(
+                "the join key is {} in the events and {} in {}; keys match by their text, translated for integers and strings",
+                a.describe(),
+                b.describe(),
+                j.file
+            ))
+        }
+    };
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.get(lookup_key)
+                .and_then(crate::value::key_text)
+                .map(|t| sql_string(&t))
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut items: Vec<String> = rel.cols.iter().map(|c| q(&c.name)).collect();
+    let prefix = j.prefix.as_deref().unwrap_or("");
+    for (col, _) in added {
+        let source = &col.name[prefix.len()..];
+        let mut case = format!("CASE {ev_text}");
+        for (row, key) in rows.iter().zip(&keys) {
+            let lit = literal(row.get(source).unwrap_or(&Value::Null), &col.ty).ok_or_else(|| {
+                format!(
+                    "the lookup column `{source}` of {} is {}; inlined lookup values are translated for strings, numbers and booleans",
+                    j.file,
+                    col.ty.describe()
+                )
+            })?;
+            let _ = write!(case, " WHEN {key} THEN {lit}");
+        }
+        let _ = write!(case, " END AS {}", q(&col.name));
+        items.push(case);
+    }
+    if rel.rowtime {
+        items.push(q(ROWTIME));
+    }
+    let mut body = format!(
+        "SELECT {}
+FROM {}",
+        items.join(
+            ",
+  "
+        ),
+        q(&rel.name)
+    );
+    if !j.left {
+        let _ = write!(
+            body,
+            "
+WHERE {ev_text} IN ({})",
+            keys.join(", ")
+        );
+    }
+    Ok((
+        body,
+        format!(
+            "Calc ({}join with the {} rows of {} written into the query: arrival order and the watermark stay as they are)",
+            if j.left { "left " } else { "" },
+            rows.len(),
+            j.file
+        ),
+    ))
+}
+
+/// A lookup value as a SQL literal of the column's type; `None` for nested values.
+fn literal(v: &Value, ty: &Ty) -> Option<String> {
+    let lit = match v {
+        Value::Null => "NULL".to_string(),
+        Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Value::Number(n) => match (ty, n.as_i64()) {
+            (Ty::Int, Some(i)) => i.to_string(),
+            _ => crate::compile::expr::sql_double(n.as_f64()?),
+        },
+        Value::String(s) => sql_string(s),
+        _ => return None,
+    };
+    match ty {
+        Ty::Int | Ty::Float | Ty::Str | Ty::Bool | Ty::Null => {
+            Some(format!("CAST({lit} AS {})", ty.sql()))
+        }
+        _ => None,
+    }
+}
+
 /// The input of an arrival-order stage: every column, the processing-time
 /// attribute, and key expressions that are not plain columns (as `__k1`, …);
 /// with the `PARTITION BY …` clause (empty without keys).
@@ -1529,7 +1662,10 @@ fn projection(out: &[(Column, String)], rel: &Rel, from: &str) -> String {
 /// streamctl has one (`-0.0 == 0`); a float key is normalised first.
 fn key_sql(v: &Sx) -> String {
     if v.ty == Ty::Float {
-        format!("CASE WHEN {0} = 0 THEN CAST(0 AS DOUBLE) ELSE {0} END", v.sql)
+        format!(
+            "CASE WHEN {0} = 0 THEN CAST(0 AS DOUBLE) ELSE {0} END",
+            v.sql
+        )
     } else {
         v.sql.clone()
     }

@@ -102,9 +102,7 @@ fn shifted(text: &str, pattern: &str, offset: &str) -> String {
 /// A strftime format without a trailing `%z`/`%:z`, and whether it had one;
 /// an offset elsewhere is refused (it is applied by hand, from the end).
 fn split_strftime_offset(f: &str) -> Result<(&str, bool), String> {
-    let local = f
-        .strip_suffix("%:z")
-        .or_else(|| f.strip_suffix("%z"));
+    let local = f.strip_suffix("%:z").or_else(|| f.strip_suffix("%z"));
     let rest = local.unwrap_or(f);
     if rest.contains("%z") || rest.contains("%:z") {
         return Err(format!(
@@ -324,7 +322,8 @@ mod tests {
     use super::*;
 
     fn pattern(values: &[&str]) -> Result<String, String> {
-        java_pattern_from_sample("ts", values).map(|s| format!("{}{}", s.local, s.zone.unwrap_or("")))
+        java_pattern_from_sample("ts", values)
+            .map(|s| format!("{}{}", s.local, s.zone.unwrap_or("")))
     }
 
     #[test]
@@ -341,7 +340,10 @@ mod tests {
             pattern(&["2026-01-01T00:00:00Z", "2026-01-01T00:00:01+01:00"]).unwrap(),
             "yyyy-MM-dd'T'HH:mm:ssXXX"
         );
-        assert_eq!(pattern(&["2026-01-01 10:00:00"]).unwrap(), "yyyy-MM-dd HH:mm:ss");
+        assert_eq!(
+            pattern(&["2026-01-01 10:00:00"]).unwrap(),
+            "yyyy-MM-dd HH:mm:ss"
+        );
     }
 
     #[test]
@@ -357,8 +359,18 @@ mod tests {
             &[serde_json::from_str(r#"{"ts":"2026-03-28T06:21:49.855+09:00"}"#).unwrap()],
         )
         .unwrap();
-        assert!(sql.starts_with("TIMESTAMPADD(MINUTE, -(CASE WHEN SUBSTRING(`ts` FROM 24) IN ('Z', 'z')"), "{sql}");
-        assert!(sql.ends_with("TO_TIMESTAMP_LTZ(SUBSTRING(`ts` FROM 1 FOR 23), 'yyyy-MM-dd''T''HH:mm:ss.SSS'))"), "{sql}");
+        assert!(
+            sql.starts_with(
+                "TIMESTAMPADD(MINUTE, -(CASE WHEN SUBSTRING(`ts` FROM 24) IN ('Z', 'z')"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(
+                "TO_TIMESTAMP_LTZ(SUBSTRING(`ts` FROM 1 FOR 23), 'yyyy-MM-dd''T''HH:mm:ss.SSS'))"
+            ),
+            "{sql}"
+        );
     }
 
     #[test]
@@ -371,9 +383,14 @@ mod tests {
 
     #[test]
     fn strftime_offsets_only_at_the_end() {
-        assert_eq!(split_strftime_offset("%d/%b/%Y:%H:%M:%S %z").unwrap(), ("%d/%b/%Y:%H:%M:%S ", true));
+        assert_eq!(
+            split_strftime_offset("%d/%b/%Y:%H:%M:%S %z").unwrap(),
+            ("%d/%b/%Y:%H:%M:%S ", true)
+        );
         assert_eq!(split_strftime_offset("%FT%T%:z").unwrap(), ("%FT%T", true));
-        assert!(split_strftime_offset("%z %F").unwrap_err().contains("only at the end"));
+        assert!(split_strftime_offset("%z %F")
+            .unwrap_err()
+            .contains("only at the end"));
     }
 
     #[test]

@@ -441,9 +441,19 @@ mod tests {
     #[test]
     fn the_watermark_starts_at_the_epoch_as_flinks() {
         let mut et = EventTime::new(None, TimeFormat::Auto, 5000, 1000, 0);
-        assert_eq!(feed(&mut et, r#"{"ts":"1969-12-31T23:00:00Z"}"#).unwrap(), None);
-        assert_eq!(feed(&mut et, r#"{"ts":"1970-01-01T00:00:05Z"}"#).unwrap(), None, "0 is not past the epoch");
-        assert_eq!(feed(&mut et, r#"{"ts":"1970-01-01T00:00:05.001Z"}"#).unwrap(), Some(1));
+        assert_eq!(
+            feed(&mut et, r#"{"ts":"1969-12-31T23:00:00Z"}"#).unwrap(),
+            None
+        );
+        assert_eq!(
+            feed(&mut et, r#"{"ts":"1970-01-01T00:00:05Z"}"#).unwrap(),
+            None,
+            "0 is not past the epoch"
+        );
+        assert_eq!(
+            feed(&mut et, r#"{"ts":"1970-01-01T00:00:05.001Z"}"#).unwrap(),
+            Some(1)
+        );
         assert_eq!(et.watermark(), 1);
     }
 

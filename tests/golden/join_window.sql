@@ -19,25 +19,19 @@ CREATE TEMPORARY TABLE `events` (
   'format' = 'json'
 );
 
--- the lookup file of `join users.jsonl`
-CREATE TEMPORARY TABLE `lookup_1` (
-  `id` BIGINT,
-  `country` STRING,
-  `lookup_time` AS TO_TIMESTAMP_LTZ(0, 3),
-  WATERMARK FOR `lookup_time` AS `lookup_time`,
-  PRIMARY KEY (`id`) NOT ENFORCED
-) WITH (
-  'connector' = 'filesystem',
-  'path' = '$DIR/users.jsonl',
-  'format' = 'json'
-);
-
 -- 1. join users.jsonl on user.id = id prefix u_
 CREATE TEMPORARY VIEW `v1` AS
-SELECT `e`.`ts`, `e`.`path`, `e`.`status`, `e`.`latency_ms`, `e`.`user`, `e`.`tags`, `e`.`level`, `l`.`country` AS `u_country`, `e`.`rowtime`
-FROM `events` AS `e`
-JOIN `lookup_1` FOR SYSTEM_TIME AS OF `e`.`rowtime` AS `l`
-  ON `e`.`user`.`id` = `l`.`id`;
+SELECT `ts`,
+  `path`,
+  `status`,
+  `latency_ms`,
+  `user`,
+  `tags`,
+  `level`,
+  CASE CAST(`user`.`id` AS STRING) WHEN '7' THEN CAST('de' AS STRING) WHEN '8' THEN CAST(NULL AS STRING) END AS `u_country`,
+  `rowtime`
+FROM `events`
+WHERE CAST(`user`.`id` AS STRING) IN ('7', '8');
 
 -- 2. count by u_country every 1m
 CREATE TEMPORARY VIEW `v2` AS

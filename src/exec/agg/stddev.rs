@@ -120,7 +120,10 @@ mod tests {
 
     fn assert_close(got: f64, exact: f64) {
         let rel = ((got - exact) / exact).abs();
-        assert!(rel < 1e-12, "{got} vs exact {exact}: relative error {rel:e}");
+        assert!(
+            rel < 1e-12,
+            "{got} vs exact {exact}: relative error {rel:e}"
+        );
     }
 
     // The exact values come from Python: each f64 read as the exact rational
@@ -137,7 +140,12 @@ mod tests {
         let xs: Vec<f64> = (0..7).map(|i| 123456789012.5 + i as f64 * 0.001).collect();
         assert_close(stddev_of(&xs), 0.001998904932877355);
         assert_close(
-            stddev_of(&[-500000000000.25, -499999999999.5, -500000000000.125, -500000000000.0]),
+            stddev_of(&[
+                -500000000000.25,
+                -499999999999.5,
+                -500000000000.125,
+                -500000000000.0,
+            ]),
             0.28470104934825935,
         );
         // 500 values in 1e10 ± 0.5.
