@@ -151,6 +151,7 @@ fn keys_match_by_text() {
             "{\"k\":1.5,\"v\":\"one and a half\"}\n",
             "{\"k\":true,\"v\":\"yes\"}\n",
             "{\"k\":-7,\"v\":\"minus seven\"}\n",
+            "{\"k\":12.0,\"v\":\"twelve\"}\n",
         )
     );
 }
