@@ -19,6 +19,7 @@ use crate::input::Format;
 use crate::lang::ast::*;
 use crate::lang::print::duration;
 use crate::lang::LangError;
+use crate::plan::LogicalPlan;
 
 /// The name of the hidden event-time column in every table and view.
 const ROWTIME: &str = "rowtime";
@@ -51,11 +52,13 @@ impl Rel {
 pub fn compile(opts: &Options) -> Result<String, CompileError> {
     let src = opts.pipeline.as_str();
     let pipeline = crate::lang::parse(src).map_err(|e| CompileError::Refused(e.render(src)))?;
-    check_expressions(&pipeline).map_err(|e| CompileError::Refused(e.render(src)))?;
+    // The same checks as `streamctl` makes, so both refuse a pipeline alike.
+    let plan =
+        crate::plan::validate(&pipeline).map_err(|e| CompileError::Refused(e.render(src)))?;
 
-    let needs_time = pipeline.stages.iter().position(stage_needs_time);
+    let needs_time = plan.time_at;
     if let Some(at) = needs_time {
-        check_time_from_source(&pipeline, at, opts).map_err(|e| e.render(src))?;
+        check_time_from_source(&plan, at, opts).map_err(|e| e.render(src))?;
     }
     let source = Source::build(opts, needs_time.is_some())?;
     if let (Some(i), None) = (needs_time, &source.time) {
@@ -82,7 +85,7 @@ pub fn compile(opts: &Options) -> Result<String, CompileError> {
         explain: Vec::new(),
     };
     let mut rel = source.rel.clone();
-    for (i, stage) in pipeline.stages.iter().enumerate() {
+    for (i, stage) in plan.stages.iter().map(|s| &s.stage).enumerate() {
         let name = format!("v{}", i + 1);
         let (body, next, ops) = c
             .stage(stage, &rel, &name)
@@ -175,53 +178,11 @@ fn refusal(i: usize, stage: &Stage, why: &str) -> LangError {
     )
 }
 
-/// Check every expression as the planner does (unknown functions, arity,
-/// invalid regexes), so compile and run refuse the same pipelines alike.
-fn check_expressions(p: &Pipeline) -> Result<(), LangError> {
-    let check = |e: &Expr| crate::expr::compile(e).map(|_| ());
-    for s in &p.stages {
-        match &s.kind {
-            StageKind::Where(e) => check(e)?,
-            StageKind::Select(items) => items.iter().try_for_each(|i| check(&i.expr))?,
-            StageKind::Eval(a) => a.iter().try_for_each(|a| check(&a.expr))?,
-            StageKind::Aggregate(a) => {
-                a.by.iter().try_for_each(|k| check(&k.expr))?;
-                a.aggs
-                    .iter()
-                    .filter_map(|c| c.arg.as_ref())
-                    .try_for_each(check)?;
-            }
-            StageKind::Running { aggs, by, .. } => {
-                by.iter().try_for_each(|k| check(&k.expr))?;
-                aggs.iter()
-                    .filter_map(|c| c.arg.as_ref())
-                    .try_for_each(check)?;
-            }
-            StageKind::Dedup { keys, .. } => keys.iter().try_for_each(|k| check(&k.expr))?,
-            StageKind::Top { keys, by, .. } => {
-                keys.iter().try_for_each(|k| check(&k.expr))?;
-                by.iter()
-                    .filter_map(|c| c.arg.as_ref())
-                    .try_for_each(check)?;
-            }
-            StageKind::Parse {
-                kind: ParseKind::Regex { pattern, span },
-                ..
-            } => {
-                regex::Regex::new(pattern)
-                    .map_err(|e| LangError::new(format!("invalid regex: {e}"), *span))?;
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// streamctl reads event time at stage `at`, from the event as it is there;
 /// the compiled job reads it from a source column (`WATERMARK FOR rowtime`).
 /// A stage before `at` that makes the time field would make the two differ:
 /// refused, at that stage.
-fn check_time_from_source(p: &Pipeline, at: usize, opts: &Options) -> Result<(), LangError> {
+fn check_time_from_source(plan: &LogicalPlan, at: usize, opts: &Options) -> Result<(), LangError> {
     let names: Vec<String> = match &opts.time_field {
         Some(f) => vec![f.split('.').next().unwrap_or(f).to_string()],
         None => crate::exec::event_time::AUTO_FIELDS
@@ -229,48 +190,21 @@ fn check_time_from_source(p: &Pipeline, at: usize, opts: &Options) -> Result<(),
             .map(|f| f.to_string())
             .collect(),
     };
-    for (i, stage) in p.stages[..at].iter().enumerate() {
-        let made: Vec<String> = match &stage.kind {
-            StageKind::Eval(a) => a.iter().map(|a| a.name.parts[0].clone()).collect(),
-            StageKind::Select(items) => items
-                .iter()
-                .filter(
-                    |it| !matches!(&it.expr.kind, ExprKind::Field(f) if f.parts == it.name.parts),
-                )
-                .map(|it| it.name.parts[0].clone())
-                .collect(),
-            StageKind::Rename(pairs) => pairs.iter().map(|(_, b)| b.parts[0].clone()).collect(),
-            StageKind::Parse {
-                kind: ParseKind::Regex { pattern, .. },
-                ..
-            } => regex::Regex::new(pattern)
-                .map(|re| re.capture_names().flatten().map(str::to_owned).collect())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        if let Some(f) = made.iter().find(|m| names.contains(m)) {
-            return Err(refusal(
-                i,
-                stage,
-                &format!(
-                    "it makes `{f}`, which event time is read from at stage {} (`{}`); the compiled job reads event time from a column of the source table, so it cannot come from a stage — give the input a time field (--time-field), or run this pipeline with streamctl",
-                    at + 1,
-                    p.stages[at].kind.keyword()
-                ),
-            ));
-        }
+    if let Some((i, f)) = plan
+        .made_before(at)
+        .find(|(_, m)| names.iter().any(|n| n == m))
+    {
+        return Err(refusal(
+            i,
+            &plan.stages[i].stage,
+            &format!(
+                "it makes `{f}`, which event time is read from at stage {} (`{}`); the compiled job reads event time from a column of the source table, so it cannot come from a stage — give the input a time field (--time-field), or run this pipeline with streamctl",
+                at + 1,
+                plan.stages[at].stage.kind.keyword()
+            ),
+        ));
     }
     Ok(())
-}
-
-fn stage_needs_time(s: &Stage) -> bool {
-    match &s.kind {
-        StageKind::Aggregate(a) => a.window.is_some(),
-        StageKind::Running { scope, .. } => matches!(scope, RunningScope::Over(_)),
-        StageKind::Dedup { within, .. } => within.is_some(),
-        StageKind::Top { window, .. } => window.is_some(),
-        _ => false,
-    }
 }
 
 /// Whether the job runs in batch mode: an aggregate without a window gives
@@ -283,7 +217,10 @@ fn batch_mode(p: &Pipeline, opts: &Options) -> Result<bool, (usize, String)> {
         StageKind::Top { window, .. } => window.is_none(),
         _ => false,
     });
-    let timed = p.stages.iter().any(stage_needs_time);
+    let timed = p
+        .stages
+        .iter()
+        .any(|s| crate::plan::logical::needs_time(&s.kind));
     // A left join without event time: a streaming regular join would retract
     // its unmatched rows; a batch job over the bounded input gives each once.
     let left_join = p

@@ -70,9 +70,18 @@ pub struct Join {
     stats: LookupStats,
 }
 
-impl Join {
-    /// Load the lookup table; any problem is an error at the pipeline text.
-    pub fn open(j: &ast::Join) -> Result<Join, LangError> {
+/// A lookup file read and parsed at plan time, before any input: what the
+/// logical plan checks (so `streamctl` and `streamctl compile` refuse a bad
+/// file alike) and the executor's join starts from.
+pub struct Lookup {
+    spec: Spec,
+    table: Table,
+    sig: Signature,
+}
+
+impl Lookup {
+    /// Read and parse the lookup file; any problem is an error at the pipeline text.
+    pub fn load(j: &ast::Join) -> Result<Lookup, LangError> {
         let at_file = |msg: String| LangError::new(msg, j.file_span);
         let path = PathBuf::from(&j.file);
         let format = LookupFormat::of(&path).ok_or_else(|| {
@@ -115,6 +124,19 @@ impl Join {
                 _ => at_file(msg),
             }
         })?;
+        Ok(Lookup { spec, table, sig })
+    }
+}
+
+impl Join {
+    /// Load the lookup table and start the join.
+    pub fn open(j: &ast::Join) -> Result<Join, LangError> {
+        Ok(Join::with(j, Lookup::load(j)?))
+    }
+
+    /// The join of a lookup file loaded at plan time.
+    pub fn with(j: &ast::Join, lookup: Lookup) -> Join {
+        let Lookup { spec, table, sig } = lookup;
         let pending = duplicates_warning(&j.file, &table).into_iter().collect();
         let stats = LookupStats {
             file: j.file.clone(),
@@ -123,7 +145,7 @@ impl Join {
             table_bytes: table.heap_bytes(),
             reloads: 0,
         };
-        Ok(Join {
+        Join {
             left: j.left,
             key: j.key.parts.clone(),
             file: j.file.clone(),
@@ -136,7 +158,7 @@ impl Join {
             loading: None,
             poll_at: 0,
             stats,
-        })
+        }
     }
 
     /// One line for `--explain`.

@@ -1,9 +1,15 @@
-//! AST → executable plan: one operator per stage, the fields each stage
-//! reads, and whether the pipeline needs event time. `--explain` prints it.
+//! Pipeline → plan. [`logical`] checks the parsed pipeline once and says
+//! what each stage reads, writes and needs (event time, window, emission);
+//! both backends start from it. This module lowers it for the executor: one
+//! operator per stage, and the `--explain` text.
+
+pub mod logical;
+
+pub use logical::{validate, LogicalPlan, LogicalStage, Writes};
 
 use crate::exec::{self, Operator};
 use crate::expr::{self, Compiled};
-use crate::lang::ast::{Expr, ParseKind, Pipeline, RunningScope, Stage, StageKind};
+use crate::lang::ast::{Expr, ParseKind, Pipeline, Stage, StageKind};
 use crate::lang::LangError;
 
 /// Options that change what stages do (not how input is read).
@@ -28,21 +34,29 @@ pub struct Plan {
     pub watched: Option<Vec<String>>,
 }
 
-pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
-    let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(p.stages.len());
+/// Check the pipeline ([`validate`]) and build its operators.
+pub fn build(p: &Pipeline, opts: &PlanOptions) -> Result<Plan, LangError> {
+    lower(validate(p)?, opts)
+}
+
+/// The executor's operators for a checked pipeline. The checks were made
+/// in [`validate`]; the constructors below find nothing new.
+pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> {
+    let LogicalPlan {
+        stages,
+        time_at,
+        watched,
+    } = plan;
+    let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(stages.len());
     let mut explain = Vec::new();
-    let time_at = p.stages.iter().position(|s| stage_needs_time(&s.kind));
-    let mut watched = None;
-    for (i, stage) in p.stages.iter().enumerate() {
-        watched = watched_columns(&stage.kind).or(watched);
-        let (op, what) = build_stage(stage)?;
-        let mut reads = Vec::new();
-        stage_fields_read(&stage.kind, &mut reads);
-        let reads: Vec<String> = reads.iter().map(|p| p.join(".")).collect();
+    let time_stage = time_at.map(|i| stages[i].stage.to_string());
+    for (i, s) in stages.into_iter().enumerate() {
+        let (op, what) = build_stage(&s.stage, s.lookup)?;
+        let reads: Vec<String> = s.reads.iter().map(|p| p.join(".")).collect();
         let reads = if reads.is_empty() {
             "-".to_string()
         } else {
-            dedup_keep_order(reads).join(", ")
+            reads.join(", ")
         };
         let mut line = format!("{}. {what}\n     reads: {reads}", i + 1);
         if time_at == Some(i) {
@@ -58,52 +72,19 @@ pub fn build(p: &Pipeline, _opts: &PlanOptions) -> Result<Plan, LangError> {
         explain,
         needs_time: time_at.is_some(),
         time_at,
-        time_stage: time_at.map(|i| p.stages[i].to_string()),
+        time_stage,
         watched,
     })
-}
-
-/// For a stage that emits snapshots or updates: the columns naming a row.
-fn watched_columns(kind: &StageKind) -> Option<Vec<String>> {
-    let (window, keys) = match kind {
-        StageKind::Aggregate(a) if a.emit != crate::lang::ast::Emit::OnClose => (&a.window, &a.by),
-        _ => return None,
-    };
-    let mut cols: Vec<String> = Vec::new();
-    if window.is_some() {
-        cols.extend(["window_start".to_string(), "window_end".to_string()]);
-    }
-    cols.extend(keys.iter().map(|k| k.name.clone()));
-    Some(cols)
-}
-
-/// Whether a stage works in event time: windows, `running … over D`,
-/// `dedup … within D`. (Processing time is event time = arrival time.)
-pub fn stage_needs_time(kind: &StageKind) -> bool {
-    match kind {
-        StageKind::Aggregate(a) => a.window.is_some(),
-        StageKind::Running { scope, .. } => matches!(scope, RunningScope::Over(_)),
-        StageKind::Dedup { within, .. } => within.is_some(),
-        StageKind::Top { window, .. } => window.is_some(),
-        _ => false,
-    }
-}
-
-fn dedup_keep_order(v: Vec<String>) -> Vec<String> {
-    let mut seen = Vec::new();
-    for s in v {
-        if !seen.contains(&s) {
-            seen.push(s);
-        }
-    }
-    seen
 }
 
 fn compile(e: &Expr) -> Result<Compiled, LangError> {
     expr::compile(e)
 }
 
-fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> {
+fn build_stage(
+    stage: &Stage,
+    lookup: Option<exec::join::Lookup>,
+) -> Result<(Box<dyn Operator>, String), LangError> {
     Ok(match &stage.kind {
         StageKind::Where(cond) => (
             Box::new(exec::where_::Where {
@@ -225,7 +206,10 @@ fn build_stage(stage: &Stage) -> Result<(Box<dyn Operator>, String), LangError> 
             )
         }
         StageKind::Join(j) => {
-            let op = exec::join::Join::open(j)?;
+            let op = match lookup {
+                Some(l) => exec::join::Join::with(j, l),
+                None => exec::join::Join::open(j)?,
+            };
             let what = op.describe();
             (Box::new(op), what)
         }
@@ -285,42 +269,4 @@ pub fn fmt_ms(ms: i64) -> String {
         }
     }
     format!("{ms}ms")
-}
-
-/// Every field path a stage reads, for `--explain`.
-pub fn stage_fields_read(kind: &StageKind, out: &mut Vec<Vec<String>>) {
-    match kind {
-        StageKind::Where(e) => expr::fields_read(e, out),
-        StageKind::Select(items) => items.iter().for_each(|i| expr::fields_read(&i.expr, out)),
-        StageKind::Eval(a) => a.iter().for_each(|a| expr::fields_read(&a.expr, out)),
-        StageKind::Drop(f) => out.extend(f.iter().map(|f| f.parts.clone())),
-        StageKind::Rename(p) => out.extend(p.iter().map(|(a, _)| a.parts.clone())),
-        StageKind::Parse { from, .. } => out.push(
-            from.as_ref()
-                .map(|f| f.parts.clone())
-                .unwrap_or_else(|| vec!["line".into()]),
-        ),
-        StageKind::Aggregate(a) => {
-            a.by.iter().for_each(|k| expr::fields_read(&k.expr, out));
-            a.aggs
-                .iter()
-                .filter_map(|c| c.arg.as_ref())
-                .for_each(|e| expr::fields_read(e, out));
-        }
-        StageKind::Running { aggs, by, .. } => {
-            by.iter().for_each(|k| expr::fields_read(&k.expr, out));
-            aggs.iter()
-                .filter_map(|c| c.arg.as_ref())
-                .for_each(|e| expr::fields_read(e, out));
-        }
-        StageKind::Join(j) => out.push(j.key.parts.clone()),
-        StageKind::Dedup { keys, .. } => keys.iter().for_each(|k| expr::fields_read(&k.expr, out)),
-        StageKind::Head(_) => {}
-        StageKind::Top { keys, by, .. } => {
-            keys.iter().for_each(|k| expr::fields_read(&k.expr, out));
-            if let Some(e) = by.as_ref().and_then(|c| c.arg.as_ref()) {
-                expr::fields_read(e, out);
-            }
-        }
-    }
 }
