@@ -356,9 +356,19 @@ pub struct Config {
     pub quiet: bool,
 }
 
+/// A command line that cannot run: the message says which option and what to
+/// give instead. Always a usage error (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
 impl Config {
     /// Settle the command line into a Config; errors are usage errors (exit 2).
-    pub fn from_cli(cli: RunArgs) -> Result<Config, String> {
+    pub fn from_cli(cli: RunArgs) -> Result<Config, ConfigError> {
+        Config::settle(cli).map_err(ConfigError)
+    }
+
+    fn settle(cli: RunArgs) -> Result<Config, String> {
         let mut positionals: Vec<PathBuf> = Vec::new();
         let pipeline = match &cli.pipeline_file {
             Some(path) => {

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => Config::from_cli(cli.run)
-            .map_err(RunError::Usage)
+            .map_err(|e| RunError::Usage(e.0))
             .and_then(|cfg| run(&cfg)),
         Some(Command::Compile(args)) => streamctl::compile::run(args)
             .map_err(RunError::from)

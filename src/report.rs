@@ -48,7 +48,7 @@ impl Reporter {
         self.rejected += 1;
         self.dead_letter_line(bytes);
         if let Some(e) = self.failed.take() {
-            return Err(FailFast(dead_letter_failed(&e)));
+            return Err(FailFast(DeadLetterFailed(e).to_string()));
         }
         match self.mode {
             OnError::Fail => Err(FailFast(format!(
@@ -106,12 +106,12 @@ use --on-error warn to skip such lines"
 
     /// Write out the dead-letter file; `Err` is the message for the user
     /// (exit 1) when it could not be written.
-    pub fn flush(&mut self) -> Result<(), String> {
+    pub fn flush(&mut self) -> Result<(), DeadLetterFailed> {
         if let Some(e) = self.failed.take() {
-            return Err(dead_letter_failed(&e));
+            return Err(DeadLetterFailed(e));
         }
         match self.dead_letter.as_mut() {
-            Some(w) => w.flush().map_err(|e| dead_letter_failed(&e)),
+            Some(w) => w.flush().map_err(DeadLetterFailed),
             None => Ok(()),
         }
     }
@@ -141,12 +141,14 @@ use --on-error warn to skip such lines"
     }
 }
 
-fn dead_letter_failed(e: &io::Error) -> String {
-    format!(
-        "cannot write the dead-letter file: {e}; rejected lines would be lost, so the run \
-         stopped (give --dead-letter a file that can be written)"
-    )
-}
+/// The dead-letter file could not be written: the run stops (exit 1) rather
+/// than lose rejected lines silently.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot write the dead-letter file: {0}; rejected lines would be lost, so the run \
+     stopped (give --dead-letter a file that can be written)"
+)]
+pub struct DeadLetterFailed(io::Error);
 
 /// Text from the data made safe for a terminal: control characters (C0,
 /// DEL, C1: escapes that retitle or clear a terminal, tabs and newlines

@@ -297,7 +297,11 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         let _ = session.sink.reporter.flush();
     }
     result?;
-    session.sink.reporter.flush().map_err(RunError::Runtime)?;
+    session
+        .sink
+        .reporter
+        .flush()
+        .map_err(|e| RunError::Runtime(e.to_string()))?;
     if let Some(s) = session.sink.reporter.summary() {
         progress::eprintln(&s);
     }
@@ -485,7 +489,10 @@ impl Session {
 
     fn flush(&mut self) -> Result<(), RunError> {
         self.sink.out.flush().map_err(output_error)?;
-        self.sink.reporter.flush().map_err(RunError::Runtime)?;
+        self.sink
+            .reporter
+            .flush()
+            .map_err(|e| RunError::Runtime(e.to_string()))?;
         Ok(())
     }
 
