@@ -29,7 +29,7 @@ _streamctl() {
 
     case "${cmd}" in
         streamctl)
-            opts="-f -F -i -O -o -q -h -V --pipeline-file --follow --input-format --output-format --output --time-field --time-format --lateness --idle-timeout --checkpoint --guarantee --checkpoint-interval --reset --on-error --dead-letter --max-line-bytes --explain --stats --progress --no-progress --line-buffered --quiet --help --version compile help"
+            opts="-f -F -i -O -o -q -h -V --pipeline-file --follow --input-format --output-format --output --time-field --time-format --lateness --idle-timeout --multiline-start --checkpoint --guarantee --checkpoint-interval --reset --on-error --dead-letter --max-line-bytes --explain --stats --progress --no-progress --line-buffered --quiet --help --version compile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -80,6 +80,10 @@ _streamctl() {
                     return 0
                     ;;
                 --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --multiline-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

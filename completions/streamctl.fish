@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_streamctl_global_optspecs
-    string join \n f/pipeline-file= F/follow i/input-format= O/output-format= o/output= time-field= time-format= lateness= idle-timeout= checkpoint= guarantee= checkpoint-interval= reset on-error= dead-letter= max-line-bytes= explain stats progress no-progress line-buffered q/quiet h/help V/version
+    string join \n f/pipeline-file= F/follow i/input-format= O/output-format= o/output= time-field= time-format= lateness= idle-timeout= multiline-start= checkpoint= guarantee= checkpoint-interval= reset on-error= dead-letter= max-line-bytes= explain stats progress no-progress line-buffered q/quiet h/help V/version
 end
 
 function __fish_streamctl_needs_command
@@ -40,7 +40,8 @@ complete -c streamctl -n "__fish_streamctl_needs_command" -s o -l output -d 'Wri
 complete -c streamctl -n "__fish_streamctl_needs_command" -l time-field -d 'Field holding event time (default: the first of ts, timestamp, time, @timestamp)' -r
 complete -c streamctl -n "__fish_streamctl_needs_command" -l time-format -d 'Timestamp format: `auto` (RFC 3339, epoch s/ms, common-log) or a strftime pattern' -r
 complete -c streamctl -n "__fish_streamctl_needs_command" -l lateness -d 'How far out of order event time may be' -r
-complete -c streamctl -n "__fish_streamctl_needs_command" -l idle-timeout -d 'With no input for D, event time moves on with the wall clock' -r
+complete -c streamctl -n "__fish_streamctl_needs_command" -l idle-timeout -d 'With no input for D, event time moves on with the wall clock (and a held multi-line event of a pipe or followed file is let go)' -r
+complete -c streamctl -n "__fish_streamctl_needs_command" -l multiline-start -d 'A line matching REGEX starts an event; other lines join it with `\\n`' -r
 complete -c streamctl -n "__fish_streamctl_needs_command" -l checkpoint -d 'Checkpoint file: record offsets and state, resume from it' -r -F
 complete -c streamctl -n "__fish_streamctl_needs_command" -l guarantee -d 'Delivery guarantee with --checkpoint' -r -f -a "at-most-once\t''
 at-least-once\t''

@@ -71,7 +71,7 @@ pub fn job_descriptor(cfg: &Config, canonical_pipeline: &str) -> String {
         .iter()
         .map(|p| input_name(p.as_deref()))
         .collect();
-    format!(
+    let mut descriptor = format!(
         "pipeline={canonical_pipeline}\ninputs={}\ninput-format={:?}\ntime-field={:?}\n\
          time-format={}\nlateness={:?}\noutput={:?}\noutput-format={:?}\nmax-line-bytes={}\n",
         inputs.join("\u{0}"),
@@ -82,7 +82,12 @@ pub fn job_descriptor(cfg: &Config, canonical_pipeline: &str) -> String {
         cfg.output.as_deref().map(|p| input_name(Some(p))),
         cfg.output_format,
         cfg.max_line_bytes,
-    )
+    );
+    // Only when given, so that the jobs of earlier versions keep their hash.
+    if let Some(re) = &cfg.multiline_start {
+        descriptor.push_str(&format!("multiline-start={}\n", re.as_str()));
+    }
+    descriptor
 }
 
 /// FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not).

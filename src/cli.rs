@@ -198,9 +198,20 @@ pub struct RunArgs {
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "D")]
     pub lateness: Duration,
 
-    /// With no input for D, event time moves on with the wall clock.
+    /// With no input for D, event time moves on with the wall clock (and a
+    /// held multi-line event of a pipe or followed file is let go).
     #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "D")]
     pub idle_timeout: Duration,
+
+    /// A line matching REGEX starts an event; other lines join it with `\n`.
+    ///
+    /// For stack traces and tracebacks: `--multiline-start '^\d{4}-'` makes a
+    /// log4j or Python log line and the lines after it one event (read as
+    /// `-i lines`: one field, `line`). The event a pipe or followed file
+    /// holds is let go after --idle-timeout without a new line; the whole
+    /// event is bounded by --max-line-bytes.
+    #[arg(long, value_name = "REGEX")]
+    pub multiline_start: Option<String>,
 
     /// Checkpoint file: record offsets and state, resume from it.
     #[arg(long, value_name = "F")]
@@ -341,6 +352,8 @@ pub struct Config {
     pub time_format: String,
     pub lateness: Duration,
     pub idle_timeout: Duration,
+    /// `--multiline-start`: a line it matches starts an event.
+    pub multiline_start: Option<regex::bytes::Regex>,
     pub checkpoint: Option<PathBuf>,
     pub guarantee: Guarantee,
     pub checkpoint_interval: Interval,
@@ -425,6 +438,23 @@ impl Config {
                     .into(),
             );
         }
+        let multiline_start = match &cli.multiline_start {
+            None => None,
+            Some(re) => {
+                if let Some(f) = input_format.filter(|f| *f != Format::Lines) {
+                    return Err(format!(
+                        "--multiline-start joins lines into one text event, read as -i lines \
+                         (one field, `line`), not as -i {}; leave out -i, or parse the event's \
+                         text with a `parse` stage",
+                        format!("{f:?}").to_lowercase()
+                    ));
+                }
+                Some(
+                    regex::bytes::Regex::new(re)
+                        .map_err(|e| format!("invalid --multiline-start regex `{re}`: {e}"))?,
+                )
+            }
+        };
         if cli.max_line_bytes == 0 {
             return Err("--max-line-bytes must be at least 1".into());
         }
@@ -446,6 +476,7 @@ impl Config {
             time_format: cli.time_format,
             lateness: cli.lateness,
             idle_timeout: cli.idle_timeout,
+            multiline_start,
             guarantee: cli.guarantee.unwrap_or(Guarantee::AtLeastOnce),
             checkpoint: cli.checkpoint,
             checkpoint_interval,

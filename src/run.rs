@@ -426,6 +426,10 @@ impl Session {
             input, chain, sink, ..
         } = self;
         input.next(timeout, |item| {
+            if *flow != Flow::Continue {
+                // A stage ended the run; what the input still hands on is not read.
+                return Ok(false);
+            }
             arrived.get_or_insert_with(now_ms);
             match item {
                 Item::Event { ev, .. } => {

@@ -23,6 +23,7 @@ use super::decode::{Decoded, Decoder};
 use super::format::Format;
 use super::identity::{self, FileId, FileState, Head};
 use super::lines::{LineSplitter, Piece};
+use super::multiline::{Joined, Joiner};
 use super::outbox::{Balance, Outbox};
 use super::position::InputState;
 use super::preindex::{Cursor, LineKind, Pre};
@@ -94,6 +95,9 @@ pub struct Input {
     finished: Vec<bool>,
     /// What a stopped handler was not handed yet.
     pending: Pending,
+    /// With `--multiline-start`: how long a pipe or followed file may leave
+    /// an event held before it is handed on (`--idle-timeout`).
+    multiline_idle: Option<std::time::Duration>,
 }
 
 /// The main loop's end of the reading threads' channel.
@@ -130,6 +134,9 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
     let mut sources = Vec::new();
     for (i, path) in cfg.inputs.iter().enumerate() {
         let mut fifo = false;
+        // More may come later (a pipe, a followed file): a held
+        // multi-line event is let go after the idle timeout.
+        let mut live = cfg.follow;
         let (name, format, current) = match path {
             None => {
                 let seg = Segment::stdin()
@@ -144,6 +151,7 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                             .into(),
                     ));
                 }
+                live |= !seg.file.metadata().is_ok_and(|m| m.is_file());
                 ("<stdin>".to_string(), cfg.input_format, Some(seg))
             }
             Some(p) if std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo()) => {
@@ -153,6 +161,7 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                 // Opened by the reading thread: the open waits for a writer.
                 let format = cfg.input_format.or_else(|| Format::from_extension(p));
                 fifo = true;
+                live = true;
                 (p.display().to_string(), format, None)
             }
             Some(p) => {
@@ -169,6 +178,7 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                             // `/dev/stdin` on a pipe, a character device…
                             return Err(not_rereadable(&p.display().to_string()));
                         }
+                        live |= !meta.is_file();
                         let id = FileId::from_meta(&meta);
                         Some(Segment { file, id, start: 0 })
                     }
@@ -179,6 +189,11 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                 let format = cfg.input_format.or_else(|| Format::from_extension(p));
                 (p.display().to_string(), format, current)
             }
+        };
+        // Joined lines are text, whatever the extension says.
+        let format = match cfg.multiline_start {
+            Some(_) => Some(Format::Lines),
+            None => format,
         };
         let saved = resume.and_then(|r| r.get(i)).cloned();
         let segments = match &saved {
@@ -227,6 +242,11 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
             saved,
         );
         state.first = first;
+        state.live = live;
+        state.joiner = cfg
+            .multiline_start
+            .clone()
+            .map(|re| Joiner::new(re, cfg.max_line_bytes, 0));
         sources.push(state);
     }
     Ok(Input {
@@ -237,6 +257,7 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
         unstarted,
         channel: None,
         pending: Pending::Nothing,
+        multiline_idle: cfg.multiline_start.as_ref().map(|_| cfg.idle_timeout),
     })
 }
 
@@ -341,6 +362,9 @@ impl Input {
         if self.finished.iter().all(|f| *f) {
             return Ok(Step::End);
         }
+        if let Some(step) = self.let_go_stale(&mut on)? {
+            return Ok(step);
+        }
         let Some(ch) = &self.channel else {
             return Ok(Step::End);
         };
@@ -406,6 +430,30 @@ impl Input {
         }
     }
 
+    /// A multi-line event that a pipe or followed file held for the idle
+    /// timeout with no line after it is whole: hand it on.
+    fn let_go_stale<E>(
+        &mut self,
+        on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
+    ) -> Result<Option<Step>, E> {
+        let Some(idle) = self.multiline_idle else {
+            return Ok(None);
+        };
+        for (source, src) in self.sources.iter_mut().enumerate() {
+            let Some(joiner) = src.joiner.as_mut().filter(|j| src.live && j.stale(idle)) else {
+                continue;
+            };
+            let go = joiner.finish(&mut |joined| {
+                hand_joined(&src.name, &mut src.decoder, source, joined, on)
+            })?;
+            return Ok(Some(match go {
+                true => Step::Read { bytes: 0 },
+                false => Step::Stopped { bytes: 0 },
+            }));
+        }
+        Ok(None)
+    }
+
     /// Input `source` now reads file `id` from `start`.
     fn moved(&mut self, source: usize, id: FileId, start: u64, why: Opened) -> Step {
         if why == Opened::Truncated {
@@ -442,6 +490,7 @@ impl Input {
                 &mut src.decoder,
                 &mut src.line_no,
                 &mut src.at_start,
+                src.joiner.as_mut(),
                 source,
                 piece,
                 &mut pre,
@@ -476,18 +525,27 @@ impl Input {
     ) -> Result<bool, E> {
         let src = &mut self.sources[source];
         let mut none = Cursor::none();
-        src.splitter.finish(|piece| {
+        let go = src.splitter.finish(|piece| {
             src_piece(
                 &src.name,
                 &mut src.decoder,
                 &mut src.line_no,
                 &mut src.at_start,
+                src.joiner.as_mut(),
                 source,
                 piece,
                 &mut none,
                 on,
             )
-        })
+        })?;
+        let Some(joiner) = src.joiner.as_mut() else {
+            return Ok(go);
+        };
+        // The held event is whole (handed on even if the handler said
+        // stop: nothing of this file is read again).
+        let last = joiner
+            .finish(&mut |joined| hand_joined(&src.name, &mut src.decoder, source, joined, on))?;
+        Ok(go && last)
     }
 }
 
@@ -498,11 +556,15 @@ fn src_piece<E>(
     dec: &mut Decoder,
     line_no: &mut u64,
     at_start: &mut bool,
+    joiner: Option<&mut Joiner>,
     source: usize,
     piece: Piece<'_>,
     pre: &mut Cursor<'_>,
     on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
 ) -> Result<bool, E> {
+    if let Some(joiner) = joiner {
+        return join_piece(name, dec, line_no, at_start, joiner, source, piece, on);
+    }
     match piece {
         Piece::Line { bytes, end } => {
             *line_no += 1;
@@ -549,6 +611,77 @@ fn src_piece<E>(
     }
 }
 
+/// With `--multiline-start`: one piece from the splitter through the joiner.
+#[allow(clippy::too_many_arguments)]
+fn join_piece<E>(
+    name: &str,
+    dec: &mut Decoder,
+    line_no: &mut u64,
+    at_start: &mut bool,
+    joiner: &mut Joiner,
+    source: usize,
+    piece: Piece<'_>,
+    on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
+) -> Result<bool, E> {
+    let mut hand = |joined: Joined<'_>| hand_joined(name, dec, source, joined, on);
+    match piece {
+        Piece::Line { bytes, end } => {
+            *line_no += 1;
+            let mut bytes = bytes;
+            if std::mem::take(at_start) {
+                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            }
+            joiner.line(bytes, *line_no, end, &mut hand)
+        }
+        Piece::LongPart(bytes) => {
+            *at_start = false;
+            joiner.long_part(bytes, *line_no + 1, &mut hand)
+        }
+        Piece::LongEnd { end, .. } => {
+            *line_no += 1;
+            joiner.long_end(end);
+            Ok(true)
+        }
+    }
+}
+
+/// Decode a joined event (or pass on an over-long one) and hand it on.
+fn hand_joined<E>(
+    name: &str,
+    dec: &mut Decoder,
+    source: usize,
+    joined: Joined<'_>,
+    on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
+) -> Result<bool, E> {
+    match joined {
+        Joined::Event { bytes, line } => {
+            let pos = Pos {
+                source: source as u32,
+                line,
+            };
+            match dec.decode_indexed(bytes, pos, Pre::Unknown) {
+                Decoded::Event(ev) => on(Item::Event { ev, name }),
+                Decoded::Nothing => Ok(true),
+                Decoded::Reject(reason) => on(Item::Rejected {
+                    name,
+                    line,
+                    reason,
+                    bytes,
+                }),
+            }
+        }
+        Joined::LongPart(bytes) => on(Item::LongPart(bytes)),
+        Joined::LongEnd { line, len } => on(Item::LongRejected {
+            name,
+            line,
+            reason: format!(
+                "event of {len} bytes (lines joined by --multiline-start) is longer than \
+                 --max-line-bytes; it was skipped (raise the limit with --max-line-bytes)"
+            ),
+        }),
+    }
+}
+
 /// One input's reading state.
 struct SourceState {
     name: String,
@@ -575,6 +708,10 @@ struct SourceState {
     /// Where a checkpoint left this input: applied when the reader opens
     /// that file at that offset.
     resume: Option<InputState>,
+    /// `--multiline-start`: joins lines into events.
+    joiner: Option<Joiner>,
+    /// A pipe, a FIFO or a followed file: more may come after a pause.
+    live: bool,
 }
 
 impl SourceState {
@@ -599,6 +736,8 @@ impl SourceState {
             known: None,
             first: None,
             resume,
+            joiner: None,
+            live: false,
         }
     }
 
@@ -617,6 +756,9 @@ impl SourceState {
         self.line_no = 0;
         self.head = Head::default();
         self.known = None;
+        if let Some(j) = self.joiner.as_mut() {
+            j.reset(start);
+        }
         let Some(saved) = self.resume.take() else {
             return;
         };
@@ -653,7 +795,11 @@ impl SourceState {
             };
         }
         let fingerprint = self.known.unwrap_or_else(|| self.head.fingerprint());
-        let offset = self.splitter.committed_offset();
+        // A held multi-line event is read again whole by the next run.
+        let (offset, line) = match self.joiner.as_ref().and_then(Joiner::held_from) {
+            Some((first_line, at)) => (at, first_line - 1),
+            None => (self.splitter.committed_offset(), self.line_no),
+        };
         InputState {
             path: self.ck_path.clone(),
             file: self.file.map(|id| FileState {
@@ -662,7 +808,7 @@ impl SourceState {
                 fingerprint,
             }),
             offset,
-            line: self.line_no,
+            line,
             format: self
                 .decoder
                 .format()

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod json_index;
 pub mod lines;
 pub mod logfmt;
+pub mod multiline;
 pub mod outbox;
 pub mod position;
 pub mod preindex;
