@@ -6,7 +6,7 @@
 //!
 //! The modules below depend on each other in one direction only:
 //! `front` → `follow` → `reader` → `outbox` → `protocol` → `preindex` →
-//! `cells`, `json_index`, `lines`; `front` → `decode` → `cells`, `logfmt`,
+//! `cells`, `json_index`, `lines`; `front` → `multiline`; `front` → `decode` → `cells`, `logfmt`,
 //! `json_index`, `preindex`; `protocol` and `position` → `identity` (what
 //! identifies a file, and a file found: `Segment`), which imports no
 //! other input module.
