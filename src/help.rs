@@ -157,9 +157,10 @@ pub const LANGUAGE: &[Section] = &[
                 "Pass the first N events, then finish; the run ends cleanly.",
             ),
             (
-                "top N KEYS [by AGG] [WINDOW]",
+                "top N KEYS [by AGG] [WINDOW] [emit every D]",
                 "The N groups with the largest AGG (default count), largest first; ties in \
-                 first-seen order.",
+                 first-seen order. With emit every D, also the current top N each D of \
+                 wall-clock time (a live top-N on tail -F).",
             ),
         ])],
     },

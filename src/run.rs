@@ -238,7 +238,12 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         .collect();
     let mut out = open_output(cfg, saved.as_ref(), &input_ids)?;
     let terminal = cfg.output.is_none() && io::stdout().is_terminal();
-    out.set_live(crate::output::table::Live::of(watched, terminal));
+    out.set_live(match watched {
+        Some(plan::Watched::Snapshots) if terminal => crate::output::table::Live::Replace,
+        Some(plan::Watched::Snapshots) => crate::output::table::Live::Blocks,
+        Some(plan::Watched::Rows(cols)) => crate::output::table::Live::of(Some(cols), terminal),
+        None => crate::output::table::Live::Off,
+    });
     let dead_letter = match &cfg.dead_letter {
         Some(p) => Some(open_dead_letter(p, &input_ids)?),
         None => None,
@@ -400,6 +405,10 @@ impl Session {
             }
             if flow == Flow::Continue && self.chain.next_tick().is_some_and(|t| t <= now) {
                 flow = self.chain.tick(now, &mut self.sink)?;
+                // A snapshot is one table block, even while input keeps
+                // coming (no flush between two ticks): a live table shows
+                // one snapshot at a time.
+                self.sink.out.close_block();
                 changed = true;
             }
             self.maybe_checkpoint(changed)?;

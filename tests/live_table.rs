@@ -212,3 +212,29 @@ fn a_terminal_without_a_watched_pipeline_gets_plain_blocks() {
         "path  count\n/a        1\n"
     );
 }
+
+#[test]
+fn a_live_top_replaces_the_whole_table_on_a_terminal() {
+    // `top N … emit every D` (issue 18): each snapshot is the table; a group
+    // that left the top N leaves the screen.
+    let p = |path: &str| format!("{{\"path\":\"{path}\"}}\n");
+    let bytes = on_terminal(
+        "top 2 path emit every 300ms",
+        &[
+            (&[p("/a"), p("/b"), p("/b")].concat(), 800),
+            (&[p("/c"), p("/c"), p("/c")].concat(), 800),
+        ],
+    );
+    let (lines, clears) = screen(&bytes);
+    assert!(clears >= 3, "redrawn {clears} times");
+    assert!(
+        is_snapshot_line(&lines[0], "all events so far"),
+        "{lines:#?}"
+    );
+    assert_eq!(&lines[1..], ["path  count", "/c        3", "/b        2"]);
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("/a        1\n") || text.contains("/a        1\r\n"),
+        "/a was on the screen before /c overtook it: {text}"
+    );
+}

@@ -1,4 +1,4 @@
-//! `top N KEYS [by AGG] [WINDOW]` (DESIGN §3): exact rows, ties in
+//! `top N KEYS [by AGG] [WINDOW] [emit every D]` (DESIGN §3): exact rows, ties in
 //! first-seen order, windows closing on the watermark, late events, and a
 //! comparison with a computation written out in the test.
 mod util;
@@ -282,4 +282,154 @@ fn top_matches_an_independent_computation() {
         &input,
     );
     assert_eq!(out, expected);
+}
+
+/// Read stdout lines on a thread, so a test can wait for them with a timeout.
+fn lines_of(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn emit_every_on_a_finite_file_gives_the_final_rows() {
+    // Read in less than the period: no snapshot, the final top 2 at the end
+    // (issue 18).
+    let dir = util::Dir::new();
+    let hits = dir.create("hits.jsonl", HITS);
+    let out = ok(&["top 2 path emit every 1h", hits.to_str().unwrap()], "");
+    assert_eq!(
+        out,
+        "{\"path\":\"/d\",\"count\":3}\n{\"path\":\"/a\",\"count\":2}\n"
+    );
+    let out = ok(&["--explain", "top 2 path emit every 5s"], "");
+    assert!(
+        out.contains("1. top 2 of path by count, largest first, at end of input; and the current top 2 every 5s of wall-clock time\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn emit_every_is_a_live_top_on_an_endless_pipe() {
+    // `tail -F app.log | streamctl 'top 2 path emit every 200ms'` (issue 18):
+    // the current top 2 comes out while stdin stays open, and follows the input.
+    let mut child = Command::new(util::bin_path())
+        .arg("top 2 path emit every 200ms")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = lines_of(child.stdout.take().unwrap());
+    stdin
+        .write_all(b"{\"path\":\"/a\"}\n{\"path\":\"/b\"}\n{\"path\":\"/b\"}\n{\"path\":\"/c\"}\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("a snapshot while stdin is open")
+    };
+    assert_eq!(
+        [next(), next()],
+        [
+            "{\"path\":\"/b\",\"count\":2}",
+            "{\"path\":\"/a\",\"count\":1}"
+        ]
+    );
+    // /c overtakes: a later snapshot has /c first and /a gone.
+    stdin
+        .write_all(b"{\"path\":\"/c\"}\n{\"path\":\"/c\"}\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            .expect("a snapshot with /c first");
+        if line == "{\"path\":\"/c\",\"count\":3}" {
+            break;
+        }
+        assert!(
+            line == "{\"path\":\"/b\",\"count\":2}" || line == "{\"path\":\"/a\",\"count\":1}",
+            "{line}"
+        );
+    }
+    assert_eq!(next(), "{\"path\":\"/b\",\"count\":2}");
+    drop(stdin);
+    // Then snapshots of the same top 2, and the final rows at the end.
+    let rest: Vec<String> = rx.iter().collect();
+    assert!(child.wait().unwrap().success());
+    assert!(!rest.is_empty() && rest.len().is_multiple_of(2), "{rest:?}");
+    for pair in rest.chunks(2) {
+        assert_eq!(
+            pair,
+            [
+                "{\"path\":\"/c\",\"count\":3}",
+                "{\"path\":\"/b\",\"count\":2}"
+            ]
+        );
+    }
+}
+
+#[test]
+fn emit_every_as_a_table_into_a_pipe_writes_a_block_per_snapshot() {
+    let mut child = Command::new(util::bin_path())
+        .args(["-O", "table", "top 1 path emit every 300ms"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"{\"path\":\"/a\"}\n{\"path\":\"/b\"}\n{\"path\":\"/b\"}\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let blocks: Vec<&str> = text.split_terminator("\n\n").collect();
+    assert!(blocks.len() >= 2, "snapshots and the final rows: {text}");
+    for b in blocks {
+        let lines: Vec<&str> = b.lines().collect();
+        assert!(
+            lines[0].starts_with("snapshot ") && lines[0].ends_with(" · all events so far"),
+            "{b}"
+        );
+        assert_eq!(&lines[1..], ["path  count", "/b        2"], "{text}");
+    }
+}
+
+#[test]
+fn emit_on_update_is_refused_and_flink_refuses_emit_every() {
+    let (_, err, code) = run(&["top 2 path emit on update"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`top` ranks all groups at once; it has no `emit on update`"),
+        "{err}"
+    );
+    let dir = util::Dir::new();
+    let events = dir.create("events.jsonl", HITS);
+    let (_, err, code) = run(
+        &[
+            "compile",
+            "--target",
+            "flink-sql",
+            "top 2 path every 1m emit every 10s",
+            events.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`emit every 10s` snapshots the top groups on the wall clock"),
+        "{err}"
+    );
 }

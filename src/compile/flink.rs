@@ -828,7 +828,14 @@ impl Compiler {
                 keys,
                 by,
                 window,
+                emit,
             } => {
+                if let Emit::Every(d) = emit {
+                    return Err(format!(
+                        "`emit every {}` snapshots the top groups on the wall clock; a Flink job's rows would depend on when it runs",
+                        duration(*d)
+                    ));
+                }
                 self.after_stateless = false;
                 self.top(*n, keys, by.as_ref(), window.as_ref(), rel, &scope, name)
             }

@@ -1,8 +1,11 @@
-//! `top N KEYS [by AGG] [WINDOW]`: the N groups with the largest AGG
+//! `top N KEYS [by AGG] [WINDOW] [emit every D]`: the N groups with the largest AGG
 //! (default `count`), largest first, ties in the order the groups were first
 //! seen.
 //!
-//! Without a window the rows come at end of input. With `every D [slide S]`
+//! Without a window the rows come at end of input. With `emit every D`, the
+//! current top N also comes each D of wall-clock time (a live top-N on
+//! `tail -F`; of each open window when windowed), then the final rows as
+//! without it. With `every D [slide S]`
 //! each window's rows come when it closes (watermark ≥ end − 1), windows in
 //! order of end, each row `window_start`, `window_end`, the keys, then the
 //! aggregate, with event time `end − 1`, as for aggregations (DESIGN §3, §5).
@@ -31,7 +34,7 @@ use super::key::{self, KeyExtractor};
 use super::window::{self, Windows};
 use super::{Emit, ExecResult, Flow, Operator, StateSize};
 use crate::event::Event;
-use crate::lang::ast::WindowKind;
+use crate::lang::ast::{self, WindowKind};
 use crate::timefmt::format_rfc3339_ms;
 use crate::timefmt::Millis;
 use crate::value::{self, Num, Value};
@@ -86,10 +89,28 @@ pub struct Top {
     max_time: Option<Millis>,
     seq: u64,
     buf: Vec<u8>,
+    /// `emit every D`: D.
+    every: Option<Millis>,
+    /// `emit every`: the next wall-clock time to emit the current top N
+    /// ([`UNSCHEDULED`] before the first tick).
+    next_tick: Option<Millis>,
 }
 
+/// `next_tick` before the first tick: asks for one at once, to start the clock.
+const UNSCHEDULED: Millis = Millis::MIN;
+
 impl Top {
-    pub fn new(n: u64, keys: KeyExtractor, agg: AggSpec, windows: Option<Windows>) -> Top {
+    pub fn new(
+        n: u64,
+        keys: KeyExtractor,
+        agg: AggSpec,
+        windows: Option<Windows>,
+        emit: ast::Emit,
+    ) -> Top {
+        let every = match emit {
+            ast::Emit::Every(d) => Some(d),
+            _ => None,
+        };
         Top {
             n: usize::try_from(n).unwrap_or(usize::MAX),
             keys,
@@ -101,6 +122,8 @@ impl Top {
             max_time: None,
             seq: 0,
             buf: Vec::new(),
+            every,
+            next_tick: every.map(|_| UNSCHEDULED),
         }
     }
 
@@ -132,15 +155,12 @@ impl Top {
     /// The top N rows of `groups`, largest first, ties by first sighting.
     fn rows(
         &self,
-        groups: Groups,
+        groups: &Groups,
         window: Option<(Millis, Millis)>,
         out: &mut dyn Emit,
     ) -> ExecResult {
-        let mut ranked: Vec<(Value, Group)> = groups
-            .map
-            .into_values()
-            .map(|g| (g.acc.result(), g))
-            .collect();
+        let mut ranked: Vec<(Value, &Group)> =
+            groups.map.values().map(|g| (g.acc.result(), g)).collect();
         ranked.sort_by(|a, b| rank_cmp(&b.0, &a.0).then(a.1.seq.cmp(&b.1.seq)));
         let mut flow = Flow::Continue;
         for (result, g) in ranked.into_iter().take(self.n) {
@@ -149,8 +169,8 @@ impl Top {
                 row.insert("window_start".into(), format_rfc3339_ms(start).into());
                 row.insert("window_end".into(), format_rfc3339_ms(end).into());
             }
-            for (name, v) in self.keys.names().iter().zip(g.values) {
-                row.insert(name.clone(), v);
+            for (name, v) in self.keys.names().iter().zip(&g.values) {
+                row.insert(name.clone(), v.clone());
             }
             row.insert(self.agg.name.clone(), result);
             let time = match window {
@@ -173,6 +193,19 @@ impl Top {
                 break;
             }
             let groups = entry.remove();
+            if self.rows(&groups, Some((start, end)), out)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `emit every`: the current top N (of each open window, in order of end).
+    fn emit_snapshot(&self, out: &mut dyn Emit) -> ExecResult {
+        if self.windows.is_none() {
+            return self.rows(&self.all, None, out);
+        }
+        for (&(end, start), groups) in &self.open {
             if self.rows(groups, Some((start, end)), out)? == Flow::Stop {
                 return Ok(Flow::Stop);
             }
@@ -232,6 +265,7 @@ pub fn plan(
     keys: &[crate::lang::ast::KeyItem],
     by: Option<&crate::lang::ast::AggCall>,
     window: Option<&crate::lang::ast::Window>,
+    emit: ast::Emit,
     span: crate::lang::span::Span,
 ) -> Result<(Top, String), crate::lang::LangError> {
     use crate::lang::ast::{AggCall, AggFunc};
@@ -257,12 +291,24 @@ pub fn plan(
             _ => format!("per window: {}", w.describe()),
         },
     };
+    let every = match emit {
+        ast::Emit::Every(d) => format!(
+            "; and the current top {n}{} every {} of wall-clock time",
+            if windows.is_some() {
+                " of each open window"
+            } else {
+                ""
+            },
+            window::fmt_ms(d)
+        ),
+        _ => String::new(),
+    };
     let what = format!(
-        "top {n} of {} by {}, largest first, {when}",
+        "top {n} of {} by {}, largest first, {when}{every}",
         keys.names().join(", "),
         agg.name
     );
-    Ok((Top::new(n, keys, agg, windows), what))
+    Ok((Top::new(n, keys, agg, windows, emit), what))
 }
 
 /// A total order on aggregate results for ranking (see the module doc).
@@ -359,12 +405,30 @@ impl Operator for Top {
         self.close(false, out)
     }
 
+    fn on_tick(&mut self, now: Millis, out: &mut dyn Emit) -> ExecResult {
+        let (Some(d), Some(next)) = (self.every, self.next_tick) else {
+            return Ok(Flow::Continue);
+        };
+        if next != UNSCHEDULED && now < next {
+            return Ok(Flow::Continue);
+        }
+        self.next_tick = Some(now.saturating_add(d));
+        if next == UNSCHEDULED {
+            return Ok(Flow::Continue);
+        }
+        self.emit_snapshot(out)
+    }
+
+    fn next_tick(&self) -> Option<Millis> {
+        self.next_tick
+    }
+
     fn on_end(&mut self, out: &mut dyn Emit) -> ExecResult {
         if self.windows.is_some() {
             return self.close(true, out);
         }
         let all = std::mem::take(&mut self.all);
-        self.rows(all, None, out)
+        self.rows(&all, None, out)
     }
 
     fn snapshot(&self) -> Value {
@@ -386,6 +450,7 @@ impl Operator for Top {
         json!({
             "watermark": self.watermark,
             "max_time": self.max_time,
+            "next_tick": self.next_tick,
             "seq": self.seq,
             "groups": groups(&self.all),
             "windows": windows,
@@ -406,6 +471,9 @@ impl Operator for Top {
             Some(v) => Some(v.as_i64().ok_or_else(|| bad("with a bad `max_time`"))?),
             None => return Err(bad("without `max_time`")),
         };
+        // Absent from checkpoints written before `emit every` (issue 18).
+        let next_tick = state.get("next_tick").and_then(Value::as_i64);
+        self.next_tick = self.every.map(|_| next_tick.unwrap_or(UNSCHEDULED));
         self.seq = state
             .get("seq")
             .and_then(Value::as_u64)
@@ -470,6 +538,7 @@ mod tests {
                 keys,
                 by,
                 window,
+                emit,
             } => {
                 let call = by.clone().unwrap_or(AggCall {
                     func: AggFunc::Count,
@@ -482,6 +551,7 @@ mod tests {
                     KeyExtractor::new(keys).unwrap(),
                     AggSpec::compile(&call).unwrap(),
                     window.as_ref().map(|w| Windows::new(w.kind).unwrap()),
+                    *emit,
                 ))
             }
             other => panic!("not top: {other:?}"),
@@ -616,6 +686,77 @@ mod tests {
                 r#"{"window_start":"1970-01-01T00:00:20.000Z","window_end":"1970-01-01T00:00:22.000Z","p":"c","last_v":9} @21999"#,
             ]
         );
+    }
+
+    #[test]
+    fn emit_every_writes_the_current_top_on_the_wall_clock() {
+        let steps = [
+            Step::Event(r#"{"p":"a"}"#, Some(10)),
+            Step::Event(r#"{"p":"b"}"#, Some(20)),
+            Step::Event(r#"{"p":"b"}"#, Some(30)),
+            // The first tick starts the clock; the next is due 1s later.
+            Step::Tick(1000),
+            Step::Tick(1999),
+            Step::Tick(2000),
+            Step::Event(r#"{"p":"c"}"#, Some(40)),
+            Step::Event(r#"{"p":"c"}"#, Some(50)),
+            Step::Event(r#"{"p":"c"}"#, Some(60)),
+            Step::Tick(2500),
+            Step::Tick(3000),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(&|| make("top 2 p emit every 1s"), &steps);
+        assert_eq!(
+            out,
+            [
+                r#"{"p":"b","count":2} @30"#,
+                r#"{"p":"a","count":1} @30"#,
+                // a left the top 2.
+                r#"{"p":"c","count":3} @60"#,
+                r#"{"p":"b","count":2} @60"#,
+                r#"{"p":"c","count":3} @60"#,
+                r#"{"p":"b","count":2} @60"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn emit_every_with_windows_shows_each_open_window() {
+        let steps = [
+            Step::Event(r#"{"p":"a"}"#, Some(1000)),
+            Step::Event(r#"{"p":"b"}"#, Some(11_000)),
+            Step::Tick(0),
+            Step::Tick(500),
+            Step::Watermark(9999),
+            Step::Tick(1000),
+            Step::End,
+        ];
+        let out = assert_snapshot_restore_equivalent(
+            &|| make("top 1 p every 10s emit every 500ms"),
+            &steps,
+        );
+        assert_eq!(
+            out,
+            [
+                // The tick at 500: both open windows.
+                r#"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","p":"a","count":1} @9999"#,
+                r#"{"window_start":"1970-01-01T00:00:10.000Z","window_end":"1970-01-01T00:00:20.000Z","p":"b","count":1} @19999"#,
+                // The first window closes: its final row.
+                r#"{"window_start":"1970-01-01T00:00:00.000Z","window_end":"1970-01-01T00:00:10.000Z","p":"a","count":1} @9999"#,
+                // The tick at 1000: the one still open; then the end.
+                r#"{"window_start":"1970-01-01T00:00:10.000Z","window_end":"1970-01-01T00:00:20.000Z","p":"b","count":1} @19999"#,
+                r#"{"window_start":"1970-01-01T00:00:10.000Z","window_end":"1970-01-01T00:00:20.000Z","p":"b","count":1} @19999"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_from_before_emit_every_restores() {
+        let mut op = make("top 2 p emit every 1s");
+        let mut old = make("top 2 p").snapshot();
+        old.as_object_mut().unwrap().remove("next_tick");
+        op.restore(old).expect("restores");
+        assert_eq!(op.next_tick(), Some(UNSCHEDULED));
     }
 
     #[test]

@@ -72,13 +72,16 @@ pub enum StageKind {
     },
     /// `head N`
     Head(u64),
-    /// `top N KEYS [by AGG] [WINDOW]`
+    /// `top N KEYS [by AGG] [WINDOW] [emit every D]`
     Top {
         n: u64,
         keys: Vec<KeyItem>,
         /// Defaults to `count` when absent.
         by: Option<AggCall>,
         window: Option<Window>,
+        /// `emit every D`: the current top N each D of wall-clock time, as
+        /// well as the final rows; `on update` is refused by the parser.
+        emit: Emit,
     },
 }
 

@@ -44,6 +44,7 @@
 //! - expected `by`, `every`, `session`, `emit`, `|` or end of pipeline, found `emti`: `count emti on close`
 //! - `over` and `last` cannot be combined: `running count over 1m last 5`
 //! - expected a key like `path`, found `by`: `top 5 by count`
+//! - `top` ranks all groups at once; it has no `emit on update`: `top 5 path emit on update`
 //! - expected `join`, found `x`: `left x`
 //! - expected a file after `join`: `join`
 //! - expected `on`, found `x`: `join u.csv x`
@@ -804,6 +805,7 @@ impl<'a> Parser<'a> {
         let keys = self.keys()?;
         let mut by = None;
         let mut window = None;
+        let mut emit = None;
         loop {
             let span = self.tok.span;
             if self.is_word("by") {
@@ -817,6 +819,18 @@ impl<'a> Parser<'a> {
                     return Err(LangError::new("`top` has only one window", span));
                 }
                 window = Some(self.window()?);
+            } else if self.is_word("emit") {
+                if emit.is_some() {
+                    return Err(LangError::new("duplicate `emit`", span));
+                }
+                let e = self.emit()?;
+                if e == Emit::OnUpdate {
+                    return Err(LangError::new(
+                        "`top` ranks all groups at once; it has no `emit on update`, use `emit every D` to watch it",
+                        span.to(self.prev),
+                    ));
+                }
+                emit = Some(e);
             } else {
                 break;
             }
@@ -828,12 +842,16 @@ impl<'a> Parser<'a> {
         if window.is_none() {
             expected.extend(["`every`", "`session`"]);
         }
-        self.end_stage(&expected, &["by", "every", "session", "slide"])?;
+        if emit.is_none() {
+            expected.push("`emit`");
+        }
+        self.end_stage(&expected, &["by", "every", "session", "slide", "emit"])?;
         Ok(StageKind::Top {
             n,
             keys,
             by,
             window,
+            emit: emit.unwrap_or_default(),
         })
     }
 

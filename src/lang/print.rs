@@ -255,6 +255,7 @@ fn stage(out: &mut String, kind: &StageKind) {
             keys: k,
             by,
             window: w,
+            emit,
         } => {
             let _ = write!(out, "top {n}");
             keys(out, " ", k);
@@ -264,6 +265,9 @@ fn stage(out: &mut String, kind: &StageKind) {
             }
             if let Some(w) = w {
                 window(out, w);
+            }
+            if let Emit::Every(d) = emit {
+                let _ = write!(out, " emit every {}", duration(*d));
             }
         }
     }
@@ -735,13 +739,15 @@ mod tests {
                 any::<u64>(),
                 keys(1),
                 prop::option::of(agg_call(false)),
-                prop::option::of(window())
+                prop::option::of(window()),
+                prop_oneof![Just(Emit::OnClose), positive().prop_map(Emit::Every)],
             )
-                .prop_map(|(n, keys, by, window)| StageKind::Top {
+                .prop_map(|(n, keys, by, window, emit)| StageKind::Top {
                     n,
                     keys,
                     by,
-                    window
+                    window,
+                    emit
                 }),
         ]
     }

@@ -11,7 +11,8 @@
 //! Watching (`emit every D`, `emit on update`; see [`Live`]): on a terminal
 //! one table is redrawn in place, as `top` does, under a line with the time
 //! of the snapshot and the window; into a pipe or file each block is headed
-//! by that line.
+//! by that line. A group's row replaces its older row, except for the
+//! `top` stage, whose every snapshot replaces the whole table.
 //!
 //! Numbers are right-aligned (header too); widths count characters. The
 //! header is bold only on a terminal, and never with `NO_COLOR` set.
@@ -41,6 +42,10 @@ pub enum Live {
     /// On a terminal: one table redrawn in place. A row replaces the row
     /// with the same values in these columns (window and keys).
     Redraw(Vec<String>),
+    /// On a terminal: one table redrawn in place, each block (a snapshot
+    /// of `top … emit every`) replacing the whole table, so a group that
+    /// left the top N leaves the screen.
+    Replace,
 }
 
 impl Live {
@@ -113,6 +118,13 @@ impl Table {
             self.dirty = true;
             return;
         }
+        if self.live == Live::Replace {
+            // The largest groups come first: past the bound, the rest are not shown.
+            if self.rows.len() < MAX_BLOCK_ROWS {
+                self.rows.push(row);
+            }
+            return;
+        }
         let new_window = self
             .rows
             .last()
@@ -127,6 +139,14 @@ impl Table {
     pub fn render(&mut self, out: &mut Vec<u8>) {
         match self.live {
             Live::Redraw(_) => self.redraw(out),
+            Live::Replace => {
+                if self.rows.is_empty() {
+                    return;
+                }
+                self.screen = self.rows.drain(..).map(|r| (String::new(), r)).collect();
+                self.dirty = true;
+                self.redraw(out);
+            }
             Live::Blocks => {
                 if self.rows.is_empty() {
                     return;
@@ -509,6 +529,33 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "\x1b[H\x1b[2Jsnapshot 2026-03-01T12:00:00.000Z · all events so far\npath  n\n/a    5\n/b    1\n"
+        );
+    }
+
+    #[test]
+    fn a_replaced_table_shows_only_the_last_snapshot() {
+        let mut t = Table::new(false);
+        t.clock = at_noon;
+        t.set_live(Live::Replace);
+        let mut out = Vec::new();
+        t.push(row(json!({"path": "/a", "count": 3})), &mut out);
+        t.push(row(json!({"path": "/b", "count": 2})), &mut out);
+        t.render(&mut out);
+        let first = String::from_utf8(std::mem::take(&mut out)).unwrap();
+        assert_eq!(
+            first,
+            "\x1b[H\x1b[2Jsnapshot 2026-03-01T12:00:00.000Z · all events so far\npath  count\n/a        3\n/b        2\n"
+        );
+        // Nothing new: nothing drawn.
+        t.render(&mut out);
+        assert!(out.is_empty());
+        // /b left the top 2: it leaves the screen.
+        t.push(row(json!({"path": "/c", "count": 9})), &mut out);
+        t.push(row(json!({"path": "/a", "count": 3})), &mut out);
+        t.render(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\x1b[H\x1b[2Jsnapshot 2026-03-01T12:00:00.000Z · all events so far\npath  count\n/c        9\n/a        3\n"
         );
     }
 

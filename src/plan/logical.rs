@@ -23,9 +23,20 @@ pub struct LogicalPlan {
     /// The first stage that works in event time: event time is read from
     /// the event as it arrives there (DESIGN §5).
     pub time_at: Option<usize>,
-    /// The pipeline is watched (`emit every`, `emit on update`): the columns
-    /// that name a row of its last such stage (window and keys).
-    pub watched: Option<Vec<String>>,
+    /// The pipeline is watched (`emit every`, `emit on update`): how the
+    /// rows of its last such stage replace each other.
+    pub watched: Option<Watched>,
+}
+
+/// How the rows of a watched stage replace each other on a live table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watched {
+    /// A row replaces the row with the same values in these columns
+    /// (window and keys): an aggregate's groups.
+    Rows(Vec<String>),
+    /// Each snapshot replaces the whole table: `top … emit every`, where a
+    /// group that left the top N must leave the screen too.
+    Snapshots,
 }
 
 pub struct LogicalStage {
@@ -83,7 +94,7 @@ pub fn validate(p: &Pipeline) -> Result<LogicalPlan, LangError> {
         fields_read(&stage.kind, &mut reads);
         let (window, emit) = match &stage.kind {
             StageKind::Aggregate(a) => (a.window.clone(), a.emit),
-            StageKind::Top { window, .. } => (window.clone(), Emit::OnClose),
+            StageKind::Top { window, emit, .. } => (window.clone(), *emit),
             _ => (None, Emit::OnClose),
         };
         stages.push(LogicalStage {
@@ -157,6 +168,7 @@ fn check(stage: &Stage) -> Result<Option<Lookup>, LangError> {
             keys,
             by,
             window: w,
+            emit,
             ..
         } => {
             if let Some(call) = by {
@@ -165,6 +177,14 @@ fn check(stage: &Stage) -> Result<Option<Lookup>, LangError> {
             KeyExtractor::new(keys)?;
             if let Some(w) = w {
                 window(w)?;
+            }
+            if let Emit::Every(d) = emit {
+                if *d <= 0 {
+                    return Err(LangError::new(
+                        "`emit every` needs a duration longer than 0ms; write e.g. `emit every 10s`",
+                        stage.span,
+                    ));
+                }
             }
         }
         StageKind::Aggregate(a) => {
@@ -205,10 +225,11 @@ pub fn needs_time(kind: &StageKind) -> bool {
     }
 }
 
-/// For a stage that emits snapshots or updates: the columns naming a row.
-fn watched_columns(kind: &StageKind) -> Option<Vec<String>> {
+/// For a stage that emits snapshots or updates: how its rows replace each other.
+fn watched_columns(kind: &StageKind) -> Option<Watched> {
     let (window, keys) = match kind {
         StageKind::Aggregate(a) if a.emit != Emit::OnClose => (&a.window, &a.by),
+        StageKind::Top { emit, .. } if *emit != Emit::OnClose => return Some(Watched::Snapshots),
         _ => return None,
     };
     let mut cols: Vec<String> = Vec::new();
@@ -216,7 +237,7 @@ fn watched_columns(kind: &StageKind) -> Option<Vec<String>> {
         cols.extend(["window_start".to_string(), "window_end".to_string()]);
     }
     cols.extend(keys.iter().map(|k| k.name.clone()));
-    Some(cols)
+    Some(Watched::Rows(cols))
 }
 
 /// What a stage writes (see [`Writes`]).
@@ -392,7 +413,14 @@ mod tests {
         assert_eq!(p.stages[0].emit, Emit::OnUpdate);
         assert_eq!(
             p.watched,
-            Some(vec!["window_start".into(), "window_end".into(), "k".into()])
+            Some(Watched::Rows(vec![
+                "window_start".into(),
+                "window_end".into(),
+                "k".into()
+            ]))
         );
+        let p = plan("top 3 k emit every 1s");
+        assert_eq!(p.stages[0].emit, Emit::Every(1000));
+        assert_eq!(p.watched, Some(Watched::Snapshots));
     }
 }

@@ -5,7 +5,7 @@
 
 pub mod logical;
 
-pub use logical::{validate, LogicalPlan, LogicalStage, Writes};
+pub use logical::{validate, LogicalPlan, LogicalStage, Watched, Writes};
 
 use crate::exec::{self, Operator};
 use crate::expr::{self, Compiled};
@@ -28,10 +28,9 @@ pub struct Plan {
     pub time_at: Option<usize>,
     /// That stage's text, for messages.
     pub time_stage: Option<String>,
-    /// The pipeline is watched (`emit every`, `emit on update`): the columns
-    /// that name a row of its last such stage (window and keys), so a live
-    /// table can replace a row with its newer value.
-    pub watched: Option<Vec<String>>,
+    /// The pipeline is watched (`emit every`, `emit on update`): how its
+    /// rows replace each other, so a live table can show the newest.
+    pub watched: Option<Watched>,
 }
 
 /// Check the pipeline ([`validate`]) and build its operators.
@@ -249,8 +248,10 @@ fn build_stage(
             keys,
             by,
             window,
+            emit,
         } => {
-            let (op, what) = exec::top::plan(*n, keys, by.as_ref(), window.as_ref(), stage.span)?;
+            let (op, what) =
+                exec::top::plan(*n, keys, by.as_ref(), window.as_ref(), *emit, stage.span)?;
             (Box::new(op), what)
         }
         StageKind::Aggregate(a) => {

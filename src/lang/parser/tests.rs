@@ -489,6 +489,7 @@ fn dedup_head_top() {
             keys: vec![key("path")],
             by: Some(agg(AggFunc::Avg, Some(f("latency")), "avg_latency")),
             window: win(WindowKind::Tumbling { size: 60_000 }),
+            emit: Emit::OnClose,
         }
     );
     assert_eq!(
@@ -497,7 +498,18 @@ fn dedup_head_top() {
             n: 3,
             keys: vec![key("a"), key("b")],
             by: None,
-            window: None
+            window: None,
+            emit: Emit::OnClose,
+        }
+    );
+    assert_eq!(
+        one("top 3 a emit every 2s"),
+        StageKind::Top {
+            n: 3,
+            keys: vec![key("a")],
+            by: None,
+            window: None,
+            emit: Emit::Every(2000),
         }
     );
 }
@@ -1361,6 +1373,15 @@ fn more_errors() {
             "  |",
             "1 | top 5 by count",
             "  |       ^^",
+        ],
+    );
+    check_err(
+        "top 5 path emit on update",
+        &[
+            "error: `top` ranks all groups at once; it has no `emit on update`, use `emit every D` to watch it",
+            "  |",
+            "1 | top 5 path emit on update",
+            "  |            ^^^^^^^^^^^^^^",
         ],
     );
     check_err(
