@@ -696,15 +696,20 @@ impl<'a> Event<'a> {
         match path {
             [] => None,
             [name] => self.remove_top(name),
-            [top, ..] => {
-                let mut m = Map::new();
-                m.insert(top.clone(), self.get(top)?.into_owned());
-                let removed = remove_path(&mut m, path)?;
-                let new = m.swap_remove(top).unwrap_or(Value::Null);
-                self.set_top(Cow::Owned(top.clone()), Cow::Owned(new));
-                Some(removed)
-            }
+            [top, ..] => self
+                .remove_nested(top, path)
+                // A top-level key written with the dots (see `get_path`).
+                .or_else(|| with_dotted(path, |name| self.remove_top(name))),
         }
+    }
+
+    fn remove_nested(&mut self, top: &str, path: &[String]) -> Option<Value> {
+        let mut m = Map::new();
+        m.insert(top.to_owned(), self.get(top)?.into_owned());
+        let removed = remove_path(&mut m, path)?;
+        let new = m.swap_remove(top).unwrap_or(Value::Null);
+        self.set_top(Cow::Owned(top.to_owned()), Cow::Owned(new));
+        Some(removed)
     }
 
     /// Rename a field: a top-level one keeps its position under the new
@@ -716,6 +721,16 @@ impl<'a> Event<'a> {
         }
         if let ([f], [t]) = (from, to) {
             return self.rename_top(f, t);
+        }
+        if let ([_, _, ..], [t]) = (from, to) {
+            // A top-level key written with the dots (see `get_path`) keeps
+            // its place, as any top-level rename does.
+            let nested = self
+                .get(&from[0])
+                .is_some_and(|top| lookup(&top, &from[1..]).is_some());
+            if !nested && with_dotted(from, |f| self.get(f).is_some()) {
+                return with_dotted(from, |f| self.rename_top(f, t));
+            }
         }
         if let Some(v) = self.remove_field(from) {
             self.set_field(to, v);
@@ -1031,17 +1046,22 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// A field by path (`req.path` is `["req", "path"]`).
+    /// A field by path (`req.path` is `["req", "path"]`). Where there is no
+    /// such nested field, a top-level key written with the dots
+    /// (`{"req.path": …}`, as a CSV header, a logfmt key or `count by
+    /// req.path` makes it) is the field: the two spellings are one field,
+    /// as `-O csv` already shows a nested field as a dotted column.
     pub fn get_path(&self, path: &[String]) -> Option<Cow<'_, Value>> {
         let (first, rest) = path.split_first()?;
-        let top = self.get(first)?;
         if rest.is_empty() {
-            return Some(top);
+            return self.get(first);
         }
-        match top {
-            Cow::Borrowed(v) => lookup(v, rest).map(Cow::Borrowed),
-            Cow::Owned(v) => lookup(&v, rest).cloned().map(Cow::Owned),
-        }
+        let nested = match self.get(first) {
+            Some(Cow::Borrowed(v)) => lookup(v, rest).map(Cow::Borrowed),
+            Some(Cow::Owned(v)) => lookup(&v, rest).cloned().map(Cow::Owned),
+            None => None,
+        };
+        nested.or_else(|| with_dotted(path, |name| self.get(name)))
     }
 
     /// The decoded fields, for a stage that changes the event. After this the
@@ -1239,6 +1259,27 @@ fn cell_index(header: &[String], key: &str) -> Option<usize> {
 fn lookup_in<'v>(map: &'v Map<String, Value>, path: &[String]) -> Option<&'v Value> {
     let (first, rest) = path.split_first()?;
     lookup(map.get(first)?, rest)
+}
+
+/// `f` of the path's parts joined with dots (`req.path`), without an
+/// allocation for the usual short path.
+pub fn with_dotted<R>(path: &[String], f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 128];
+    let mut len = 0;
+    for (i, part) in path.iter().enumerate() {
+        let dot = usize::from(i > 0);
+        let end = len + dot + part.len();
+        if end > buf.len() {
+            return f(&path.join("."));
+        }
+        if dot == 1 {
+            buf[len] = b'.';
+        }
+        buf[len + dot..end].copy_from_slice(part.as_bytes());
+        len = end;
+    }
+    // Whole UTF-8 strings and ASCII dots: valid UTF-8.
+    f(std::str::from_utf8(&buf[..len]).unwrap_or_default())
 }
 
 fn lookup<'v>(mut v: &'v Value, path: &[String]) -> Option<&'v Value> {

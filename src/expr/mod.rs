@@ -39,11 +39,15 @@ pub trait Fields {
 /// Handy for lookup rows, aggregation output and tests.
 impl Fields for Value {
     fn field(&self, path: &[String]) -> Option<Cow<'_, Value>> {
-        let mut v = self;
-        for p in path {
-            v = v.as_object()?.get(p)?;
+        let nested = path.iter().try_fold(self, |v, p| v.as_object()?.get(p));
+        match nested {
+            Some(v) => Some(Cow::Borrowed(v)),
+            // A top-level key written with the dots, as `Event::get_path`.
+            None if path.len() > 1 => crate::event::with_dotted(path, |name| {
+                self.as_object()?.get(name).map(Cow::Borrowed)
+            }),
+            None => None,
         }
-        Some(Cow::Borrowed(v))
     }
 
     fn event_time(&self) -> Option<i64> {
