@@ -69,7 +69,8 @@ pub fn remaining_bytes<'a>(files: impl IntoIterator<Item = &'a File>) -> Option<
 
 fn file_left(f: &File) -> Option<u64> {
     let meta = f.metadata().ok()?;
-    if !meta.is_file() {
+    // A compressed file's length is not what is read (decompressed bytes).
+    if !meta.is_file() || crate::input::compressed::Codec::of_file(f).is_some() {
         return None;
     }
     let mut handle = f;

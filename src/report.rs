@@ -88,6 +88,23 @@ use --on-error warn to skip such lines"
         r
     }
 
+    /// Damaged compressed input: `bytes` is the partial line the damage
+    /// cut (copied to the dead-letter file unless empty: then no line was cut).
+    pub fn reject_cut(
+        &mut self,
+        location: &str,
+        reason: &str,
+        bytes: &[u8],
+    ) -> Result<(), FailFast> {
+        if !bytes.is_empty() {
+            return self.reject(location, reason, bytes);
+        }
+        let saved = self.dead_letter.take();
+        let r = self.reject(location, reason, b"");
+        self.dead_letter = saved;
+        r
+    }
+
     /// An event that came after its windows closed.
     pub fn late_event(&mut self, bytes: &[u8]) {
         self.late += 1;

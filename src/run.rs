@@ -464,6 +464,14 @@ impl Session {
                 Item::LongRejected { name, line, reason } => sink
                     .reporter
                     .reject_long_end(&format!("{name}:{line}"), &reason)?,
+                Item::Damaged {
+                    name,
+                    line,
+                    reason,
+                    bytes,
+                } => sink
+                    .reporter
+                    .reject_cut(&format!("{name}:{line}"), &reason, bytes)?,
             }
             Ok(go_on(sink, pause_at))
         })

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
+use super::compressed::{Codec, Sniff};
 use super::identity::{FileId, Head};
 use super::outbox::Outbox;
 use super::protocol::{Block, Gone, Msg, Opened, Outlet, Source};
@@ -229,6 +230,18 @@ impl<F> Followed<F> {
                 Err(e) => return Err(self.fail(io, e)),
             },
         };
+        // A compressed file does not grow by lines (front.rs refuses one
+        // given at the start; this is one that appeared at the path later).
+        let mut magic = [0; 4];
+        let n = fs.read_at(&file, 0, &mut magic).unwrap_or(0);
+        if let Sniff::Compressed(codec) = Codec::sniff(&magic[..n]) {
+            let e = io::Error::other(format!(
+                "a {}-compressed file appeared at its path, and --follow reads text that grows \
+                 (read compressed files without --follow)",
+                codec.name()
+            ));
+            return Err(self.fail(io, e));
+        }
         let why = if self.opened_any {
             Opened::Rotated
         } else {
@@ -242,6 +255,7 @@ impl<F> Followed<F> {
             id,
             start,
             why,
+            compressed: None,
         })?;
         self.cur = Some(Current {
             file,
@@ -313,6 +327,7 @@ impl<F> Followed<F> {
             id: cur.id,
             start: 0,
             why: Opened::Truncated,
+            compressed: None,
         })
     }
 
@@ -473,6 +488,7 @@ mod tests {
                     .3
                     .extend_from_slice(&block.data),
                 Msg::End { .. } => panic!("a followed file never ends"),
+                Msg::Damaged { .. } => panic!("a followed file is never compressed"),
                 Msg::Failed { error, .. } => panic!("failed: {error}"),
             }
             Ok(())

@@ -19,10 +19,11 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
+use super::compressed::{Codec, Compressed};
 use super::decode::{Decoded, Decoder};
 use super::format::Format;
 use super::identity::{self, FileId, FileState, Head};
-use super::lines::{LineSplitter, Piece};
+use super::lines::{Cut, LineSplitter, Piece};
 use super::multiline::{Joined, Joiner};
 use super::outbox::{Balance, Outbox};
 use super::position::InputState;
@@ -41,6 +42,14 @@ pub enum Item<'a> {
     Event { ev: Event<'a>, name: &'a str },
     /// A line that is not an event of its format.
     Rejected {
+        name: &'a str,
+        line: u64,
+        reason: String,
+        bytes: &'a [u8],
+    },
+    /// Compressed input is damaged: its file ends here. `bytes` is the
+    /// partial line cut by the damage (maybe empty), which is not an event.
+    Damaged {
         name: &'a str,
         line: u64,
         reason: String,
@@ -125,6 +134,7 @@ enum Pending {
         id: FileId,
         start: u64,
         why: Opened,
+        compressed: Option<Compressed>,
     },
 }
 
@@ -177,6 +187,9 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
                         if cfg.checkpoint.is_some() && !meta.is_file() {
                             // `/dev/stdin` on a pipe, a character device…
                             return Err(not_rereadable(&p.display().to_string()));
+                        }
+                        if let Some(codec) = cfg.follow.then(|| Codec::of_file(&file)).flatten() {
+                            return Err(follow_compressed(p, codec));
                         }
                         live |= !meta.is_file();
                         let id = FileId::from_meta(&meta);
@@ -271,6 +284,19 @@ fn not_rereadable(name: &str) -> OpenError {
     ))
 }
 
+/// `--follow` with a compressed file.
+fn follow_compressed(p: &Path, codec: Codec) -> OpenError {
+    OpenError::Usage(format!(
+        "--follow cannot follow {}: it is {}-compressed, and a compressed file does not grow \
+         line by line. Read it without --follow (it is decompressed as it is read), and follow \
+         the plain log it was rotated from, e.g. `streamctl PIPELINE {} && streamctl --follow \
+         PIPELINE app.log`",
+        p.display(),
+        codec.name(),
+        p.display()
+    ))
+}
+
 fn open_error(p: &Path, e: io::Error) -> OpenError {
     let msg = format!("cannot open input {}: {}", p.display(), e);
     if e.kind() == io::ErrorKind::NotFound {
@@ -357,7 +383,8 @@ impl Input {
                 id,
                 start,
                 why,
-            } => return Ok(self.moved(source, id, start, why)),
+                compressed,
+            } => return Ok(self.moved(source, id, start, why, compressed)),
         }
         if self.finished.iter().all(|f| *f) {
             return Ok(Step::End);
@@ -390,6 +417,7 @@ impl Input {
                 id,
                 start,
                 why,
+                compressed,
             } => {
                 if self.sources[source].file.is_some() {
                     // The previous file is finished: its last line counts
@@ -399,13 +427,14 @@ impl Input {
                         id,
                         start,
                         why,
+                        compressed,
                     };
                     if !self.finish_file(source, &mut on)? {
                         return Ok(Step::Stopped { bytes: 0 });
                     }
                     self.pending = Pending::Nothing;
                 }
-                Ok(self.moved(source, id, start, why))
+                Ok(self.moved(source, id, start, why, compressed))
             }
             Msg::Data { source, block } => {
                 let bytes = block.data.len() as u64;
@@ -423,6 +452,7 @@ impl Input {
                     Step::SourceEnded
                 })
             }
+            Msg::Damaged { source, reason } => self.damaged(source, reason, &mut on),
             Msg::Failed { source, error } => Ok(Step::Failed(format!(
                 "cannot read {}: {error}",
                 self.sources[source].name
@@ -454,8 +484,58 @@ impl Input {
         Ok(None)
     }
 
+    /// The compressed data of input `source` is damaged past what was read:
+    /// the event held for --multiline-start is whole, the partial line is
+    /// rejected with the reason, and that file is done (the reader moves on).
+    fn damaged<E>(
+        &mut self,
+        source: usize,
+        reason: String,
+        on: &mut impl FnMut(Item<'_>) -> Result<bool, E>,
+    ) -> Result<Step, E> {
+        let src = &mut self.sources[source];
+        let mut go = true;
+        if let Some(joiner) = src.joiner.as_mut() {
+            go = joiner.finish(&mut |joined| {
+                hand_joined(&src.name, &mut src.decoder, source, joined, on)
+            })?;
+        }
+        src.line_no += 1;
+        let (name, line) = (src.name.as_str(), src.line_no);
+        let reason = format!(
+            "{reason}. The lines before it were read; this partial line and the rest of the \
+             file were not"
+        );
+        let handed = match src.splitter.cut() {
+            Cut::Long { .. } => on(Item::LongRejected { name, line, reason })?,
+            Cut::Partial(bytes) => on(Item::Damaged {
+                name,
+                line,
+                reason,
+                bytes: &bytes,
+            })?,
+            Cut::Nothing => on(Item::Damaged {
+                name,
+                line,
+                reason,
+                bytes: &[],
+            })?,
+        };
+        Ok(match go && handed {
+            true => Step::Read { bytes: 0 },
+            false => Step::Stopped { bytes: 0 },
+        })
+    }
+
     /// Input `source` now reads file `id` from `start`.
-    fn moved(&mut self, source: usize, id: FileId, start: u64, why: Opened) -> Step {
+    fn moved(
+        &mut self,
+        source: usize,
+        id: FileId,
+        start: u64,
+        why: Opened,
+        compressed: Option<Compressed>,
+    ) -> Step {
         if why == Opened::Truncated {
             crate::progress::eprintln(&format!(
                 "streamctl: {} was truncated; reading it again from its start \
@@ -463,7 +543,7 @@ impl Input {
                 self.sources[source].name
             ));
         }
-        self.sources[source].open_file(id, start, self.max_line_bytes);
+        self.sources[source].open_file(id, start, self.max_line_bytes, compressed);
         Step::Moved { source, why }
     }
 
@@ -744,18 +824,27 @@ impl SourceState {
     /// The reader moved this input to file `id`, reading from `start`: the
     /// splitter and decoder start over (a new file has its own CSV header),
     /// unless this is where a checkpoint left off.
-    fn open_file(&mut self, id: FileId, start: u64, max_line_bytes: usize) {
+    fn open_file(
+        &mut self,
+        id: FileId,
+        start: u64,
+        max_line_bytes: usize,
+        compressed: Option<Compressed>,
+    ) {
         self.file = Some(id);
         self.at_start = start == 0;
+        // The bytes before an offset of decompressed text are not at that
+        // offset of the file: a compressed file is known by its first bytes.
         self.handle = File::open(&self.ck_path).ok().filter(|f| {
-            f.metadata()
-                .is_ok_and(|m| m.is_file() && FileId::from_meta(&m) == id)
+            compressed.is_none()
+                && f.metadata()
+                    .is_ok_and(|m| m.is_file() && FileId::from_meta(&m) == id)
         });
         self.splitter = LineSplitter::new(max_line_bytes, start);
         self.decoder = Decoder::new(self.format);
         self.line_no = 0;
         self.head = Head::default();
-        self.known = None;
+        self.known = compressed.map(|c| c.fingerprint);
         if let Some(j) = self.joiner.as_mut() {
             j.reset(start);
         }

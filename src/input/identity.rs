@@ -156,6 +156,15 @@ fn read_prefix(file: &File, buf: &mut [u8]) -> usize {
     done
 }
 
+/// The file starts with a gzip or zstd magic number (then its offsets
+/// count decompressed bytes, see compressed.rs). Read here rather than
+/// imported, as this module imports no other input module.
+fn compressed(f: &File) -> bool {
+    let mut magic = [0; 4];
+    let n = read_prefix(f, &mut magic);
+    magic[..n.min(2)] == [0x1f, 0x8b] || magic[..n] == [0x28, 0xb5, 0x2f, 0xfd]
+}
+
 /// One file of an input, opened and positioned at `start`.
 pub struct Segment {
     pub file: File,
@@ -202,7 +211,12 @@ pub fn locate(
     };
     if let Some(mut cur) = current {
         if cur.id == was.id() {
-            let len = cur.file.metadata()?.len();
+            // A compressed file's offset counts decompressed bytes: its
+            // length says nothing of it (and it does not grow or shrink).
+            let len = match compressed(&cur.file) {
+                true => u64::MAX,
+                false => cur.file.metadata()?.len(),
+            };
             if len < offset {
                 if let Some((mut copy, copy_name, copy_len)) = find_copy(path, &was, offset, before)
                 {
@@ -283,7 +297,7 @@ pub fn locate(
 /// The old file positioned at the saved offset.
 fn rest_of(mut old: Segment, offset: u64) -> io::Result<Option<Segment>> {
     let len = old.file.metadata()?.len();
-    if len < offset {
+    if len < offset && !compressed(&old.file) {
         // It shrank after the rotation: nothing sensible is left to read.
         return Ok(None);
     }
@@ -334,11 +348,8 @@ fn rotated_since(
         let Ok(file) = File::open(entry.path()) else {
             continue;
         };
-        // A rotated file compressed by logrotate is not text to read here.
-        let mut magic = [0; 4];
-        if file.read_exact_at(&mut magic, 0).is_ok()
-            && (magic[..2] == [0x1f, 0x8b] || magic == [0x28, 0xb5, 0x2f, 0xfd])
-        {
+        // A rotated file compressed by logrotate is not read here.
+        if compressed(&file) {
             continue;
         }
         found.push((modified, Segment { file, id, start: 0 }));

@@ -16,6 +16,18 @@ pub enum Piece<'a> {
     LongEnd { end: u64, len: u64 },
 }
 
+/// What was left of a line when the stream was cut (`LineSplitter::cut`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cut {
+    Nothing,
+    /// The start of a line.
+    Partial(Vec<u8>),
+    /// The start of an over-long line, `len` bytes, already handed on in parts.
+    Long {
+        len: u64,
+    },
+}
+
 pub struct LineSplitter {
     max: usize,
     /// The start of a line whose end is not read yet.
@@ -122,6 +134,18 @@ impl LineSplitter {
         Ok(true)
     }
 
+    /// The stream ended early (damaged compressed data): take the partial
+    /// last line, which is not a line. Offsets go on past it.
+    pub fn cut(&mut self) -> Cut {
+        if let Some(len) = self.long.take() {
+            return Cut::Long { len };
+        }
+        if self.pending.is_empty() {
+            return Cut::Nothing;
+        }
+        Cut::Partial(std::mem::take(&mut self.pending))
+    }
+
     /// End of the stream: a last line without `\n` still counts.
     pub fn finish<E>(
         &mut self,
@@ -186,6 +210,19 @@ mod tests {
             vec!["P2", "P3", "P2", "E7@8", "Lok@10"]
         );
         assert_eq!(split(&[b"12345"], 4), vec!["P0", "P5", "E5@5"]);
+    }
+
+    #[test]
+    fn a_cut_stream_gives_its_partial_line_and_moves_on_past_it() {
+        let mut s = LineSplitter::new(4, 0);
+        s.feed(b"ab\ncd", |_| Ok::<_, ()>(true)).unwrap();
+        assert_eq!(s.cut(), Cut::Partial(b"cd".to_vec()));
+        assert_eq!(s.committed_offset(), 5);
+        assert_eq!(s.cut(), Cut::Nothing);
+        s.feed(b"123456", |_| Ok::<_, ()>(true)).unwrap();
+        assert_eq!(s.cut(), Cut::Long { len: 6 });
+        assert_eq!(s.committed_offset(), 11);
+        assert!(s.finish(|_| Ok::<_, ()>(false)).unwrap());
     }
 
     #[test]

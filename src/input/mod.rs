@@ -6,12 +6,15 @@
 //!
 //! The modules below depend on each other in one direction only:
 //! `front` → `follow` → `reader` → `outbox` → `protocol` → `preindex` →
-//! `cells`, `json_index`, `lines`; `front` → `multiline`; `front` → `decode` → `cells`, `logfmt`,
+//! `cells`, `json_index`, `lines`; `reader`, `follow` and `protocol` →
+//! `compressed` (gzip and zstd are decompressed where bytes enter, in the
+//! reader thread) → `identity`; `front` → `multiline`; `front` → `decode` → `cells`, `logfmt`,
 //! `json_index`, `preindex`; `protocol` and `position` → `identity` (what
 //! identifies a file, and a file found: `Segment`), which imports no
 //! other input module.
 
 pub mod cells;
+pub mod compressed;
 pub mod decode;
 pub mod follow;
 pub mod format;

@@ -111,7 +111,7 @@ impl Outlet for Outbox {
                 }
                 self.at_line_start[s] = block.data.last() == Some(&b'\n');
             }
-            Msg::End { .. } | Msg::Failed { .. } => {}
+            Msg::End { .. } | Msg::Failed { .. } | Msg::Damaged { .. } => {}
         }
         match self.tx.try_send(msg) {
             Ok(()) => Ok(()),

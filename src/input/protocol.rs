@@ -9,6 +9,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use super::compressed::Compressed;
 use super::identity::FileId;
 pub use super::identity::Segment;
 use super::preindex::{BlockIndex, LineKind};
@@ -32,9 +33,16 @@ pub enum Msg {
         id: FileId,
         start: u64,
         why: Opened,
+        /// The file is compressed: `start` and the offsets after it count
+        /// bytes of decompressed text.
+        compressed: Option<Compressed>,
     },
     /// The next bytes of input `source` (maybe with their JSON index).
     Data { source: usize, block: Block },
+    /// The compressed data of input `source`'s file is damaged (`reason`)
+    /// past the bytes sent: its partial last line is bad input, and nothing
+    /// more of that file comes.
+    Damaged { source: usize, reason: String },
     /// Input `source` is at its end.
     End { source: usize },
     /// Reading input `source` failed.

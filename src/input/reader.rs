@@ -10,6 +10,7 @@
 use std::io::{self, Read};
 use std::thread;
 
+use super::compressed::Text;
 use super::outbox::Outbox;
 use super::protocol::{Gone, Msg, Opened, Outlet, Segment, Source};
 
@@ -37,7 +38,8 @@ pub fn spawn(sources: Vec<Source>, outbox: Outbox) {
         .expect("spawning the reader thread");
 }
 
-/// Read one input's files in order, then send `End` (or `Failed`).
+/// Read one input's files in order, then send `End` (or `Failed`). This is
+/// where bytes enter: a compressed file is decompressed here (compressed.rs).
 pub fn read_source(source: usize, segments: Vec<Segment>, outbox: &mut Outbox) -> Result<(), Gone> {
     for (i, seg) in segments.into_iter().enumerate() {
         let why = if i == 0 {
@@ -45,14 +47,19 @@ pub fn read_source(source: usize, segments: Vec<Segment>, outbox: &mut Outbox) -
         } else {
             Opened::Rotated
         };
+        let text = match Text::open(seg.file, seg.start) {
+            Ok(text) => text,
+            Err(error) => return outbox.send(Msg::Failed { source, error }),
+        };
         let open = Msg::Open {
             source,
             id: seg.id,
             start: seg.start,
             why,
+            compressed: text.compressed(),
         };
         outbox.send(open)?;
-        if let Err(error) = pump(source, seg.file, outbox)? {
+        if let Err(error) = pump(source, text, outbox)? {
             return outbox.send(Msg::Failed { source, error });
         }
     }
@@ -78,14 +85,21 @@ pub fn read_fifo(
     }
 }
 
-/// Read `r` to its end (the inner result is a read error).
-fn pump(source: usize, mut r: impl Read, outbox: &mut Outbox) -> Result<io::Result<()>, Gone> {
+/// Read `text` to its end (the inner result is a read error). Damage in
+/// compressed data ends the file: what came before it was sent, the damage
+/// is reported as bad input, and the next file is read.
+fn pump(source: usize, mut text: Text, outbox: &mut Outbox) -> Result<io::Result<()>, Gone> {
     loop {
         let mut block = outbox.block();
-        match read_block(&mut r, &mut block.data) {
+        match read_block(&mut text, &mut block.data) {
             Ok(0) => return Ok(Ok(())),
             Ok(_) => outbox.send(Msg::Data { source, block })?,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => {
+                return match text.damage(&e) {
+                    Some(reason) => outbox.send(Msg::Damaged { source, reason }).map(Ok),
+                    None => Ok(Err(e)),
+                }
+            }
         }
     }
 }
