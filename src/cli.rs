@@ -160,6 +160,11 @@ pub struct RunArgs {
     pub follow: bool,
 
     /// Input format; `auto` goes by extension, else by the first line.
+    ///
+    /// `auto`: `.csv`, `.tsv`, `.jsonl`/`.ndjson`/`.json` by extension (also under `.gz`/`.zst`),
+    /// else the first non-blank line decides: `{` is JSON, two or more `key=value` pairs are
+    /// logfmt, anything else is lines. Whatever the format, gzip and zstd input (told by its
+    /// first bytes, not its name) is decompressed as it is read.
     #[arg(
         short = 'i',
         long,

@@ -130,6 +130,28 @@ fn rotated_gz_and_plain_files_are_read_in_the_order_given() {
 }
 
 #[test]
+fn rotated_logfmt_files_count_by_a_field_with_no_parse() {
+    // `streamctl 'count by status' access.log.2.gz access.log.1 access.log`
+    let d = Dir::new();
+    let old = d.create(
+        "access.log.2.gz",
+        gzip("ts=2026-03-01T10:00:05Z method=GET path=/a status=200\nts=2026-03-01T10:00:06Z method=GET path=/b status=404\n"),
+    );
+    let mid = d.create(
+        "access.log.1",
+        "ts=2026-03-01T11:00:00Z method=POST path=/a status=200\n",
+    );
+    let new = d.create(
+        "access.log",
+        "ts=2026-03-01T12:00:00Z method=GET path=\"/a b\" status=500\n",
+    );
+    assert_eq!(
+        ok(&["count by status", p(&old), p(&mid), p(&new)]),
+        "{\"status\":200,\"count\":2}\n{\"status\":404,\"count\":1}\n{\"status\":500,\"count\":1}\n"
+    );
+}
+
+#[test]
 fn follow_on_a_compressed_file_is_refused() {
     let d = Dir::new();
     let f = d.create("app.log.1.gz", gzip(EVENTS));

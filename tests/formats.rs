@@ -1,7 +1,7 @@
 //! Input and output formats, and byte-for-byte echo of unchanged events.
 mod util;
 
-use util::{ok, streamctl, Dir};
+use util::{ok, run, streamctl, Dir};
 
 #[test]
 fn unchanged_json_is_echoed_byte_for_byte() {
@@ -94,6 +94,63 @@ fn auto_detects_by_first_line() {
         "{\"line\":\"plain text\"}\n"
     );
     assert_eq!(ok(&["head 1"], "{\"a\":1}\n"), "{\"a\":1}\n");
+}
+
+/// A Go service's log (logfmt, issue 15).
+const GO_LOG: &str = "\
+time=2026-03-01T12:00:05Z level=info msg=\"request done\" path=/api/users status=200 ms=12
+time=2026-03-01T12:00:06Z level=error msg=\"upstream timed out\" path=/api/orders status=504 ms=3001 err=\"dial tcp: i/o timeout\"
+time=2026-03-01T12:01:07Z level=info msg=\"request done\" path=/api/users status=200 ms=9
+";
+
+#[test]
+fn auto_detects_logfmt_by_first_line() {
+    assert_eq!(
+        ok(&["where status >= 500 | select path, ms, err"], GO_LOG),
+        "{\"path\":\"/api/orders\",\"ms\":3001,\"err\":\"dial tcp: i/o timeout\"}\n"
+    );
+    // Unchanged events are the lines as read; `time` drives the windows.
+    assert_eq!(
+        ok(&["-O", "logfmt", "where ms < 100"], GO_LOG),
+        "time=2026-03-01T12:00:05Z level=info msg=\"request done\" path=/api/users status=200 ms=12\n\
+         time=2026-03-01T12:01:07Z level=info msg=\"request done\" path=/api/users status=200 ms=9\n"
+    );
+    assert_eq!(
+        ok(&["count by level every 1m"], GO_LOG),
+        "{\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"level\":\"info\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"level\":\"error\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:01:00.000Z\",\"window_end\":\"2026-03-01T12:02:00.000Z\",\"level\":\"info\",\"count\":1}\n"
+    );
+    // A .log file is decided by its first line too.
+    let d = Dir::new();
+    let f = d.create("svc.log", GO_LOG);
+    let out = streamctl()
+        .args(["count by status", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"status\":200,\"count\":2}\n{\"status\":504,\"count\":1}\n"
+    );
+}
+
+#[test]
+fn text_with_an_equals_sign_stays_lines() {
+    assert_eq!(
+        ok(&["head 2"], "set a=1 b=2\nx=1 y=2\n"),
+        "{\"line\":\"set a=1 b=2\"}\n{\"line\":\"x=1 y=2\"}\n"
+    );
+    assert_eq!(
+        ok(&["head 1"], "level=info\n"),
+        "{\"line\":\"level=info\"}\n"
+    );
+    // After a logfmt first line, a line that is not logfmt is rejected as such.
+    let (out, err, code) = run(&["select a"], "a=1 b=2\nc=\"open\n");
+    assert_eq!((out.as_str(), code), ("{\"a\":1}\n", 0));
+    assert_eq!(
+        err,
+        "<stdin>:2: logfmt: unterminated quoted value for `c`\nstreamctl: 1 malformed line(s) skipped\n"
+    );
 }
 
 #[test]

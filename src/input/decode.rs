@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::cells::{span, split_csv_in_place, split_tsv_in_place};
 use super::format::Format;
 use super::json_index::{index_object, Member};
-use super::logfmt::{index_logfmt, Pair};
+use super::logfmt::{index_logfmt, looks_like_logfmt, Pair};
 use super::preindex::Pre;
 use crate::event::{Cells, Event, Pos, RawFormat, Span};
 
@@ -41,7 +41,8 @@ pub struct Decoder {
 
 impl Decoder {
     /// `format` is `None` for `auto` without a telling extension: the first
-    /// line decides (`{` is JSON, anything else is lines).
+    /// line that is not blank decides: `{` is JSON, `key=value` pairs are
+    /// logfmt (`looks_like_logfmt`), anything else is lines.
     pub fn new(format: Option<Format>) -> Decoder {
         let delimiter = if format == Some(Format::Tsv) {
             b'\t'
@@ -94,7 +95,13 @@ impl Decoder {
                 match first {
                     None => return Decoded::Nothing,
                     Some(b'{') => *self.format.insert(Format::Json),
-                    Some(_) => *self.format.insert(Format::Lines),
+                    Some(_) => {
+                        let logfmt = std::str::from_utf8(line).is_ok_and(looks_like_logfmt);
+                        *self.format.insert(match logfmt {
+                            true => Format::Logfmt,
+                            false => Format::Lines,
+                        })
+                    }
                 }
             }
         };
@@ -679,6 +686,21 @@ mod tests {
         );
         assert_eq!(run(None, &["", "{\"a\":1}"]), vec!["-", r#"{"a":1}"#]);
         assert_eq!(run(None, &["hello"]), vec![r#"{"line":"hello"}"#]);
+        // logfmt on the first line: every line is logfmt after it.
+        assert_eq!(
+            run(None, &["", r#"a=1 msg="x y""#, "b=2 c=x", "just text"]),
+            vec![
+                "-",
+                r#"{"a":1,"msg":"x y"}"#,
+                r#"{"b":2,"c":"x"}"#,
+                r#"{"just":true,"text":true}"#
+            ]
+        );
+        // A first line of text keeps the rest as lines, logfmt or not.
+        assert_eq!(
+            run(None, &["level=info", "a=1 b=2"]),
+            vec![r#"{"line":"level=info"}"#, r#"{"line":"a=1 b=2"}"#]
+        );
         // Lines are text, never typed like cells.
         assert_eq!(
             run(Some(Format::Lines), &["12", "", "\u{e9} x", "a\tb"]),

@@ -179,9 +179,57 @@ pub fn index_logfmt(text: &str, pairs: &mut Vec<Pair>) -> Result<(), LogfmtError
     Ok(())
 }
 
+/// `-i auto` on a first line that is not JSON: is it logfmt? Yes when it
+/// is nothing but two or more `key=value` pairs (values may be quoted) whose
+/// keys read as names (a letter, `_` or `@`, then letters, digits and
+/// `_ . - @ / :`). A sentence with a `k=v` in it, a bare word, an access log
+/// line or a single `k=v` stay lines.
+pub fn looks_like_logfmt(text: &str) -> bool {
+    let mut pairs = Vec::new();
+    if index_logfmt(text, &mut pairs).is_err() || pairs.len() < 2 {
+        return false;
+    }
+    pairs
+        .iter()
+        .all(|p| !matches!(p.value, RawValue::Bare) && is_name(p.key(text)))
+}
+
+fn is_name(key: &str) -> bool {
+    let mut b = key.bytes();
+    b.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'@')
+        && b.all(|c| c.is_ascii_alphanumeric() || b"_.-@/:".contains(&c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logfmt_is_told_from_other_text() {
+        for yes in [
+            r#"time=2026-03-01T12:00:05Z level=info msg="request done" status=200"#,
+            "a=1 b=2",
+            r#"level=warn msg="" err="x=1 y" http.path=/a @ts=1"#,
+            "  k=v/w  j=  ",
+        ] {
+            assert!(looks_like_logfmt(yes), "{yes}");
+        }
+        for no in [
+            "level=info",
+            "hello world",
+            "set a=1 b=2",
+            "a=1 flag",
+            r#"a="open b=2"#,
+            r#"127.0.0.1 - - [01/Mar/2026:12:00:05 +0000] "GET /?a=1&b=2 HTTP/1.1" 200 5"#,
+            "2026-03-01 12:00:05,123 INFO a=1 b=2",
+            "1a=x b=y",
+            "a=1 =2",
+            "",
+        ] {
+            assert!(!looks_like_logfmt(no), "{no}");
+        }
+    }
 
     fn js(s: &str) -> String {
         serde_json::to_string(&parse_logfmt(s).unwrap()).unwrap()
