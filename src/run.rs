@@ -60,6 +60,7 @@ fn plan_with_text(cfg: &Config) -> Result<(Plan, String), RunError> {
         .map_err(|e| RunError::Pipeline(e.render(&cfg.pipeline)))?;
     let opts = PlanOptions {
         lateness_ms: cfg.lateness.as_millis() as i64,
+        time_field: cfg.time_field.clone(),
     };
     let plan = plan::build(&ast, &opts).map_err(|e| RunError::Pipeline(e.render(&cfg.pipeline)))?;
     Ok((plan, crate::lang::print::print(&ast)))
@@ -215,7 +216,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
     }
     let watched = plan.watched.clone();
     let mut chain = match plan.time_at {
-        Some(at) => Chain::with_time(plan.ops, at, event_time),
+        Some(at) => Chain::with_time(plan.ops, at, plan.time_needed_at.unwrap_or(at), event_time),
         None => Chain::new(plan.ops),
     };
     if let (Some(ck), Some(s)) = (&saved, &store) {

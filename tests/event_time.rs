@@ -147,12 +147,48 @@ fn explain_marks_the_stage_that_reads_time() {
     assert_eq!(
         stages,
         [
-            "event time: read at stage 3 from the first of ts, timestamp, time, @timestamp in the first event there that has one (events before it without one are rejected), else arrival time; lateness 5000ms, idle timeout 1000ms",
+            "event time: read at stage 2 from the first of ts, timestamp, time, @timestamp in the first event there that has one (events before it without one are rejected), else arrival time; lateness 5000ms, idle timeout 1000ms",
             "     event time is read here, from the event as it arrives at this stage",
+            "     event time is needed here: an event without one is rejected",
         ]
     );
-    let at = out.find("event time is read here").unwrap();
-    assert!(out[..at].contains("3. aggregate count"), "{out}");
+    let read = out.find("event time is read here").unwrap();
+    let needed = out.find("event time is needed here").unwrap();
+    assert!(out[..read].contains("2. where"), "{out}");
+    assert!(out[read..needed].contains("3. aggregate count"), "{out}");
+}
+
+/// A filter before a window does not hide events from the clock: the event
+/// it drops still moves event time on, so the same events are late with or
+/// without the filter (as in the compiled Flink job, whose watermark is set
+/// at the source).
+#[test]
+fn events_a_filter_drops_still_move_event_time() {
+    let input = "{\"ts\":0,\"k\":\"a\"}\n{\"ts\":70,\"k\":\"noise\"}\n{\"ts\":5,\"k\":\"a\"}\n{\"ts\":80,\"k\":\"a\"}\n";
+    let (filtered, err, code) = run(&["where k != \"noise\" | count every 1m"], input);
+    assert_eq!(code, 0);
+    assert_eq!(
+        filtered,
+        "{\"window_start\":\"1970-01-01T00:00:00.000Z\",\"window_end\":\"1970-01-01T00:01:00.000Z\",\"count\":1}\n\
+         {\"window_start\":\"1970-01-01T00:01:00.000Z\",\"window_end\":\"1970-01-01T00:02:00.000Z\",\"count\":1}\n"
+    );
+    // ts 5 came after ts 70 had moved event time past 0:01:05.
+    assert!(err.contains("1 late event(s) dropped"), "{err}");
+}
+
+/// Time read before a filter: an event without one that the filter drops
+/// is not rejected; one that reaches the window is, with its line.
+#[test]
+fn an_event_without_time_is_rejected_only_where_time_is_needed() {
+    let input = "{\"k\":\"banner\"}\n{\"ts\":0,\"k\":\"a\"}\n{\"k\":\"b\"}\n";
+    let (out, err, code) = run(&["where k != \"banner\" | count every 1m"], input);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "{\"window_start\":\"1970-01-01T00:00:00.000Z\",\"window_end\":\"1970-01-01T00:01:00.000Z\",\"count\":1}\n"
+    );
+    assert!(err.contains("<stdin>:3: no time field"), "{err}");
+    assert!(!err.contains("<stdin>:1:"), "{err}");
 }
 
 #[test]

@@ -53,8 +53,8 @@ pub fn compile(opts: &Options) -> Result<String, CompileError> {
     let src = opts.pipeline.as_str();
     let pipeline = crate::lang::parse(src).map_err(|e| CompileError::Refused(e.render(src)))?;
     // The same checks as `streamctl` makes, so both refuse a pipeline alike.
-    let plan =
-        crate::plan::validate(&pipeline).map_err(|e| CompileError::Refused(e.render(src)))?;
+    let plan = crate::plan::validate(&pipeline, opts.time_field.as_deref())
+        .map_err(|e| CompileError::Refused(e.render(src)))?;
 
     let needs_time = plan.time_at;
     if let Some(at) = needs_time {

@@ -2,13 +2,16 @@
 //! operator pushes into, and the sink ends it.
 //!
 //! When the pipeline works in event time, the chain reads each event's time
-//! just before the first stage that needs it (`EventTime::read`), rejects
-//! the events without a readable time there, and gives the later stages
-//! each new watermark right after the event that moved it.
+//! where the plan says (`EventTime::read`; at the first stage that needs it,
+//! or earlier when the stages between cannot change the time field), and
+//! gives the later stages each new watermark right after the event that
+//! moved it. An event without a readable time is rejected when it reaches
+//! the first stage that needs one: read earlier, it goes on without a time,
+//! so a filter between may still drop it silently.
 
 use super::event_time::{Decided, EventTime, Verdict};
 use super::{Emit, ExecResult, Flow, Operator, StateSize, Stats};
-use crate::event::{Event, Held};
+use crate::event::Event;
 use crate::timefmt::Millis;
 
 /// Where the last operator's events go, and where late events are reported.
@@ -28,10 +31,20 @@ pub struct Chain {
     clock: Option<Clock>,
 }
 
-/// Event time, read when an event reaches stage `at`.
+/// Event time, read when an event reaches stage `at`, needed from stage
+/// `needed_at` (`>= at`) on.
 struct Clock {
     at: usize,
     time: EventTime,
+    gate: Gate,
+}
+
+/// Between the stage where time is read and the first that needs it: why
+/// the event on its way had no readable time (events go one at a time
+/// through those stages, none of which holds events back).
+struct Gate {
+    needed_at: usize,
+    reason: Option<String>,
 }
 
 struct Downstream<'s> {
@@ -39,13 +52,23 @@ struct Downstream<'s> {
     sink: &'s mut dyn Sink,
     /// The event time reader, and how many stages are left where it reads.
     clock: Option<(&'s mut EventTime, usize)>,
+    /// How many stages are left where time is needed, and the reason an
+    /// event without one has none.
+    gate: Option<(usize, &'s mut Option<String>)>,
 }
 
 impl Emit for Downstream<'_> {
     fn emit(&mut self, ev: Event<'_>) -> ExecResult {
         if let Some((time, left)) = &mut self.clock {
             if self.ops.len() == *left {
-                return read_time(time, self.ops, self.sink, ev);
+                let gate = self.gate.as_mut().map(|(l, r)| (*l, &mut **r));
+                return read_time(time, self.ops, self.sink, gate, ev);
+            }
+        }
+        if let Some((left, reason)) = &mut self.gate {
+            if self.ops.len() == *left && ev.time.is_none() {
+                let why = reason.take().unwrap_or_else(|| "no readable time".into());
+                return self.sink.reject(&ev, &why);
             }
         }
         match self.ops.split_first_mut() {
@@ -56,6 +79,7 @@ impl Emit for Downstream<'_> {
                     ops: rest,
                     sink: self.sink,
                     clock: self.clock.as_mut().map(|(t, l)| (&mut **t, *l)),
+                    gate: self.gate.as_mut().map(|(l, r)| (*l, &mut **r)),
                 },
             ),
         }
@@ -71,28 +95,35 @@ impl Emit for Downstream<'_> {
     }
 }
 
-/// The stages from the one that needs time on (`ops`), without a clock.
-fn timed<'s>(ops: &'s mut [Box<dyn Operator>], sink: &'s mut dyn Sink) -> Downstream<'s> {
+/// The stages from the one where time is read on (`ops`): no clock, and
+/// the gate where time is needed, if that is further down.
+fn timed<'s>(
+    ops: &'s mut [Box<dyn Operator>],
+    sink: &'s mut dyn Sink,
+    gate: Option<(usize, &'s mut Option<String>)>,
+) -> Downstream<'s> {
     Downstream {
         ops,
         sink,
         clock: None,
+        gate,
     }
 }
 
-/// An event reached the first stage that needs time: set its time (or hold
+/// An event reached the stage where time is read: set its time (or hold
 /// or reject it), pass it on, and move the watermark.
 fn read_time(
     time: &mut EventTime,
     ops: &mut [Box<dyn Operator>],
     sink: &mut dyn Sink,
+    mut gate: Option<(usize, &mut Option<String>)>,
     ev: Event<'_>,
 ) -> ExecResult {
     let verdict = time.read(ev);
-    let mut flow = settle(time, ops, sink)?;
+    let mut flow = settle(time, ops, sink, gate.as_mut().map(|(l, r)| (*l, &mut **r)))?;
     match verdict {
-        Verdict::Pass(ev) => flow = flow.and(timed(ops, sink).emit(ev)?),
-        Verdict::Reject(ev, reason) => flow = flow.and(sink.reject(&ev, &reason)?),
+        Verdict::Pass(ev) => flow = flow.and(timed(ops, sink, gate).emit(ev)?),
+        Verdict::Reject(ev, reason) => flow = flow.and(reject(ops, sink, gate, ev, reason)?),
         Verdict::Held => {}
     }
     if let Some(wm) = time.advance() {
@@ -101,20 +132,49 @@ fn read_time(
     Ok(flow)
 }
 
+/// An event without a readable time: rejected here if this stage needs
+/// time, else passed on without one to be rejected where time is needed.
+fn reject(
+    ops: &mut [Box<dyn Operator>],
+    sink: &mut dyn Sink,
+    gate: Option<(usize, &mut Option<String>)>,
+    ev: Event<'_>,
+    reason: String,
+) -> ExecResult {
+    match gate {
+        Some((left, why)) if left < ops.len() => {
+            *why = Some(reason);
+            let flow = timed(ops, sink, Some((left, &mut *why))).emit(ev);
+            *why = None;
+            flow
+        }
+        _ => sink.reject(&ev, &reason),
+    }
+}
+
 /// Held events whose fate was just decided: rejected, or passed on at the
 /// time they arrived.
-fn settle(time: &mut EventTime, ops: &mut [Box<dyn Operator>], sink: &mut dyn Sink) -> ExecResult {
+fn settle(
+    time: &mut EventTime,
+    ops: &mut [Box<dyn Operator>],
+    sink: &mut dyn Sink,
+    mut gate: Option<(usize, &mut Option<String>)>,
+) -> ExecResult {
     let mut flow = Flow::Continue;
     match time.take_decided() {
         None => {}
         Some(Decided::Reject(held, reason)) => {
             for h in &held {
-                flow = flow.and(sink.reject(&h.event(), &reason)?);
+                let g = gate.as_mut().map(|(l, r)| (*l, &mut **r));
+                flow = flow.and(reject(ops, sink, g, h.event(), reason.clone())?);
             }
         }
         Some(Decided::Pass(held)) => {
             for h in &held {
-                flow = flow.and(pass_held(h, ops, sink)?);
+                let mut ev = h.event();
+                ev.time = Some(h.arrival);
+                let g = gate.as_mut().map(|(l, r)| (*l, &mut **r));
+                flow = flow.and(timed(ops, sink, g).emit(ev)?);
                 if flow == Flow::Stop {
                     break;
                 }
@@ -124,18 +184,12 @@ fn settle(time: &mut EventTime, ops: &mut [Box<dyn Operator>], sink: &mut dyn Si
     Ok(flow)
 }
 
-fn pass_held(h: &Held, ops: &mut [Box<dyn Operator>], sink: &mut dyn Sink) -> ExecResult {
-    let mut ev = h.event();
-    ev.time = Some(h.arrival);
-    timed(ops, sink).emit(ev)
-}
-
 /// Give the watermark to each of `ops` in order (see `Chain::watermark`).
 fn watermark_from(ops: &mut [Box<dyn Operator>], sink: &mut dyn Sink, wm: Millis) -> ExecResult {
     let mut flow = Flow::Continue;
     for i in 0..ops.len() {
         let (head, rest) = ops[i..].split_first_mut().expect("i < len");
-        flow = flow.and(head.on_watermark(wm, &mut timed(rest, sink))?);
+        flow = flow.and(head.on_watermark(wm, &mut timed(rest, sink, None))?);
     }
     Ok(flow)
 }
@@ -156,11 +210,24 @@ impl Chain {
         Chain { ops, clock: None }
     }
 
-    /// A chain that reads event time with `time` when an event reaches stage `at`.
-    pub fn with_time(ops: Vec<Box<dyn Operator>>, at: usize, time: EventTime) -> Chain {
+    /// A chain that reads event time with `time` when an event reaches stage
+    /// `at`, and rejects events without one at stage `needed_at` (`>= at`).
+    pub fn with_time(
+        ops: Vec<Box<dyn Operator>>,
+        at: usize,
+        needed_at: usize,
+        time: EventTime,
+    ) -> Chain {
         Chain {
             ops,
-            clock: Some(Clock { at, time }),
+            clock: Some(Clock {
+                at,
+                time,
+                gate: Gate {
+                    needed_at: needed_at.max(at),
+                    reason: None,
+                },
+            }),
         }
     }
 
@@ -176,12 +243,14 @@ impl Chain {
     /// A quiet input at wall-clock `now`: the watermark may move on (and
     /// events held while detecting the time field go on at arrival time).
     pub fn idle(&mut self, now: Millis, sink: &mut dyn Sink) -> ExecResult {
-        let Some(Clock { at, time }) = &mut self.clock else {
+        let len = self.ops.len();
+        let Some(Clock { at, time, gate }) = &mut self.clock else {
             return Ok(Flow::Continue);
         };
         let wm = time.on_idle(now);
         let ops = &mut self.ops[*at..];
-        let mut flow = settle(time, ops, sink)?;
+        let gate = Some((len - gate.needed_at, &mut gate.reason));
+        let mut flow = settle(time, ops, sink, gate)?;
         if let Some(wm) = wm {
             flow = flow.and(watermark_from(ops, sink, wm)?);
         }
@@ -198,10 +267,18 @@ impl Chain {
 
     pub fn push(&mut self, ev: Event<'_>, sink: &mut dyn Sink) -> ExecResult {
         let len = self.ops.len();
+        let (clock, gate) = match &mut self.clock {
+            Some(c) => (
+                Some((&mut c.time, len - c.at)),
+                Some((len - c.gate.needed_at, &mut c.gate.reason)),
+            ),
+            None => (None, None),
+        };
         Downstream {
             ops: &mut self.ops,
             sink,
-            clock: self.clock.as_mut().map(|c| (&mut c.time, len - c.at)),
+            clock,
+            gate,
         }
         .emit(ev)
     }
@@ -223,15 +300,16 @@ impl Chain {
     pub fn end(&mut self, sink: &mut dyn Sink) -> ExecResult {
         let at = self.clock.as_ref().map_or(0, |c| c.at);
         let mut flow = self.each_in(0..at, sink, |op, out| op.on_end(out))?;
-        if let Some(Clock { at, time }) = &mut self.clock {
+        let len = self.ops.len();
+        if let Some(Clock { at, time, gate }) = &mut self.clock {
             time.finish();
             let ops = &mut self.ops[*at..];
-            flow = flow.and(settle(time, ops, sink)?);
+            let gate = Some((len - gate.needed_at, &mut gate.reason));
+            flow = flow.and(settle(time, ops, sink, gate)?);
             if let Some(wm) = time.advance() {
                 flow = flow.and(watermark_from(ops, sink, wm)?);
             }
         }
-        let len = self.ops.len();
         Ok(flow.and(self.each_in(at..len, sink, |op, out| op.on_end(out))?))
     }
 
@@ -272,10 +350,18 @@ impl Chain {
             let (head, rest) = self.ops[i..].split_first_mut().expect("i < len");
             // What a stage before the one that needs time emits (an
             // aggregate's rows at the end) has its time read there too.
+            let (clock, gate) = match &mut self.clock {
+                Some(c) => (
+                    Some((&mut c.time, len - c.at)),
+                    Some((len - c.gate.needed_at, &mut c.gate.reason)),
+                ),
+                None => (None, None),
+            };
             let mut down = Downstream {
                 ops: rest,
                 sink,
-                clock: self.clock.as_mut().map(|c| (&mut c.time, len - c.at)),
+                clock,
+                gate,
             };
             if f(head.as_mut(), &mut down)? == Flow::Stop {
                 flow = Flow::Stop;

@@ -20,8 +20,8 @@ use crate::lang::LangError;
 /// A pipeline that passed every language check.
 pub struct LogicalPlan {
     pub stages: Vec<LogicalStage>,
-    /// The first stage that works in event time: event time is read from
-    /// the event as it arrives there (DESIGN §5).
+    /// Where event time is read, from the event as it arrives there: the
+    /// first stage that works in event time, or earlier — see [`time_point`].
     pub time_at: Option<usize>,
     /// The pipeline is watched (`emit every`, `emit on update`): how the
     /// rows of its last such stage replace each other.
@@ -84,7 +84,8 @@ impl LogicalPlan {
 }
 
 /// Check a parsed pipeline, stage by stage (the first error wins).
-pub fn validate(p: &Pipeline) -> Result<LogicalPlan, LangError> {
+/// `time_field` is `--time-field` (`None`: the auto-detected names).
+pub fn validate(p: &Pipeline, time_field: Option<&str>) -> Result<LogicalPlan, LangError> {
     let mut stages = Vec::with_capacity(p.stages.len());
     let mut watched = None;
     for stage in &p.stages {
@@ -107,12 +108,41 @@ pub fn validate(p: &Pipeline) -> Result<LogicalPlan, LangError> {
             lookup,
         });
     }
-    let time_at = stages.iter().position(|s| s.event_time);
+    let time_at = stages
+        .iter()
+        .position(|s| s.event_time)
+        .map(|first| time_point(&stages, first, time_field));
     Ok(LogicalPlan {
         stages,
         time_at,
         watched,
     })
+}
+
+/// Where event time is read, given that stage `first` is the first to work
+/// in event time. As early as the time field can be read as it will be at
+/// `first`: the reading moves upstream past every stage that cannot make or
+/// change that field (`where`, `dedup`, `head`, `drop`, a `select` or `eval`
+/// of other fields), and stops after one that can (`parse`, a `join`, an
+/// `eval`/`rename`/`select` naming it, an aggregate). So a filter before a
+/// window does not change which events are late: every event read moves
+/// time on, as at the source of the compiled Flink job, whose watermark
+/// is defined on the source table.
+fn time_point(stages: &[LogicalStage], first: usize, time_field: Option<&str>) -> usize {
+    use crate::exec::event_time::{ARRIVAL, AUTO_FIELDS};
+    let names: Vec<&str> = match time_field {
+        Some(ARRIVAL) => Vec::new(),
+        Some(f) => vec![f.split('.').next().unwrap_or(f)],
+        None => AUTO_FIELDS.to_vec(),
+    };
+    let may_make_time = |s: &LogicalStage| match &s.writes {
+        Writes::Fields(f) => f.iter().any(|p| names.contains(&p[0].as_str())),
+        Writes::Unknown | Writes::Rows(_) => true,
+    };
+    stages[..first]
+        .iter()
+        .rposition(may_make_time)
+        .map_or(0, |i| i + 1)
 }
 
 /// Every language check of one stage, in the order the executor's
@@ -358,16 +388,43 @@ mod tests {
     use super::*;
 
     fn plan(src: &str) -> LogicalPlan {
-        validate(&crate::lang::parse(src).unwrap()).unwrap()
+        validate(&crate::lang::parse(src).unwrap(), None).unwrap()
     }
 
     #[test]
-    fn event_time_is_read_at_the_first_stage_that_needs_it() {
-        let p = plan("where a > 1 | eval ts2 = ts | count by k every 1m | dedup k within 1m");
+    fn event_time_is_read_after_the_last_stage_that_may_make_the_time_field() {
+        let p = plan("where a > 1 | eval ts = t | count by k every 1m | dedup k within 1m");
         assert_eq!(p.time_at, Some(2));
         let flags: Vec<bool> = p.stages.iter().map(|s| s.event_time).collect();
         assert_eq!(flags, [false, false, true, true]);
         assert!(plan("where a > 1 | dedup k").time_at.is_none());
+        // Filters and other fields' edits do not hide events from the clock.
+        let at = |src: &str| plan(src).time_at;
+        assert_eq!(at("where a > 1 | eval ts2 = ts | count every 1m"), Some(0));
+        assert_eq!(at("dedup k | select k, ts | count by k every 1m"), Some(0));
+        assert_eq!(
+            at("parse nginx | where status > 1 | count every 1m"),
+            Some(1)
+        );
+        assert_eq!(
+            at("count by k every 1m | where count > 1 | count every 1h"),
+            Some(0)
+        );
+        assert_eq!(at("rename t as time | where a | count every 1m"), Some(1));
+        let with = |src: &str, f| {
+            validate(&crate::lang::parse(src).unwrap(), Some(f))
+                .unwrap()
+                .time_at
+        };
+        assert_eq!(
+            with("rename t as time | where a | count every 1m", "when"),
+            Some(0)
+        );
+        assert_eq!(
+            with("eval when = t | where a | count every 1m", "when"),
+            Some(1)
+        );
+        assert_eq!(with("eval when.x = t | count every 1m", "when.x"), Some(1));
     }
 
     #[test]
@@ -402,7 +459,7 @@ mod tests {
 
     #[test]
     fn windows_and_emission_are_checked_here() {
-        let err = |src: &str| match validate(&crate::lang::parse(src).unwrap()) {
+        let err = |src: &str| match validate(&crate::lang::parse(src).unwrap(), None) {
             Err(e) => e.message.clone(),
             Ok(_) => panic!("{src} passed"),
         };

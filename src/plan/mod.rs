@@ -16,6 +16,9 @@ use crate::lang::LangError;
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     pub lateness_ms: i64,
+    /// `--time-field` (`None`: auto-detected), which decides where event
+    /// time can be read ([`LogicalPlan::time_at`]).
+    pub time_field: Option<String>,
 }
 
 pub struct Plan {
@@ -24,8 +27,11 @@ pub struct Plan {
     pub explain: Vec<String>,
     /// Some stage works in event time (windows, `over D`, `within D`).
     pub needs_time: bool,
-    /// The first stage that needs event time: where it is read (DESIGN §5).
+    /// Where event time is read (DESIGN §5; see [`LogicalPlan::time_at`]).
     pub time_at: Option<usize>,
+    /// The first stage that needs event time: events reaching it without
+    /// one are rejected there.
+    pub time_needed_at: Option<usize>,
     /// That stage's text, for messages.
     pub time_stage: Option<String>,
     /// The pipeline is watched (`emit every`, `emit on update`): how its
@@ -35,7 +41,7 @@ pub struct Plan {
 
 /// Check the pipeline ([`validate`]) and build its operators.
 pub fn build(p: &Pipeline, opts: &PlanOptions) -> Result<Plan, LangError> {
-    lower(validate(p)?, opts)
+    lower(validate(p, opts.time_field.as_deref())?, opts)
 }
 
 /// The executor's operators for a checked pipeline. The checks were made
@@ -48,7 +54,8 @@ pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> 
     } = plan;
     let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(stages.len());
     let mut explain = Vec::new();
-    let time_stage = time_at.map(|i| stages[i].stage.to_string());
+    let time_needed_at = stages.iter().position(|s| s.event_time);
+    let time_stage = time_needed_at.map(|i| stages[i].stage.to_string());
     for (i, s) in stages.into_iter().enumerate() {
         let (op, what) = build_stage(&s.stage, s.lookup)?;
         let reads: Vec<String> = s.reads.iter().map(|p| p.join(".")).collect();
@@ -63,6 +70,9 @@ pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> 
                 "\n     event time is read here, from the event as it arrives at this stage",
             );
         }
+        if time_needed_at == Some(i) && time_at != Some(i) {
+            line.push_str("\n     event time is needed here: an event without one is rejected");
+        }
         explain.push(line);
         ops.push(op);
     }
@@ -71,6 +81,7 @@ pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> 
         explain,
         needs_time: time_at.is_some(),
         time_at,
+        time_needed_at,
         time_stage,
         watched,
     })
