@@ -114,12 +114,28 @@ fn hopping_window_with_stats() {
     golden(
         "hopping.sql",
         &with_sink(&[
-            "stats count, avg(latency_ms), sum(status) as total, min(path), max(latency_ms), distinct(path), stddev(latency_ms), first(path), last(path) by status every 1m slide 20s",
+            "stats count, avg(latency_ms), sum(status) as total, min(path), max(latency_ms), distinct(path), stddev(latency_ms) by status every 1m slide 20s",
             "--lateness",
             "250ms",
             "events.jsonl",
         ]),
     );
+}
+
+#[test]
+fn first_and_last_in_a_hopping_window_are_refused() {
+    let d = fixtures();
+    for pipeline in [
+        "stats count, first(path) by status every 1m slide 20s",
+        "top 2 status by last(latency_ms) every 1m slide 30s",
+    ] {
+        let (out, err, code) = compile(&d, &with_sink(&[pipeline, "events.jsonl"]));
+        assert_eq!((out.as_str(), code), ("", 2), "{pipeline}: {err}");
+        assert!(
+            err.contains("Flink computes HOP windows by merging slices, and its FIRST_VALUE/LAST_VALUE cannot be merged"),
+            "{pipeline}: {err}"
+        );
+    }
 }
 
 #[test]

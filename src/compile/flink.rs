@@ -7,6 +7,7 @@
 //! `window_time`, i.e. `window_end − 1 ms`, after a window, as in §3). The
 //! final `INSERT` selects the user columns only.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +78,7 @@ pub fn compile(opts: &Options) -> Result<String, CompileError> {
     })?;
 
     let mut c = Compiler {
+        shifts: source.shifts.clone(),
         after_stateless: true,
         batch,
         lookups: Vec::new(),
@@ -164,6 +166,21 @@ pub fn compile(opts: &Options) -> Result<String, CompileError> {
 
 fn single_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
+}
+
+/// Flink computes a HOP window by merging the slices it is made of, and its
+/// FIRST_VALUE and LAST_VALUE cannot be merged (the job fails to start).
+fn hop_mergeable<'a>(calls: impl IntoIterator<Item = &'a AggCall>) -> Result<(), String> {
+    match calls
+        .into_iter()
+        .find(|c| matches!(c.func, AggFunc::First | AggFunc::Last))
+    {
+        Some(c) => Err(format!(
+            "`{}` in a hopping window: Flink computes HOP windows by merging slices, and its FIRST_VALUE/LAST_VALUE cannot be merged; use a tumbling window, or run this pipeline with streamctl",
+            c.name
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The refusal of stage `i`, with carets under it.
@@ -261,6 +278,9 @@ struct Source {
     rel: Rel,
     time: Option<String>,
     explain: String,
+    /// A numeric value of each source column in the first sampled event:
+    /// the shift for `stddev` (see [`agg_call`]).
+    shifts: HashMap<String, f64>,
 }
 
 impl Source {
@@ -416,6 +436,14 @@ impl Source {
             explain.push_str("; ");
             explain.push_str(&d);
         }
+        let shifts = sample
+            .first()
+            .map(|e| {
+                e.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_f64().filter(|f| f.is_finite())?)))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Source {
             ddl,
             rel: Rel {
@@ -425,6 +453,7 @@ impl Source {
             },
             time,
             explain,
+            shifts,
         })
     }
 }
@@ -583,6 +612,8 @@ pub fn interval(ms: i64) -> String {
 }
 
 struct Compiler {
+    /// See [`Source::shifts`].
+    shifts: HashMap<String, f64>,
     /// Every stage so far passed events on in arrival order (stateless
     /// stages, running and dedup emit each event as it comes).
     after_stateless: bool,
@@ -773,7 +804,7 @@ impl Compiler {
                                 call.name
                             ))
                         }
-                        _ => agg_call(&scope, call)?,
+                        _ => agg_call(&scope, call, &self.shifts)?,
                     };
                     let entry = (
                         Column {
@@ -1071,7 +1102,7 @@ impl Compiler {
                 if window.is_none() {
                     arrival_order_agg(call)?;
                 }
-                let (sql, ty) = agg_call(scope, call)?;
+                let (sql, ty) = agg_call(scope, call, &self.shifts)?;
                 (sql, ty, call.name.clone())
             }
             None => ("COUNT(*)".to_string(), Ty::Int, "count".to_string()),
@@ -1113,6 +1144,7 @@ impl Compiler {
                                 duration(slide)
                             ));
                         }
+                        hop_mergeable(by.iter().copied())?;
                         format!(
                             "HOP(TABLE {table}, {time}, {}, {})",
                             interval(slide),
@@ -1249,7 +1281,7 @@ impl Compiler {
             if a.window.is_none() {
                 arrival_order_agg(call)?;
             }
-            let (sql, ty) = agg_call(scope, call)?;
+            let (sql, ty) = agg_call(scope, call, &self.shifts)?;
             aggs.push((
                 Column {
                     name: call.name.clone(),
@@ -1331,6 +1363,7 @@ impl Compiler {
                                 duration(slide)
                             ));
                         }
+                        hop_mergeable(&a.aggs)?;
                         (
                             format!(
                                 "HOP(TABLE {table}, {time}, {}, {})",
@@ -1629,7 +1662,16 @@ fn arrival_order_agg(call: &AggCall) -> Result<(), String> {
 }
 
 /// One aggregate call in SQL, with its result type.
-fn agg_call(scope: &Scope, call: &AggCall) -> Result<(String, Ty), String> {
+/// An aggregate call in SQL. `shifts`: a value near each source column's
+/// (from the sample), which `stddev` subtracts first: the deviation does not
+/// change under a shift, and Flink's STDDEV_POP in doubles loses digits when
+/// the values lie far from 0 against their spread (1e9 ± 1), which
+/// streamctl's exact update does not.
+fn agg_call(
+    scope: &Scope,
+    call: &AggCall,
+    shifts: &HashMap<String, f64>,
+) -> Result<(String, Ty), String> {
     let arg = || -> Result<Sx, String> {
         match &call.arg {
             Some(e) => scope.value(e),
@@ -1690,7 +1732,20 @@ fn agg_call(scope: &Scope, call: &AggCall) -> Result<(String, Ty), String> {
         AggFunc::Stddev => {
             let v = arg()?;
             numeric(&v)?;
-            (format!("STDDEV_POP(CAST({} AS DOUBLE))", v.sql), Ty::Float)
+            let shift = match &call.arg {
+                Some(Expr {
+                    kind: ExprKind::Field(p),
+                    ..
+                }) if p.parts.len() == 1 => shifts.get(&p.parts[0]).copied(),
+                _ => None,
+            };
+            let sql = match shift {
+                Some(k) if k != 0.0 => {
+                    format!("STDDEV_POP(CAST({} AS DOUBLE) - CAST({k:e} AS DOUBLE))", v.sql)
+                }
+                _ => format!("STDDEV_POP(CAST({} AS DOUBLE))", v.sql),
+            };
+            (sql, Ty::Float)
         }
         AggFunc::First | AggFunc::Last => {
             let v = arg()?;

@@ -126,6 +126,12 @@ impl Lookup {
         })?;
         Ok(Lookup { spec, table, sig })
     }
+
+    /// The fields a join adds, as written (prefixed), when every row of the
+    /// file has the same ones.
+    pub fn added_names(&self) -> Option<&[String]> {
+        self.table.names()
+    }
 }
 
 impl Join {

@@ -101,7 +101,14 @@ pub fn validate(p: &Pipeline, time_field: Option<&str>) -> Result<LogicalPlan, L
         stages.push(LogicalStage {
             stage: stage.clone(),
             reads: dedup_keep_order(reads),
-            writes: writes(&stage.kind),
+            writes: match (&stage.kind, &lookup) {
+                // A lookup file's columns are known once it is read.
+                (StageKind::Join(_), Some(l)) => match l.added_names() {
+                    Some(names) => Writes::Fields(names.iter().map(|n| vec![n.clone()]).collect()),
+                    None => Writes::Unknown,
+                },
+                (kind, _) => writes(kind),
+            },
             event_time: needs_time(&stage.kind),
             window,
             emit,
@@ -123,8 +130,9 @@ pub fn validate(p: &Pipeline, time_field: Option<&str>) -> Result<LogicalPlan, L
 /// in event time. As early as the time field can be read as it will be at
 /// `first`: the reading moves upstream past every stage that cannot make or
 /// change that field (`where`, `dedup`, `head`, `drop`, a `select` or `eval`
-/// of other fields), and stops after one that can (`parse`, a `join`, an
-/// `eval`/`rename`/`select` naming it, an aggregate). So a filter before a
+/// of other fields, a `join` whose lookup has no such column), and stops
+/// after one that can (`parse`, an `eval`/`rename`/`select` naming it, a
+/// lookup with varied columns, an aggregate). So a filter before a
 /// window does not change which events are late: every event read moves
 /// time on, as at the source of the compiled Flink job, whose watermark
 /// is defined on the source table.
@@ -314,6 +322,7 @@ fn writes(kind: &StageKind) -> Writes {
             ),
             ParseKind::Logfmt | ParseKind::Json | ParseKind::Format(_) => Writes::Unknown,
         },
+        // Known from the lookup file (see `validate`), when it is read.
         StageKind::Join(_) => Writes::Unknown,
         StageKind::Running { aggs, .. } => {
             Writes::Fields(aggs.iter().map(|c| vec![c.name.clone()]).collect())

@@ -1,5 +1,5 @@
 -- Flink SQL compiled by streamctl 0.1.0 from:
---   stats count, avg(latency_ms), sum(status) as total, min(path), max(latency_ms), distinct(path), stddev(latency_ms), first(path), last(path) by status every 1m slide 20s
+--   stats count, avg(latency_ms), sum(status) as total, min(path), max(latency_ms), distinct(path), stddev(latency_ms) by status every 1m slide 20s
 SET 'table.local-time-zone' = 'UTC';
 SET 'pipeline.auto-watermark-interval' = '0 ms';
 
@@ -19,7 +19,7 @@ CREATE TEMPORARY TABLE `events` (
   'format' = 'json'
 );
 
--- 1. stats count, avg(latency_ms), sum(status) as total, min(path), max(latency_ms), distinct(path), stddev(latency_ms), first(path), last(path) by status every 1m slide 20s
+-- 1. stats count, avg(latency_ms), sum(status) as total, min(path), max(latency_ms), distinct(path), stddev(latency_ms) by status every 1m slide 20s
 CREATE TEMPORARY VIEW `v1` AS
 SELECT
   DATE_FORMAT(`window_start`, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''') AS `window_start`,
@@ -31,9 +31,7 @@ SELECT
   MIN(`path`) AS `min_path`,
   MAX(`latency_ms`) AS `max_latency_ms`,
   COUNT(DISTINCT `path`) AS `distinct_path`,
-  STDDEV_POP(CAST(`latency_ms` AS DOUBLE)) AS `stddev_latency_ms`,
-  FIRST_VALUE(`path`) AS `first_path`,
-  LAST_VALUE(`path`) AS `last_path`,
+  STDDEV_POP(CAST(`latency_ms` AS DOUBLE) - CAST(1.25e1 AS DOUBLE)) AS `stddev_latency_ms`,
   `window_time` AS `rowtime`
 FROM TABLE(HOP(TABLE `events`, DESCRIPTOR(`rowtime`), INTERVAL '20' SECOND, INTERVAL '1' MINUTE))
 GROUP BY `window_start`, `window_end`, `window_time`, `status`;
@@ -48,9 +46,7 @@ CREATE TEMPORARY TABLE `sink` (
   `min_path` STRING,
   `max_latency_ms` DOUBLE,
   `distinct_path` BIGINT,
-  `stddev_latency_ms` DOUBLE,
-  `first_path` STRING,
-  `last_path` STRING
+  `stddev_latency_ms` DOUBLE
 ) WITH (
   'connector' = 'filesystem',
   'path' = '/tmp/out',
@@ -59,5 +55,5 @@ CREATE TEMPORARY TABLE `sink` (
 );
 
 INSERT INTO `sink`
-SELECT `window_start`, `window_end`, `status`, `count`, `avg_latency_ms`, `total`, `min_path`, `max_latency_ms`, `distinct_path`, `stddev_latency_ms`, `first_path`, `last_path`
+SELECT `window_start`, `window_end`, `status`, `count`, `avg_latency_ms`, `total`, `min_path`, `max_latency_ms`, `distinct_path`, `stddev_latency_ms`
 FROM `v1`;
