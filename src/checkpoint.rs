@@ -7,7 +7,7 @@
 //! stage's state and the event-time state; the output file's committed
 //! length; and a hash of the pipeline and of the options that change results.
 //!
-//! The file is one header line, `streamctl-checkpoint v1 crc32=XXXXXXXX
+//! The file is one header line, `streamctl-checkpoint v2 crc32=XXXXXXXX
 //! bytes=N`, then N bytes of JSON. Version, length and checksum make torn,
 //! empty and garbled files an error naming the file, never a silent fresh start.
 //!
@@ -25,8 +25,15 @@ use crate::cli::{Config, Interval};
 pub use crate::input::identity::{FileState, Fingerprint};
 pub use crate::input::{input_name, InputState};
 
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes. Version 2 (issue 19) keeps hopping
+/// windows as slices, and `first`/`last`/`min`/`max` with the arrival
+/// number of their value: a streamctl that reads only version 1 would lose
+/// that state silently, so the number tells it to refuse.
+pub const VERSION: u32 = 2;
+/// The oldest format this build reads: version 1 differs only in the state
+/// of hopping windows (one table a window, which a stage carries on as it
+/// was written) and in accumulators without arrival numbers.
+pub const OLDEST_READ: u32 = 1;
 const MAGIC: &str = "streamctl-checkpoint";
 
 /// A checkpoint or resume problem, mapped to an exit code by the caller.
@@ -131,9 +138,9 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
         .and_then(|w| w.strip_prefix('v'))
         .and_then(|v| v.parse().ok())
         .ok_or("has a garbled header (no version)")?;
-    if version != VERSION {
+    if !(OLDEST_READ..=VERSION).contains(&version) {
         return Err(format!(
-            "has format version {version}; this streamctl reads version {VERSION}"
+            "has format version {version}; this streamctl reads versions {OLDEST_READ} to {VERSION}"
         ));
     }
     let crc = words
@@ -400,7 +407,7 @@ mod tests {
     fn round_trips_through_its_file_format() {
         let ck = sample();
         let bytes = encode(&ck);
-        assert!(bytes.starts_with(b"streamctl-checkpoint v1 crc32="));
+        assert!(bytes.starts_with(b"streamctl-checkpoint v2 crc32="));
         assert_eq!(decode(&bytes).unwrap(), ck);
     }
 
@@ -424,13 +431,18 @@ mod tests {
         assert!(decode(b"hello\n{}")
             .unwrap_err()
             .starts_with("is not a streamctl"));
-        let v2 = String::from_utf8(bytes.clone())
+        let v3 = String::from_utf8(bytes.clone())
             .unwrap()
-            .replacen(" v1 ", " v2 ", 1);
+            .replacen(" v2 ", " v3 ", 1);
         assert_eq!(
-            decode(v2.as_bytes()).unwrap_err(),
-            "has format version 2; this streamctl reads version 1"
+            decode(v3.as_bytes()).unwrap_err(),
+            "has format version 3; this streamctl reads versions 1 to 2"
         );
+        // Version 1 (before slices) is still read.
+        let v1 = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replacen(" v2 ", " v1 ", 1);
+        assert!(decode(v1.as_bytes()).is_ok());
     }
 
     /// The descriptor is built from `Debug` output and clap value names: a

@@ -228,7 +228,7 @@ fn an_event_without_a_readable_time_is_rejected() {
 fn explain_shows_window_and_time() {
     let out = ok(&["--explain", "count by path every 1m slide 10s"], "");
     assert!(
-        out.contains("1. aggregate count by path; hopping windows of 1m every 10s (epoch-aligned); emit when a window closes"),
+        out.contains("1. aggregate count by path; hopping windows of 1m every 10s (epoch-aligned), each event updating one slice of 10s; emit when a window closes"),
         "{out}"
     );
     assert!(

@@ -17,6 +17,13 @@
 //! group already seen) and only a new group decodes its key values.
 //! An event whose windows have all closed is late: not counted, reported
 //! through `Emit::late`.
+//!
+//! Hopping windows that emit on close (no `fill`) are kept by slices
+//! (`exec::slices`): an event updates one slice, not every window it is in.
+//! With `emit every`, `emit on update` or `fill`, which need every open
+//! window's value as events come, each window keeps its own groups, as
+//! tumbling windows do; that per-window code is also the reference the
+//! slices are tested against.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +34,7 @@ use serde_json::{json, Map};
 use super::agg::{Accumulator, AggSpec};
 use super::fill::{self, Fill};
 use super::key::{self, KeyExtractor};
+use super::slices::Sliced;
 use super::window::{self, fmt_ms, Windows};
 use super::{Emit, ExecResult, Flow, Operator, StateSize};
 use crate::event::Event;
@@ -55,6 +63,8 @@ pub struct Aggregate {
     sessions: Sessions,
     /// `every D fill`: rows for windows without events.
     fill: Option<Fill>,
+    /// Hopping windows emitted on close: kept by slices (then `open` stays empty).
+    sliced: Option<Sliced>,
     /// `emit every`: the next wall-clock time to emit a snapshot.
     next_tick: Option<Millis>,
     /// Reused buffers: the current event's key, its windows.
@@ -249,7 +259,18 @@ impl Aggregate {
             (Some(w), true) => Fill::new(w.kind, !a.by.is_empty()),
             _ => None,
         };
+        let sliced = match (&windows, a.emit, &fill) {
+            (
+                Some(Windows {
+                    kind: WindowKind::Hopping { size, slide },
+                }),
+                ast::Emit::OnClose,
+                None,
+            ) => Some(Sliced::new(*size, *slide, a.aggs.len())),
+            _ => None,
+        };
         Ok(Aggregate {
+            sliced,
             fill,
             keys: KeyExtractor::new(&a.by)?,
             specs,
@@ -269,6 +290,15 @@ impl Aggregate {
         })
     }
 
+    /// The same stage with one table a window, never slices: the reference
+    /// the slices are tested against.
+    #[cfg(test)]
+    pub(crate) fn per_window(a: &Aggregation) -> Result<Aggregate, LangError> {
+        let mut op = Aggregate::new(a)?;
+        op.sliced = None;
+        Ok(op)
+    }
+
     /// One line for `--explain`: aggregates, keys, window, emission.
     pub fn describe(&self) -> String {
         let names: Vec<&str> = self.specs.iter().map(|s| s.name.as_str()).collect();
@@ -277,9 +307,14 @@ impl Aggregate {
         } else {
             format!(" by {}", self.keys.names().join(", "))
         };
-        let window = match &self.windows {
-            None => "no window".to_string(),
-            Some(w) => w.describe(),
+        let window = match (&self.windows, &self.sliced) {
+            (None, _) => "no window".to_string(),
+            (Some(w), None) => w.describe(),
+            (Some(w), Some(sl)) => format!(
+                "{}, each event updating one slice of {}",
+                w.describe(),
+                fmt_ms(sl.width())
+            ),
         };
         let emit = match (self.emit, &self.windows) {
             (ast::Emit::OnClose, None) => "emit at end of input".to_string(),
@@ -604,6 +639,41 @@ impl Aggregate {
 }
 
 impl Aggregate {
+    /// Hopping windows by slices: emit those closed at `wm` (all at the end).
+    fn close_slices(&mut self, wm: Option<Millis>, out: &mut dyn Emit) -> ExecResult {
+        let Some(mut sl) = self.sliced.take() else {
+            return Ok(Flow::Continue);
+        };
+        let this = &*self;
+        // A window has many rows: its bounds are formatted once.
+        let mut bounds: Option<((Millis, Millis), Value, Value)> = None;
+        let result = sl.close(wm, &mut |w, values, accs| {
+            if bounds.as_ref().is_none_or(|b| b.0 != w) {
+                bounds = Some((
+                    w,
+                    format_rfc3339_ms(w.0).into(),
+                    format_rfc3339_ms(w.1).into(),
+                ));
+            }
+            let Some((_, start, end)) = &bounds else {
+                return Ok(Flow::Continue);
+            };
+            let values: Vec<Value> = serde_json::from_slice(values).unwrap_or_default();
+            let mut m = Map::with_capacity(2 + values.len() + accs.len());
+            m.insert("window_start".into(), start.clone());
+            m.insert("window_end".into(), end.clone());
+            for (name, v) in this.keys.names().iter().zip(values) {
+                m.insert(name.clone(), v);
+            }
+            for (spec, acc) in this.specs.iter().zip(accs) {
+                m.insert(spec.name.clone(), acc.result());
+            }
+            out.emit(Event::new_row(m, Some(window::row_time(w.1))))
+        });
+        self.sliced = Some(sl);
+        result
+    }
+
     /// `fill`: the zero rows of window `w`, whose groups are `table` (None:
     /// no events in it).
     fn emit_zero_rows(
@@ -641,6 +711,12 @@ impl Operator for Aggregate {
             out.late(&ev);
             return Ok(Flow::Continue);
         };
+        if let Some(sl) = &mut self.sliced {
+            if !sl.add(t, self.wm, &self.key_buf, &self.specs, &self.keys, &ev) {
+                out.late(&ev);
+            }
+            return Ok(Flow::Continue);
+        }
         match w.kind {
             WindowKind::Session { gap } => self.event_session(gap, t, &ev, out),
             _ => self.event_fixed(w, t, &ev, out),
@@ -652,7 +728,10 @@ impl Operator for Aggregate {
             return Ok(Flow::Continue);
         }
         self.wm = wm;
-        self.close(|end| window::is_closed(end, wm), false, out)
+        if self.close(|end| window::is_closed(end, wm), false, out)? == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
+        self.close_slices(Some(wm), out)
     }
 
     fn on_tick(&mut self, now: Millis, out: &mut dyn Emit) -> ExecResult {
@@ -676,7 +755,10 @@ impl Operator for Aggregate {
 
     fn on_end(&mut self, out: &mut dyn Emit) -> ExecResult {
         if self.windows.is_some() {
-            return self.close(|_| true, true, out);
+            if self.close(|_| true, true, out)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+            return self.close_slices(None, out);
         }
         let mut flow = Flow::Continue;
         if self.keys.is_empty() && self.global.is_empty() && self.emit == ast::Emit::OnClose {
@@ -704,6 +786,9 @@ impl Operator for Aggregate {
             s.bytes += t.heap_bytes();
         }
         s.windows = self.open.len() as u64;
+        if let Some(sl) = &self.sliced {
+            s += sl.state_size();
+        }
         let acc = std::mem::size_of::<Accumulator>() as u64;
         for (k, ks) in &self.sessions.keys {
             s.groups += 1;
@@ -760,6 +845,7 @@ impl Operator for Aggregate {
             "sessions": sessions,
             "next_seq": self.sessions.next_seq,
             "fill": self.fill.as_ref().map(Fill::snapshot),
+            "slices": self.sliced.as_ref().map(Sliced::snapshot),
         })
     }
 
@@ -867,6 +953,15 @@ impl Operator for Aggregate {
         }
         if let (Some(f), Some(v)) = (&mut self.fill, st.get("fill").filter(|v| !v.is_null())) {
             f.restore(v)?;
+        }
+        match (&mut self.sliced, st.get("slices").filter(|v| !v.is_null())) {
+            (Some(sl), Some(v)) => sl.restore(v, &self.specs)?,
+            (None, Some(_)) => return Err("aggregate: state has slices, the stage has none".into()),
+            // A checkpoint from before slices (format v1) with hopping
+            // windows open: carry them on, one table a window, as it was
+            // written (a later checkpoint keeps that form).
+            (Some(_), None) if !open.is_empty() => self.sliced = None,
+            _ => {}
         }
         self.wm = wm;
         self.max_time = max_time;

@@ -26,6 +26,7 @@ pub mod rawjson;
 pub mod rename;
 pub mod running;
 pub mod select;
+pub mod slices;
 pub mod slide;
 pub mod stats;
 #[cfg(test)]

@@ -89,6 +89,12 @@ impl Accumulator {
 
     /// Add one value (the argument's value for one event). `null` is ignored.
     pub fn update(&mut self, v: &Value) {
+        self.update_at(v, 0)
+    }
+
+    /// [`update`](Self::update) with the event's arrival number, which
+    /// `first`, `last`, `min` and `max` keep for [`merge_by_arrival`](Self::merge_by_arrival).
+    pub fn update_at(&mut self, v: &Value, seq: u64) {
         if v.is_null() {
             return;
         }
@@ -96,8 +102,8 @@ impl Accumulator {
             Accumulator::Count(a) => a.add(),
             Accumulator::Sum(a) => a.add_value(v),
             Accumulator::Avg(a) => a.add_value(v),
-            Accumulator::Min(a) => a.add(v),
-            Accumulator::Max(a) => a.add(v),
+            Accumulator::Min(a) => a.add_at(v, seq),
+            Accumulator::Max(a) => a.add_at(v, seq),
             Accumulator::Distinct(a) => a.add_value(v),
             Accumulator::Percentile(a) => {
                 if let Some(n) = numeric(v) {
@@ -109,8 +115,8 @@ impl Accumulator {
                     a.add(n.as_f64())
                 }
             }
-            Accumulator::First(a) => a.add(v),
-            Accumulator::Last(a) => a.add(v),
+            Accumulator::First(a) => a.add_at(v, seq),
+            Accumulator::Last(a) => a.add_at(v, seq),
             Accumulator::Ewma(a) => {
                 if let Some(n) = numeric(v) {
                     a.add(n.as_f64())
@@ -124,6 +130,11 @@ impl Accumulator {
     /// [`update`](Self::update), without building a `Value` for the common
     /// cases (numbers for numeric aggregates, plain strings for `distinct`).
     pub fn update_raw_json(&mut self, raw: &[u8]) {
+        self.update_raw_json_at(raw, 0)
+    }
+
+    /// [`update_raw_json`](Self::update_raw_json) with the event's arrival number.
+    pub fn update_raw_json_at(&mut self, raw: &[u8], seq: u64) {
         match self {
             Accumulator::Count(a) => {
                 if raw != b"null" {
@@ -151,15 +162,20 @@ impl Accumulator {
                 }
             }
             Accumulator::Distinct(a) => a.add_raw_json(raw),
-            _ => self.update(&crate::event::decode_json_value(raw)),
+            _ => self.update_at(&crate::event::decode_json_value(raw), seq),
         }
     }
 
     /// `count` without an argument: one more event.
     pub fn update_event(&mut self) {
+        self.update_event_at(0)
+    }
+
+    /// [`update_event`](Self::update_event) with the event's arrival number.
+    pub fn update_event_at(&mut self, seq: u64) {
         match self {
             Accumulator::Count(a) => a.add(),
-            other => other.update(&Value::Bool(true)),
+            other => other.update_at(&Value::Bool(true), seq),
         }
     }
 
@@ -197,6 +213,23 @@ impl Accumulator {
             (Accumulator::Last(a), Accumulator::Last(b)) => a.merge(b),
             (Accumulator::Ewma(a), Accumulator::Ewma(b)) => a.merge(b),
             _ => {}
+        }
+    }
+
+    /// Fold in the accumulator of other events of the same group that may
+    /// have arrived before, after or between this one's (the slices of a
+    /// hopping window, issue 19). Order-free aggregates merge as
+    /// [`merge`](Self::merge); `first`, `last`, `min` and `max` keep the
+    /// value one pass in arrival order would, from the arrival numbers they
+    /// were fed with (`update_*_at`). Sums of floats may differ from one
+    /// pass in the last bits: float addition is not associative.
+    pub fn merge_by_arrival(&mut self, other: &Accumulator) {
+        match (self, other) {
+            (Accumulator::Min(a), Accumulator::Min(b)) => a.merge_by_arrival(b),
+            (Accumulator::Max(a), Accumulator::Max(b)) => a.merge_by_arrival(b),
+            (Accumulator::First(a), Accumulator::First(b)) => a.merge_by_arrival(b),
+            (Accumulator::Last(a), Accumulator::Last(b)) => a.merge_by_arrival(b),
+            (a, b) => a.merge(b),
         }
     }
 
@@ -314,17 +347,23 @@ impl AggSpec {
 
     /// Feed one event to `acc`.
     pub fn update(&self, acc: &mut Accumulator, ev: &Event<'_>) {
+        self.update_at(acc, ev, 0)
+    }
+
+    /// Feed one event, the `seq`-th to arrive, to `acc` (see
+    /// [`Accumulator::merge_by_arrival`]).
+    pub fn update_at(&self, acc: &mut Accumulator, ev: &Event<'_>, seq: u64) {
         match &self.arg {
-            Arg::None => acc.update_event(),
+            Arg::None => acc.update_event_at(seq),
             Arg::Field(name, path) => match ev.get_raw_json(name) {
-                Some(raw) => acc.update_raw_json(raw),
+                Some(raw) => acc.update_raw_json_at(raw, seq),
                 None => {
                     if let Some(v) = ev.field(path) {
-                        acc.update(&v)
+                        acc.update_at(&v, seq)
                     }
                 }
             },
-            Arg::Expr(c) => acc.update(&c.eval_cow(ev)),
+            Arg::Expr(c) => acc.update_at(&c.eval_cow(ev), seq),
         }
     }
 

@@ -1,0 +1,707 @@
+//! Hopping windows by slices (issue 19), as Flink's window slicing does
+//! (`SliceAssigner`, `SliceSharedWindowAggProcessor`): time is cut into
+//! slices of `gcd(size, slide)`, so every window is a whole number of them;
+//! an event updates the one slice it falls in (per group), and a window's
+//! rows are the merge of its slices when it closes. An event costs one
+//! update instead of one per window it is in (`size / slide`: 60 at
+//! `every 60s slide 1s`, 600 at `slide 100ms`).
+//!
+//! Rows are those of one accumulator per window fed in arrival order (the
+//! per-window implementation in `aggregate.rs`, kept for `emit every`,
+//! `emit on update` and `fill`, and as the reference in the tests):
+//! - a window closes, or an event is late, by the same watermark rule;
+//! - groups come in the order they were first seen in the window, with the
+//!   key values of that first event (each slice keeps, per group, the
+//!   arrival number of its first event and its key values);
+//! - `first`, `last`, `min`, `max` keep the arrival number of their value
+//!   and merge by it ([`Accumulator::merge_by_arrival`]); count, integer
+//!   sums, distinct and percentiles merge exactly. Float sums, averages and
+//!   `stddev` may differ from one pass in the last bits (float addition is
+//!   not associative; Flink's sliced windows have the same property), and
+//!   `min`/`max` over values that do not form an order (numbers mixed with
+//!   words) may keep another value than one pass.
+//!
+//! A slice is dropped once every window that holds it has closed. Groups
+//! are numbered through one dictionary of keys shared by the slices, so
+//! merging a window's slices indexes a vector instead of hashing keys.
+//! Window arithmetic is done in i128: no time overflows.
+
+use std::collections::BTreeMap;
+
+use hashbrown::HashTable;
+use rustc_hash::FxHashMap;
+use serde_json::json;
+
+use super::agg::{Accumulator, AggSpec};
+use super::key::{self, KeyExtractor};
+use super::{window, ExecResult, Flow, StateSize};
+use crate::event::Event;
+use crate::timefmt::Millis;
+use crate::value::Value;
+
+/// Slot of a group not in the window being merged.
+const NONE: u32 = u32::MAX;
+
+pub struct Sliced {
+    size: i128,
+    slide: i128,
+    /// gcd(size, slide): window bounds are all multiples of it.
+    width: i128,
+    stride: usize,
+    dict: Dict,
+    /// Slices holding events, by start.
+    slices: BTreeMap<Millis, Slice>,
+    /// Every window starting before this has closed (`None`: none yet).
+    next_start: Option<i128>,
+    /// The arrival number of the next event.
+    seq: u64,
+    /// Scratch for merging a window: each group's place in `merged`, by
+    /// group number; the merged groups; their accumulators.
+    slot_of: Vec<u32>,
+    merged: Vec<Merged>,
+    accs: Vec<Accumulator>,
+}
+
+/// A group of the window being merged.
+#[derive(Clone, Copy)]
+struct Merged {
+    gid: u32,
+    /// Arrival number of its first event in the window.
+    seq: u64,
+    /// Where that event's key values are: slice start and slot.
+    from: (Millis, u32),
+}
+
+/// The keys of groups in open slices, numbered; a number is reused once no
+/// slice holds its group.
+#[derive(Default)]
+struct Dict {
+    index: HashTable<u32>,
+    keys: Vec<Box<[u8]>>,
+    /// How many slices hold each group.
+    refs: Vec<u32>,
+    free: Vec<u32>,
+}
+
+fn hash_key(key: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
+}
+
+impl Dict {
+    fn find(&self, key: &[u8]) -> Option<u32> {
+        let keys = &self.keys;
+        self.index
+            .find(hash_key(key), |&g| &*keys[g as usize] == key)
+            .copied()
+    }
+
+    /// The group number of `key`, a new one if needed (held by no slice yet).
+    fn gid(&mut self, key: &[u8]) -> u32 {
+        if let Some(g) = self.find(key) {
+            return g;
+        }
+        let g = match self.free.pop() {
+            Some(g) => {
+                self.keys[g as usize] = key.into();
+                g
+            }
+            None => {
+                self.keys.push(key.into());
+                self.refs.push(0);
+                (self.keys.len() - 1) as u32
+            }
+        };
+        let keys = &self.keys;
+        self.index
+            .insert_unique(hash_key(key), g, |&x| hash_key(&keys[x as usize]));
+        g
+    }
+
+    /// A slice that held group `g` is gone.
+    fn release(&mut self, g: u32) {
+        let r = &mut self.refs[g as usize];
+        *r = r.saturating_sub(1);
+        if *r == 0 {
+            let key = std::mem::take(&mut self.keys[g as usize]);
+            if let Ok(e) = self.index.find_entry(hash_key(&key), |&x| x == g) {
+                e.remove();
+            }
+            self.free.push(g);
+        }
+    }
+
+    fn heap_bytes(&self) -> u64 {
+        let keys: usize = self.keys.iter().map(|k| k.len() + 16).sum();
+        (keys + self.refs.capacity() * 4 + self.index.capacity() * 5 + self.free.capacity() * 4)
+            as u64
+    }
+}
+
+/// The groups of one slice.
+#[derive(Default)]
+struct Slice {
+    /// Group number → slot.
+    index: FxHashMap<u32, u32>,
+    gids: Vec<u32>,
+    /// Arrival number of each group's first event in the slice.
+    seqs: Vec<u64>,
+    /// That event's key values as JSON text: `values[spans[i]]`.
+    spans: Vec<(u32, u32)>,
+    values: Vec<u8>,
+    /// `stride` accumulators a slot.
+    accs: Vec<Accumulator>,
+}
+
+impl Slice {
+    fn values_json(&self, slot: u32) -> &[u8] {
+        let (at, len) = self.spans[slot as usize];
+        &self.values[at as usize..(at + len) as usize]
+    }
+
+    fn push(&mut self, gid: u32, seq: u64, values: &[u8], accs: Vec<Accumulator>) -> u32 {
+        let slot = self.gids.len() as u32;
+        self.index.insert(gid, slot);
+        self.gids.push(gid);
+        self.seqs.push(seq);
+        self.spans
+            .push((self.values.len() as u32, values.len() as u32));
+        self.values.extend_from_slice(values);
+        self.accs.extend(accs);
+        slot
+    }
+
+    fn heap_bytes(&self) -> u64 {
+        let own = self.index.capacity() * 9
+            + self.gids.capacity() * 4
+            + self.seqs.capacity() * 8
+            + self.spans.capacity() * 8
+            + self.values.capacity()
+            + self.accs.capacity() * std::mem::size_of::<Accumulator>();
+        own as u64 + self.accs.iter().map(Accumulator::heap_bytes).sum::<u64>()
+    }
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// An i128 time as Millis, saturated (as the per-window code saturates ends).
+fn clamp(t: i128) -> Millis {
+    t.clamp(Millis::MIN as i128, Millis::MAX as i128) as Millis
+}
+
+/// One closed window's rows, handed to the stage: `(start, end)`, then per
+/// group (in first-seen order) its key values as JSON text and accumulators.
+pub type Rows<'a> = &'a mut dyn FnMut((Millis, Millis), &[u8], &[Accumulator]) -> ExecResult;
+
+impl Sliced {
+    pub fn new(size: Millis, slide: Millis, stride: usize) -> Sliced {
+        let (size, slide) = (size as i128, slide as i128);
+        Sliced {
+            size,
+            slide,
+            width: gcd(size, slide),
+            stride,
+            dict: Dict::default(),
+            slices: BTreeMap::new(),
+            next_start: None,
+            seq: 0,
+            slot_of: Vec::new(),
+            merged: Vec::new(),
+            accs: Vec::new(),
+        }
+    }
+
+    /// The slice width, for `--explain`.
+    pub fn width(&self) -> Millis {
+        clamp(self.width)
+    }
+
+    /// Add an event at `t` whose key is `key`; `false` if it is late (every
+    /// window holding it has closed at watermark `wm`).
+    pub fn add(
+        &mut self,
+        t: Millis,
+        wm: Millis,
+        key: &[u8],
+        specs: &[AggSpec],
+        keys: &KeyExtractor,
+        ev: &Event<'_>,
+    ) -> bool {
+        let t = t as i128;
+        // The last window holding t starts at the slide boundary at or before it.
+        let last_start = t - t.rem_euclid(self.slide);
+        if window::is_closed(clamp(last_start + self.size), wm) {
+            return false;
+        }
+        let slice_start = clamp(t - t.rem_euclid(self.width));
+        let seq = self.seq;
+        self.seq += 1;
+        let gid = self.dict.gid(key);
+        let slice = match self.slices.last_entry() {
+            Some(e) if *e.key() == slice_start => e.into_mut(),
+            _ => self.slices.entry(slice_start).or_default(),
+        };
+        let slot = match slice.index.get(&gid) {
+            Some(&s) => s,
+            None => {
+                self.dict.refs[gid as usize] += 1;
+                let values = serde_json::to_vec(&keys.values(ev)).unwrap_or_default();
+                let accs = specs.iter().map(AggSpec::new_acc).collect();
+                slice.push(gid, seq, &values, accs)
+            }
+        } as usize;
+        let accs = &mut slice.accs[slot * self.stride..(slot + 1) * self.stride];
+        for (spec, acc) in specs.iter().zip(accs) {
+            spec.update_at(acc, ev, seq);
+        }
+        true
+    }
+
+    /// Emit, in order, every window that has closed at watermark `wm` (all
+    /// of them when `wm` is `None`: the end of input), and drop the slices
+    /// no open window holds.
+    pub fn close(&mut self, wm: Option<Millis>, rows: Rows<'_>) -> ExecResult {
+        // Windows starting at or before `wm + 1 − size` have closed.
+        let bound = wm.map(|wm| {
+            let x = wm as i128 + 1 - self.size;
+            (x.div_euclid(self.slide) + 1) * self.slide
+        });
+        let mut flow = Flow::Continue;
+        while let Some(&first) = self.slices.keys().next() {
+            let first = first as i128;
+            // The first window holding the first slice, unless it closed before.
+            let mut start = ((first - self.size).div_euclid(self.slide) + 1) * self.slide;
+            if let Some(n) = self.next_start {
+                start = start.max(n);
+            }
+            if bound.is_some_and(|b| start >= b) {
+                break;
+            }
+            if start > first {
+                // No window still open holds it.
+                self.drop_before(start);
+                continue;
+            }
+            if flow == Flow::Continue {
+                flow = self.emit_window(start, rows)?;
+            }
+            self.next_start = Some(start + self.slide);
+            self.drop_before(start + self.slide);
+        }
+        if let Some(b) = bound {
+            self.next_start = Some(self.next_start.map_or(b, |n| n.max(b)));
+        }
+        Ok(flow)
+    }
+
+    fn drop_before(&mut self, start: i128) {
+        while let Some(e) = self.slices.first_entry() {
+            if *e.key() as i128 >= start {
+                break;
+            }
+            let slice = e.remove();
+            for g in slice.gids {
+                self.dict.release(g);
+            }
+        }
+    }
+
+    /// Merge the slices of the window starting at `start` and hand its rows on.
+    fn emit_window(&mut self, start: i128, rows: Rows<'_>) -> ExecResult {
+        let stride = self.stride;
+        self.merged.clear();
+        self.accs.clear();
+        if self.slot_of.len() < self.dict.keys.len() {
+            self.slot_of.resize(self.dict.keys.len(), NONE);
+        }
+        let range = clamp(start)..clamp(start + self.size);
+        for (&s, slice) in self.slices.range(range) {
+            for (i, &g) in slice.gids.iter().enumerate() {
+                let seq = slice.seqs[i];
+                let from = &slice.accs[i * stride..(i + 1) * stride];
+                match self.slot_of[g as usize] {
+                    NONE => {
+                        self.slot_of[g as usize] = self.merged.len() as u32;
+                        self.merged.push(Merged {
+                            gid: g,
+                            seq,
+                            from: (s, i as u32),
+                        });
+                        self.accs.extend_from_slice(from);
+                    }
+                    m => {
+                        let m = m as usize;
+                        let into = &mut self.accs[m * stride..(m + 1) * stride];
+                        for (a, b) in into.iter_mut().zip(from) {
+                            a.merge_by_arrival(b);
+                        }
+                        let mg = &mut self.merged[m];
+                        if seq < mg.seq {
+                            mg.seq = seq;
+                            mg.from = (s, i as u32);
+                        }
+                    }
+                }
+            }
+        }
+        for m in &self.merged {
+            self.slot_of[m.gid as usize] = NONE;
+        }
+        // Rows in the order the groups were first seen in the window.
+        let mut order: Vec<usize> = (0..self.merged.len()).collect();
+        order.sort_unstable_by_key(|&i| self.merged[i].seq);
+        let w = (clamp(start), clamp(start + self.size));
+        let mut flow = Flow::Continue;
+        for i in order {
+            let (s, slot) = self.merged[i].from;
+            let values = self
+                .slices
+                .get(&s)
+                .map_or(&b"[]"[..], |x| x.values_json(slot));
+            flow = rows(w, values, &self.accs[i * stride..(i + 1) * stride])?;
+            if flow == Flow::Stop {
+                break;
+            }
+        }
+        Ok(flow)
+    }
+
+    pub fn state_size(&self) -> StateSize {
+        let mut s = StateSize {
+            bytes: self.dict.heap_bytes(),
+            ..StateSize::default()
+        };
+        for slice in self.slices.values() {
+            s.groups += slice.gids.len() as u64;
+            s.bytes += slice.heap_bytes();
+        }
+        // Open windows: those holding a slice, from the first to the last.
+        if let (Some((&a, _)), Some((&b, _))) =
+            (self.slices.first_key_value(), self.slices.last_key_value())
+        {
+            let first = ((a as i128 - self.size).div_euclid(self.slide) + 1) * self.slide;
+            let first = self.next_start.map_or(first, |n| first.max(n));
+            let last = (b as i128).div_euclid(self.slide) * self.slide;
+            s.windows = ((last - first) / self.slide + 1).max(0) as u64;
+        }
+        s
+    }
+
+    pub fn snapshot(&self) -> serde_json::Value {
+        let slices: Vec<serde_json::Value> = self
+            .slices
+            .iter()
+            .map(|(&start, sl)| {
+                let groups: Vec<serde_json::Value> = (0..sl.gids.len())
+                    .map(|i| {
+                        let values: Value =
+                            serde_json::from_slice(sl.values_json(i as u32)).unwrap_or_default();
+                        json!({
+                            "key": key::to_json(&self.dict.keys[sl.gids[i] as usize]),
+                            "values": values,
+                            "seq": sl.seqs[i],
+                            "accs": sl.accs[i * self.stride..(i + 1) * self.stride]
+                                .iter()
+                                .map(Accumulator::snapshot)
+                                .collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                json!({ "start": start, "groups": groups })
+            })
+            .collect();
+        json!({
+            "width": clamp(self.width),
+            "next_start": self.next_start.map(clamp),
+            "seq": self.seq,
+            "slices": slices,
+        })
+    }
+
+    pub fn restore(&mut self, st: &serde_json::Value, specs: &[AggSpec]) -> Result<(), String> {
+        let bad = |what: &str| format!("aggregate: slices {what}");
+        if st.get("width").and_then(|w| w.as_i64()) != Some(clamp(self.width)) {
+            return Err(bad("of another width"));
+        }
+        let next_start = match st.get("next_start") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_i64().ok_or_else(|| bad("with a bad `next_start`"))? as i128),
+        };
+        let seq = st
+            .get("seq")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("without `seq`"))?;
+        let mut fresh = Sliced::new(clamp(self.size), clamp(self.slide), self.stride);
+        fresh.next_start = next_start;
+        fresh.seq = seq;
+        let list = st
+            .get("slices")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("without a list"))?;
+        for s in list {
+            let start = s
+                .get("start")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad("with a bad start"))?;
+            let mut slice = Slice::default();
+            let groups = s
+                .get("groups")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("without groups"))?;
+            for g in groups {
+                let key = key::from_json(g.get("key").unwrap_or(&Value::Null))?;
+                let values = g
+                    .get("values")
+                    .filter(|v| v.is_array())
+                    .ok_or_else(|| bad("with a group without key values"))?;
+                let gseq = g
+                    .get("seq")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| bad("with a group without `seq`"))?;
+                let saved = g
+                    .get("accs")
+                    .and_then(Value::as_array)
+                    .filter(|a| a.len() == specs.len())
+                    .ok_or_else(|| bad("with a group of other aggregates"))?;
+                let mut accs = Vec::with_capacity(specs.len());
+                for (spec, a) in specs.iter().zip(saved) {
+                    let mut acc = spec.new_acc();
+                    acc.restore(a)
+                        .map_err(|e| format!("aggregate `{}`: {e}", spec.name))?;
+                    accs.push(acc);
+                }
+                let gid = fresh.dict.gid(&key);
+                if slice.index.contains_key(&gid) {
+                    return Err(bad("with a key twice in a slice"));
+                }
+                fresh.dict.refs[gid as usize] += 1;
+                let values = serde_json::to_vec(values).unwrap_or_default();
+                slice.push(gid, gseq, &values, accs);
+            }
+            fresh.slices.insert(start, slice);
+        }
+        *self = fresh;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The slices against the per-window reference (`Aggregate::per_window`)
+    //! on random events: in and out of order, late, random sizes and
+    //! slides, every order-sensitive aggregate; then snapshot → restore →
+    //! continue at every cut, and a checkpoint of the reference (format v1)
+    //! carried on by a sliced stage.
+    use proptest::prelude::*;
+
+    use crate::exec::aggregate::Aggregate;
+    use crate::exec::testkit::{
+        assert_snapshot_restore_equivalent, drive, run_script, Collect, Step,
+    };
+    use crate::exec::{Chain, Operator};
+    use crate::lang::ast::StageKind;
+
+    const AGGS: &str = "stats count, sum(v), avg(v), min(v), max(v), first(w), last(w), \
+                        distinct(w), p50(v), p90(v), stddev(v)";
+
+    fn make(src: &str, sliced: bool) -> Box<dyn Operator> {
+        let p = crate::lang::parse(src).expect("parses");
+        let StageKind::Aggregate(a) = &p.stages[0].kind else {
+            panic!("not an aggregation: {src}")
+        };
+        Box::new(if sliced {
+            Aggregate::new(a).expect("plans")
+        } else {
+            Aggregate::per_window(a).expect("plans")
+        })
+    }
+
+    /// Rows equal, field by field; `stddev` within 1e-12 relative (merged
+    /// moments differ from one pass in the last bits).
+    fn assert_same(got: &[String], want: &[String]) {
+        assert_eq!(got.len(), want.len(), "{got:#?}\nvs\n{want:#?}");
+        for (g, w) in got.iter().zip(want) {
+            let (Some((gj, gt)), Some((wj, wt))) = (g.rsplit_once(" @"), w.rsplit_once(" @"))
+            else {
+                assert_eq!(g, w);
+                continue;
+            };
+            assert_eq!(gt, wt, "{g} vs {w}");
+            let gm: serde_json::Map<String, serde_json::Value> = serde_json::from_str(gj).unwrap();
+            let wm: serde_json::Map<String, serde_json::Value> = serde_json::from_str(wj).unwrap();
+            assert_eq!(
+                gm.keys().collect::<Vec<_>>(),
+                wm.keys().collect::<Vec<_>>(),
+                "{g} vs {w}"
+            );
+            for (k, gv) in &gm {
+                let wv = &wm[k];
+                match (k.as_str(), gv.as_f64(), wv.as_f64()) {
+                    ("stddev_v", Some(a), Some(b)) => assert!(
+                        (a - b).abs() <= 1e-12 * b.abs().max(1e-300),
+                        "{k}: {a} vs {b} in {g}"
+                    ),
+                    _ => assert_eq!(gv.to_string(), wv.to_string(), "{k} in {g} vs {w}"),
+                }
+            }
+        }
+    }
+
+    fn event() -> impl Strategy<Value = (i64, String, String, String)> {
+        let key = prop::sample::select(vec!["\"a\"", "\"b\"", "\"c\"", "1", "1.0", "null"]);
+        // Numbers only (min/max compare them as an order), ties of equal
+        // values written differently (2, 2.0), quarters (float sums exact).
+        let v = prop_oneof![
+            (-20i64..20).prop_map(|i| i.to_string()),
+            (-80i64..80).prop_map(|q| format!("{}", q as f64 / 4.0)),
+            Just("2.0".to_string()),
+            Just("null".to_string()),
+        ];
+        // Any kind for first/last/distinct.
+        let w = prop::sample::select(vec![
+            "\"x\"",
+            "\"y\"",
+            "1",
+            "1.0",
+            "true",
+            "null",
+            "[1]",
+            "{\"a\":1}",
+            "\"1\"",
+        ]);
+        (-6i64..12, key, v, w).prop_map(|(dt, k, v, w)| (dt, k.to_string(), v, w.to_string()))
+    }
+
+    /// A script: events moving forward in time with jitter (some behind the
+    /// watermark, some late), watermarks `lateness` behind the latest time,
+    /// sometimes a jump, and (mostly) the end.
+    fn script(
+        events: &[(i64, String, String, String)],
+        lateness: i64,
+        jumps: &[usize],
+        end: bool,
+    ) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let mut t = 1000i64;
+        let mut max_t = i64::MIN;
+        for (i, (dt, k, v, w)) in events.iter().enumerate() {
+            t += dt;
+            let text = format!("{{\"k\":{k},\"v\":{v},\"w\":{w},\"i\":{i}}}");
+            steps.push(Step::Event(Box::leak(text.into_boxed_str()), Some(t)));
+            max_t = max_t.max(t);
+            steps.push(Step::Watermark(max_t - lateness));
+            if jumps.contains(&i) {
+                steps.push(Step::Watermark(max_t + 25));
+            }
+        }
+        if end {
+            steps.push(Step::End);
+        }
+        steps
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn slices_give_the_rows_of_one_accumulator_a_window(
+            slide in 1i64..8,
+            extra in 0i64..30,
+            events in prop::collection::vec(event(), 0..40),
+            lateness in 0i64..12,
+            jumps in prop::collection::vec(0usize..40, 0..3),
+            end in prop::bool::weighted(0.8),
+            keyed in any::<bool>(),
+        ) {
+            let size = slide + extra;
+            let by = if keyed { " by k" } else { "" };
+            let src = format!("{AGGS}{by} every {size}ms slide {slide}ms");
+            let steps = script(&events, lateness, &jumps, end);
+            let want = run_script(&|| make(&src, false), &steps);
+            let got = run_script(&|| make(&src, true), &steps);
+            assert_same(&got, &want);
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn slices_survive_snapshot_and_restore_and_read_v1_checkpoints(
+            slide in 1i64..6,
+            extra in 0i64..20,
+            events in prop::collection::vec(event(), 0..16),
+            lateness in 0i64..8,
+            cut in 0usize..40,
+        ) {
+            let size = slide + extra;
+            let src = format!("{AGGS} by k every {size}ms slide {slide}ms");
+            let steps = script(&events, lateness, &[], true);
+            assert_snapshot_restore_equivalent(&|| make(&src, true), &steps);
+            // A checkpoint written before slices holds one table a window:
+            // a sliced stage carries those windows on exactly.
+            let cut = cut.min(steps.len());
+            let want = run_script(&|| make(&src, false), &steps);
+            let mut first = Chain::new(vec![make(&src, false)]);
+            let mut out = Collect::default();
+            drive(&mut first, &steps[..cut], &mut out);
+            let text = serde_json::to_string(&first.snapshot()).unwrap();
+            let mut states: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+            states[0].as_object_mut().unwrap().remove("slices");
+            let mut second = Chain::new(vec![make(&src, true)]);
+            second.restore(states).expect("restores");
+            drive(&mut second, &steps[cut..], &mut out);
+            assert_same(&out.lines, &want);
+        }
+    }
+
+    #[test]
+    fn an_event_updates_one_slice_and_windows_merge_them() {
+        let steps = [
+            Step::Event(r#"{"k":"a","v":1}"#, Some(1000)),
+            Step::Event(r#"{"k":"b","v":5}"#, Some(2500)),
+            Step::Event(r#"{"k":"a","v":3}"#, Some(4000)),
+            Step::Watermark(3999),
+            Step::Event(r#"{"k":"b","v":2}"#, Some(1500)),
+            Step::Watermark(6999),
+            // Every window holding 1000 has closed: late.
+            Step::Event(r#"{"k":"a","v":9}"#, Some(1000)),
+            Step::End,
+        ];
+        let src = "stats count, first(v), max(v) by k every 3s slide 1s";
+        let out = assert_snapshot_restore_equivalent(&|| make(src, true), &steps);
+        assert_eq!(out, run_script(&|| make(src, false), &steps));
+        let row = |s: i64, k: &str, n: u64, first: i64, max: i64| {
+            format!(
+                "{{\"window_start\":\"{}\",\"window_end\":\"{}\",\"k\":\"{k}\",\"count\":{n},\"first_v\":{first},\"max_v\":{max}}} @{}",
+                crate::timefmt::format_rfc3339_ms(s),
+                crate::timefmt::format_rfc3339_ms(s + 3000),
+                s + 2999
+            )
+        };
+        assert_eq!(
+            out,
+            [
+                row(-1000, "a", 1, 1, 1),
+                row(0, "a", 1, 1, 1),
+                row(0, "b", 1, 5, 5),
+                row(1000, "a", 1, 1, 1),
+                row(1000, "b", 1, 5, 5),
+                // Its last window [1000, 4000) closed at 3999: late.
+                "late:{\"k\":\"b\",\"v\":2}".to_string(),
+                row(2000, "b", 1, 5, 5),
+                row(2000, "a", 1, 3, 3),
+                row(3000, "a", 1, 3, 3),
+                row(4000, "a", 1, 3, 3),
+                "late:{\"k\":\"a\",\"v\":9}".to_string(),
+            ]
+        );
+    }
+}
