@@ -9,6 +9,7 @@
 //! function whose operand types would make Flink cast, fail or compute
 //! something else is refused with the reason.
 
+use crate::compile::{no, Untranslatable};
 use std::collections::HashMap;
 
 use crate::compile::schema::{quote_ident, Column, Ty};
@@ -71,14 +72,14 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn field(&self, p: &FieldPath) -> Result<Sx, String> {
+    fn field(&self, p: &FieldPath) -> Result<Sx, Untranslatable> {
         let head = &p.parts[0];
         let (mut sql, mut ty) = if let Some(sx) = self.assigned.get(head) {
             (sx.sql.clone(), sx.ty.clone())
         } else if let Some(c) = self.cols.iter().find(|c| &c.name == head) {
             (quote_ident(head), c.ty.clone())
         } else {
-            return Err(format!(
+            return no(format!(
                 "field `{}` is not among the columns here ({}); if the input has it, declare it with --schema",
                 p.display_name(),
                 self.column_list()
@@ -86,7 +87,7 @@ impl<'a> Scope<'a> {
         };
         for part in &p.parts[1..] {
             let Ty::Row(fields) = &ty else {
-                return Err(format!(
+                return no(format!(
                     "field `{}`: `{}` is {}, not an object",
                     p.display_name(),
                     head,
@@ -94,7 +95,7 @@ impl<'a> Scope<'a> {
                 ));
             };
             let Some((_, t)) = fields.iter().find(|(n, _)| n == part) else {
-                return Err(format!(
+                return no(format!(
                     "field `{}` is not in the schema; declare it with --schema",
                     p.display_name()
                 ));
@@ -115,7 +116,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The value of an expression.
-    pub fn value(&self, e: &Expr) -> Result<Sx, String> {
+    pub fn value(&self, e: &Expr) -> Result<Sx, Untranslatable> {
         match &e.kind {
             ExprKind::Field(p) => self.field(p),
             ExprKind::Literal(l) => Ok(literal(l)),
@@ -127,7 +128,7 @@ impl<'a> Scope<'a> {
                         ..v
                     }),
                     Ty::Null => Ok(v),
-                    _ => Err(not_numeric(x, &v)),
+                    _ => no(not_numeric(x, &v)),
                 }
             }
             ExprKind::Binary(op, l, r) if is_arith(*op) => self.arith(*op, l, r, e),
@@ -137,12 +138,12 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn arith(&self, op: BinaryOp, l: &Expr, r: &Expr, whole: &Expr) -> Result<Sx, String> {
+    fn arith(&self, op: BinaryOp, l: &Expr, r: &Expr, whole: &Expr) -> Result<Sx, Untranslatable> {
         let a = self.value(l)?;
         let b = self.value(r)?;
         for (x, v) in [(l, &a), (r, &b)] {
             if !matches!(v.ty, Ty::Int | Ty::Float | Ty::Null) {
-                return Err(format!(
+                return no(format!(
                     "`{}`: {}; streamctl's arithmetic on it gives null, Flink's would fail or cast",
                     print_expr(whole),
                     not_numeric(x, v)
@@ -170,7 +171,7 @@ impl<'a> Scope<'a> {
                 Sx::new(format!("MOD({}, NULLIF({}, 0))", a.sql, b.sql), Ty::Int)
             }
             _ => {
-                return Err(format!(
+                return no(format!(
                     "`{}`: `%` of floats has no exact Flink SQL form (MOD takes integers)",
                     print_expr(whole)
                 ))
@@ -180,7 +181,7 @@ impl<'a> Scope<'a> {
 
     /// A condition. `strict`: the result must never be NULL (a value, or
     /// under `NOT`); otherwise NULL may stand for false (a WHERE clause).
-    pub fn cond(&self, e: &Expr, strict: bool) -> Result<String, String> {
+    pub fn cond(&self, e: &Expr, strict: bool) -> Result<String, Untranslatable> {
         let wrap = |sql: String, non_null: bool| {
             if strict && !non_null {
                 format!("({sql}) IS TRUE")
@@ -207,7 +208,7 @@ impl<'a> Scope<'a> {
             ExprKind::Binary(op @ (BinaryOp::Match | BinaryOp::NotMatch), l, r) => {
                 let a = self.text_operand(l, e)?;
                 let ExprKind::Literal(Literal::Str(pattern)) = &r.kind else {
-                    return Err(format!(
+                    return no(format!(
                         "`{}`: only a literal regex has a checked Flink form",
                         print_expr(e)
                     ));
@@ -228,7 +229,7 @@ impl<'a> Scope<'a> {
             ) => {
                 let a = self.text_operand(l, e)?;
                 let ExprKind::Literal(Literal::Str(lit)) = &r.kind else {
-                    return Err(format!(
+                    return no(format!(
                         "`{}`: `{}` is translated only with a literal string on the right",
                         print_expr(e),
                         op.symbol()
@@ -256,7 +257,7 @@ impl<'a> Scope<'a> {
                 let mut list = Vec::new();
                 for item in items {
                     if matches!(item.kind, ExprKind::Literal(Literal::Null)) {
-                        return Err(format!(
+                        return no(format!(
                             "`{}`: `null` in a list matches a missing field in streamctl but nothing in SQL",
                             print_expr(e)
                         ));
@@ -284,11 +285,11 @@ impl<'a> Scope<'a> {
 
     /// A string operand of a text operator; numbers would be read as their
     /// JSON text by streamctl, which Flink's casts do not promise.
-    fn text_operand(&self, x: &Expr, whole: &Expr) -> Result<Sx, String> {
+    fn text_operand(&self, x: &Expr, whole: &Expr) -> Result<Sx, Untranslatable> {
         let v = self.value(x)?;
         match v.ty {
             Ty::Str | Ty::Null => Ok(v),
-            _ => Err(format!(
+            _ => no(format!(
                 "`{}`: `{}` is {}; text operators are translated for strings only",
                 print_expr(whole),
                 print_expr(x),
@@ -307,7 +308,7 @@ impl<'a> Scope<'a> {
         l: &Expr,
         r: &Expr,
         whole: &Expr,
-    ) -> Result<(Sx, Sx), String> {
+    ) -> Result<(Sx, Sx), Untranslatable> {
         let lit_num = |e: &Expr| match &e.kind {
             ExprKind::Literal(Literal::Str(s)) => crate::value::parse_json_number(s.trim()),
             _ => None,
@@ -327,7 +328,7 @@ impl<'a> Scope<'a> {
                 num_sx(lit_num(l).unwrap_or(crate::value::Num::Int(0))),
                 b,
             )),
-            _ => Err(format!(
+            _ => no(format!(
                 "`{}` compares {} (`{}`) with {} (`{}`): streamctl reads a string as a number when it is one, Flink SQL would cast or fail; declare both sides one type with --schema",
                 print_expr(whole),
                 a.ty.describe(),
@@ -345,7 +346,7 @@ impl<'a> Scope<'a> {
         l: &Expr,
         r: &Expr,
         whole: &Expr,
-    ) -> Result<(String, bool), String> {
+    ) -> Result<(String, bool), Untranslatable> {
         let is_null = |e: &Expr| matches!(e.kind, ExprKind::Literal(Literal::Null));
         if is_null(l) || is_null(r) {
             let other = if is_null(r) { l } else { r };
@@ -363,7 +364,7 @@ impl<'a> Scope<'a> {
         if matches!(a.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_))
             || matches!(b.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_))
         {
-            return Err(format!(
+            return no(format!(
                 "`{}` compares objects or arrays, which streamctl compares by structure",
                 print_expr(whole)
             ));
@@ -396,24 +397,24 @@ impl<'a> Scope<'a> {
         ))
     }
 
-    fn call(&self, name: &str, args: &[Expr], whole: &Expr) -> Result<Sx, String> {
+    fn call(&self, name: &str, args: &[Expr], whole: &Expr) -> Result<Sx, Untranslatable> {
         let text = print_expr(whole);
-        let arg = |i: usize| -> Result<Sx, String> {
+        let arg = |i: usize| -> Result<Sx, Untranslatable> {
             args.get(i)
-                .ok_or_else(|| format!("`{text}` lacks argument {}", i + 1))
+                .ok_or_else(|| Untranslatable(format!("`{text}` lacks argument {}", i + 1)))
                 .and_then(|a| self.value(a))
         };
-        let need = |v: &Sx, ok: &[Ty], what: &str| -> Result<(), String> {
+        let need = |v: &Sx, ok: &[Ty], what: &str| -> Result<(), Untranslatable> {
             if ok.contains(&v.ty) || v.ty == Ty::Null {
                 Ok(())
             } else {
-                Err(format!(
+                no(format!(
                     "`{text}`: the argument is {}; `{name}` is translated for {what} only",
                     v.ty.describe()
                 ))
             }
         };
-        let refuse = |why: &str| Err(format!("`{text}`: {why}"));
+        let refuse = |why: &str| no(format!("`{text}`: {why}"));
         match name {
             "lower" | "upper" => {
                 let v = arg(0)?;
@@ -596,12 +597,12 @@ fn literal(l: &Literal) -> Sx {
 /// `.`); `$` becomes `\z` (Java's `$` also matches before a final newline);
 /// `(?P<name>` becomes `(?<name>`. Character classes may hold literals,
 /// ranges and the escapes above, nothing nested. Anything else is refused.
-pub fn java_regex(re: &str) -> Result<String, String> {
+pub fn java_regex(re: &str) -> Result<String, Untranslatable> {
     if let Err(e) = regex::Regex::new(re) {
-        return Err(format!("invalid regex: {e}"));
+        return no(format!("invalid regex: {e}"));
     }
     let refuse = |what: &str| {
-        Err(format!(
+        no(format!(
             "the regex `{re}` uses {what}, which Java's regex (Flink) reads differently"
         ))
     };
@@ -720,7 +721,7 @@ mod tests {
         }
     }
 
-    fn cond(src: &str, strict: bool) -> Result<String, String> {
+    fn cond(src: &str, strict: bool) -> Result<String, Untranslatable> {
         let c = cols();
         Scope::new(&c).cond(&where_expr(src), strict)
     }

@@ -35,20 +35,20 @@ pub struct Options {
     pub explain: bool,
 }
 
-fn key_values(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, String> {
+fn key_values(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, CompileError> {
     items
         .iter()
         .map(|kv| match kv.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-            _ => Err(format!(
+            _ => Err(CompileError::Options(format!(
                 "{flag} `{kv}` is not `key=value`, e.g. {flag} connector=kafka"
-            )),
+            ))),
         })
         .collect()
 }
 
 impl Options {
-    pub fn from_cli(args: CompileArgs) -> Result<Options, String> {
+    pub fn from_cli(args: CompileArgs) -> Result<Options, CompileError> {
         let input_format = match args.input_format {
             InFormatArg::Auto => None,
             InFormatArg::Json => Some(Format::Json),
@@ -96,6 +96,46 @@ impl From<String> for CompileError {
     fn from(message: String) -> CompileError {
         CompileError::Options(message)
     }
+}
+
+/// Why a construct has no faithful Flink SQL translation: a sentence for the
+/// user. At a stage it goes under the stage's carets
+/// ([`CompileError::Refused`]); about the input or the time field it is a
+/// one-line message ([`CompileError::Options`]). Never an approximate
+/// translation instead.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Untranslatable(pub String);
+
+impl From<String> for Untranslatable {
+    fn from(why: String) -> Untranslatable {
+        Untranslatable(why)
+    }
+}
+
+/// The reason reads as text (`why.contains(…)`, `&why`).
+impl std::ops::Deref for Untranslatable {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Untranslatable {
+    fn from(why: &str) -> Untranslatable {
+        Untranslatable(why.to_string())
+    }
+}
+
+impl From<Untranslatable> for CompileError {
+    fn from(e: Untranslatable) -> CompileError {
+        CompileError::Options(e.0)
+    }
+}
+
+/// `Err` of an [`Untranslatable`] reason.
+pub fn no<T>(why: impl Into<Untranslatable>) -> Result<T, Untranslatable> {
+    Err(why.into())
 }
 
 impl From<CompileError> for RunError {

@@ -9,6 +9,7 @@
 //! is refused with a message pointing at `--schema`. Columns come in order of
 //! first appearance.
 
+use crate::compile::{no, Untranslatable};
 use std::fmt::Write;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -75,13 +76,13 @@ impl Ty {
         }
     }
 
-    fn of(v: &Value) -> Result<Ty, String> {
+    fn of(v: &Value) -> Result<Ty, Untranslatable> {
         Ok(match v {
             Value::Null => Ty::Null,
             Value::Bool(_) => Ty::Bool,
             Value::Number(n) if n.is_i64() => Ty::Int,
             Value::Number(n) if n.is_u64() => {
-                return Err(format!("{n} does not fit a BIGINT"));
+                return no(format!("{n} does not fit a BIGINT"));
             }
             Value::Number(_) => Ty::Float,
             Value::String(_) => Ty::Str,
@@ -137,7 +138,7 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// Read a `--schema` file: `name type` a line; blank lines and `#` comments skipped.
-pub fn read_schema_file(path: &Path) -> Result<Vec<Column>, String> {
+pub fn read_schema_file(path: &Path) -> Result<Vec<Column>, Untranslatable> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read --schema {}: {e}", path.display()))?;
     let mut cols: Vec<Column> = Vec::new();
@@ -147,7 +148,7 @@ pub fn read_schema_file(path: &Path) -> Result<Vec<Column>, String> {
             continue;
         }
         let Some((name, ty)) = line.split_once(char::is_whitespace) else {
-            return Err(format!(
+            return no(format!(
                 "{}:{}: expected `name type`, e.g. `status BIGINT`, got `{line}`",
                 path.display(),
                 i + 1
@@ -155,7 +156,7 @@ pub fn read_schema_file(path: &Path) -> Result<Vec<Column>, String> {
         };
         let name = name.trim_matches('`').to_string();
         if cols.iter().any(|c| c.name == name) {
-            return Err(format!(
+            return no(format!(
                 "{}:{}: column `{name}` is declared twice",
                 path.display(),
                 i + 1
@@ -167,7 +168,7 @@ pub fn read_schema_file(path: &Path) -> Result<Vec<Column>, String> {
         });
     }
     if cols.is_empty() {
-        return Err(format!(
+        return no(format!(
             "--schema {} declares no column: write `name type` a line",
             path.display()
         ));
@@ -190,12 +191,15 @@ fn parse_type(text: &str) -> Ty {
 
 /// The first [`SAMPLE_EVENTS`] JSON objects of a file, for inference and for
 /// choosing the time field.
-pub fn read_sample(path: &Path) -> Result<Vec<serde_json::Map<String, Value>>, String> {
+pub fn read_sample(path: &Path) -> Result<Vec<serde_json::Map<String, Value>>, Untranslatable> {
     read_rows(path, SAMPLE_EVENTS)
 }
 
 /// The first `limit` JSON objects of a file.
-pub fn read_rows(path: &Path, limit: usize) -> Result<Vec<serde_json::Map<String, Value>>, String> {
+pub fn read_rows(
+    path: &Path,
+    limit: usize,
+) -> Result<Vec<serde_json::Map<String, Value>>, Untranslatable> {
     let file = std::fs::File::open(path)
         .map_err(|e| format!("cannot read {} for the schema: {e}", path.display()))?;
     let mut out = Vec::new();
@@ -211,7 +215,7 @@ pub fn read_rows(path: &Path, limit: usize) -> Result<Vec<serde_json::Map<String
         match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(map)) => out.push(map),
             _ => {
-                return Err(format!(
+                return no(format!(
                     "{}:{}: not a JSON object; the schema is inferred from JSON lines (or give --schema)",
                     path.display(),
                     i + 1
@@ -226,9 +230,9 @@ pub fn read_rows(path: &Path, limit: usize) -> Result<Vec<serde_json::Map<String
 pub fn infer(
     sample: &[serde_json::Map<String, Value>],
     from: &Path,
-) -> Result<Vec<Column>, String> {
+) -> Result<Vec<Column>, Untranslatable> {
     if sample.is_empty() {
-        return Err(format!(
+        return no(format!(
             "{} has no events to infer the columns from",
             from.display()
         ));
@@ -278,7 +282,7 @@ mod tests {
             .collect()
     }
 
-    fn types(v: Value) -> Result<Vec<(String, String)>, String> {
+    fn types(v: Value) -> Result<Vec<(String, String)>, Untranslatable> {
         Ok(infer(&sample(v), Path::new("x.jsonl"))?
             .into_iter()
             .map(|c| (c.name, c.ty.sql()))

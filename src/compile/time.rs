@@ -9,6 +9,7 @@
 //!   pattern would read only some of them.
 //! - A strftime `--time-format` is translated specifier by specifier.
 
+use crate::compile::{no, Untranslatable};
 use serde_json::{Map, Value};
 
 use crate::compile::expr::sql_string;
@@ -20,11 +21,11 @@ pub fn rowtime_sql(
     ty: &Ty,
     format: &str,
     sample: &[Map<String, Value>],
-) -> Result<(String, String), String> {
+) -> Result<(String, String), Untranslatable> {
     let col = quote_ident(field);
     if format != "auto" {
         if *ty != Ty::Str {
-            return Err(format!(
+            return no(format!(
                 "--time-format `{format}` reads text, but `{field}` is {}",
                 ty.describe()
             ));
@@ -74,10 +75,10 @@ pub fn rowtime_sql(
             let pattern = format!("{local}{}", zone.unwrap_or(""));
             Ok((sql, format!("`{field}` as text `{pattern}`")))
         }
-        Ty::Float => Err(format!(
+        Ty::Float => no(format!(
             "`{field}` holds epoch seconds with a fraction: streamctl reads their decimal digits, Flink would read them through binary floating point and can be a millisecond off; write the time as integer milliseconds or RFC 3339 text"
         )),
-        other => Err(format!(
+        other => no(format!(
             "the time field `{field}` is {}, not a timestamp",
             other.describe()
         )),
@@ -101,11 +102,11 @@ fn shifted(text: &str, pattern: &str, offset: &str) -> String {
 
 /// A strftime format without a trailing `%z`/`%:z`, and whether it had one;
 /// an offset elsewhere is refused (it is applied by hand, from the end).
-fn split_strftime_offset(f: &str) -> Result<(&str, bool), String> {
+fn split_strftime_offset(f: &str) -> Result<(&str, bool), Untranslatable> {
     let local = f.strip_suffix("%:z").or_else(|| f.strip_suffix("%z"));
     let rest = local.unwrap_or(f);
     if rest.contains("%z") || rest.contains("%:z") {
-        return Err(format!(
+        return no(format!(
             "--time-format `{f}`: the offset (`%z`) is translated only at the end of the format"
         ));
     }
@@ -198,18 +199,18 @@ struct SampleShape {
     zone: Option<&'static str>,
 }
 
-fn java_pattern_from_sample(field: &str, values: &[&str]) -> Result<SampleShape, String> {
+fn java_pattern_from_sample(field: &str, values: &[&str]) -> Result<SampleShape, Untranslatable> {
     let mut base: Option<(String, usize)> = None;
     let mut offsets: Vec<Offset> = Vec::new();
     for v in values {
         let Some((p, off, len)) = shape(v) else {
-            return Err(format!(
+            return no(format!(
                 "the time field `{field}` holds `{v}`, which is not RFC 3339 text Flink can read with one pattern; give --time-format"
             ));
         };
         match &base {
             Some((b, _)) if *b != p => {
-                return Err(format!(
+                return no(format!(
                     "the time field `{field}` has timestamps of different shapes in the sample (`{}` and `{v}`): Flink reads one pattern; write them alike or give --time-format",
                     values[0]
                 ))
@@ -221,7 +222,7 @@ fn java_pattern_from_sample(field: &str, values: &[&str]) -> Result<SampleShape,
         }
     }
     let Some((p, local_len)) = base else {
-        return Err(format!(
+        return no(format!(
             "the time field `{field}` has no text timestamp in the sample; give --time-format"
         ));
     };
@@ -229,7 +230,7 @@ fn java_pattern_from_sample(field: &str, values: &[&str]) -> Result<SampleShape,
     let zone = if offsets == [Offset::None] {
         None
     } else if has(Offset::None) {
-        return Err(format!(
+        return no(format!(
             "the time field `{field}` has timestamps with and without an offset in the sample: Flink reads one pattern; write them alike"
         ));
     } else if has(Offset::Colon) {
@@ -247,7 +248,7 @@ fn java_pattern_from_sample(field: &str, values: &[&str]) -> Result<SampleShape,
 }
 
 /// A chrono strftime pattern as a Java `DateTimeFormatter` pattern.
-pub fn java_pattern_from_strftime(f: &str) -> Result<String, String> {
+pub fn java_pattern_from_strftime(f: &str) -> Result<String, Untranslatable> {
     let mut out = String::new();
     let mut literal = String::new();
     let flush = |out: &mut String, literal: &mut String| {
@@ -285,7 +286,7 @@ pub fn java_pattern_from_strftime(f: &str) -> Result<String, String> {
                 s
             }
             Some(x) => x.to_string(),
-            None => return Err(format!("--time-format `{f}` ends with a lone `%`")),
+            None => return no(format!("--time-format `{f}` ends with a lone `%`")),
         };
         let java = match spec.as_str() {
             "Y" => "yyyy",
@@ -305,7 +306,7 @@ pub fn java_pattern_from_strftime(f: &str) -> Result<String, String> {
                 continue;
             }
             other => {
-                return Err(format!(
+                return no(format!(
                     "--time-format `{f}`: `%{other}` has no exact Java pattern in Flink; use %Y %m %d %H %M %S %b %F %T %.3f %z %:z"
                 ))
             }
@@ -321,7 +322,7 @@ pub fn java_pattern_from_strftime(f: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    fn pattern(values: &[&str]) -> Result<String, String> {
+    fn pattern(values: &[&str]) -> Result<String, Untranslatable> {
         java_pattern_from_sample("ts", values)
             .map(|s| format!("{}{}", s.local, s.zone.unwrap_or("")))
     }

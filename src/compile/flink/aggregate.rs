@@ -14,7 +14,7 @@ impl Compiler {
         rel: &Rel,
         scope: &Scope,
         name: &str,
-    ) -> Result<(String, Rel, String), String> {
+    ) -> Result<(String, Rel, String), Untranslatable> {
         let (agg_sql, agg_ty, agg_name) = match by {
             Some(call) => {
                 if window.is_none() {
@@ -26,7 +26,7 @@ impl Compiler {
             None => ("COUNT(*)".to_string(), Ty::Int, "count".to_string()),
         };
         if !matches!(agg_ty, Ty::Int | Ty::Float | Ty::Str | Ty::Null) {
-            return Err(format!(
+            return no(format!(
                 "`{agg_name}` is {}; top orders numbers and strings",
                 agg_ty.describe()
             ));
@@ -38,7 +38,7 @@ impl Compiler {
         let (from, what, rowtime) = match window {
             Some(w) => {
                 if !rel.rowtime {
-                    return Err("the window needs event time, which the rows lost at an earlier aggregate without a window".into());
+                    return no("the window needs event time, which the rows lost at an earlier aggregate without a window");
                 }
                 if rel.cols.iter().any(|c| {
                     matches!(
@@ -46,7 +46,7 @@ impl Compiler {
                         "window_start" | "window_end" | "window_time"
                     )
                 }) {
-                    return Err("its input already has `window_start`/`window_end` columns, which Flink's window functions add again; `drop` or `rename` them first".into());
+                    return no("its input already has `window_start`/`window_end` columns, which Flink's window functions add again; `drop` or `rename` them first");
                 }
                 let table = q(&rel.name);
                 let time = format!("DESCRIPTOR({})", q(ROWTIME));
@@ -56,7 +56,7 @@ impl Compiler {
                     }
                     WindowKind::Hopping { size, slide } => {
                         if size % slide != 0 {
-                            return Err(format!(
+                            return no(format!(
                                 "Flink's HOP needs the size ({}) to be a multiple of the slide ({})",
                                 duration(size),
                                 duration(slide)
@@ -96,7 +96,7 @@ impl Compiler {
         for k in keys {
             let v = scope.value(&k.expr)?;
             if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
-                return Err(format!(
+                return no(format!(
                     "the key `{}` is {}; keys are translated for plain values",
                     k.name,
                     v.ty.describe()
@@ -159,27 +159,27 @@ impl Compiler {
         rel: &Rel,
         scope: &Scope,
         name: &str,
-    ) -> Result<(String, Rel, String), String> {
+    ) -> Result<(String, Rel, String), Untranslatable> {
         if a.fill {
-            return Err("`fill` writes rows for windows without events; Flink's window aggregation only writes rows for windows that have events".into());
+            return no("`fill` writes rows for windows without events; Flink's window aggregation only writes rows for windows that have events");
         }
         match a.emit {
             Emit::OnClose => {}
             Emit::Every(d) => {
-                return Err(format!(
+                return no(format!(
                     "`emit every {}` snapshots open groups on the wall clock; a Flink job's rows would depend on when it runs",
                     duration(d)
                 ))
             }
             Emit::OnUpdate => {
-                return Err("`emit on update` writes a row per change; Flink's update stream also retracts the previous row, which streamctl does not write".into())
+                return no("`emit on update` writes a row per change; Flink's update stream also retracts the previous row, which streamctl does not write")
             }
         }
         let mut keys: Vec<(Column, String)> = Vec::new();
         for k in &a.by {
             let v = scope.value(&k.expr)?;
             if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
-                return Err(format!(
+                return no(format!(
                     "the key `{}` is {}; grouping is translated for plain values",
                     k.name,
                     v.ty.describe()
@@ -226,7 +226,7 @@ impl Compiler {
             }
             Some(w) => {
                 if !rel.rowtime {
-                    return Err("the window needs event time, which the rows lost at an earlier aggregate without a window".into());
+                    return no("the window needs event time, which the rows lost at an earlier aggregate without a window");
                 }
                 let is_window_col =
                     |n: &str| matches!(n, "window_start" | "window_end" | "window_time");
@@ -243,7 +243,7 @@ impl Compiler {
                         .filter_map(|c| c.arg.as_ref())
                         .for_each(|e| crate::expr::fields_read(e, &mut read));
                     if let Some(p) = read.iter().find(|p| is_window_col(&p[0])) {
-                        return Err(format!(
+                        return no(format!(
                             "it reads `{}` of an earlier window, a name Flink's window functions take for their own; `rename` it first",
                             p.join(".")
                         ));
@@ -275,7 +275,7 @@ impl Compiler {
                     ),
                     WindowKind::Hopping { size, slide } => {
                         if size % slide != 0 {
-                            return Err(format!(
+                            return no(format!(
                                 "Flink's HOP needs the size ({}) to be a multiple of the slide ({})",
                                 duration(size),
                                 duration(slide)
@@ -296,13 +296,13 @@ impl Compiler {
                         for (k, (c, sql)) in a.by.iter().zip(&keys) {
                             if !matches!(&k.expr.kind, ExprKind::Field(p) if p.parts.len() == 1 && p.parts[0] == c.name)
                             {
-                                return Err(format!(
+                                return no(format!(
                                     "the session key `{}` is an expression; Flink's SESSION partitions by columns: `eval` it first",
                                     k.name
                                 ));
                             }
                             if c.ty == Ty::Float {
-                                return Err(format!(
+                                return no(format!(
                                     "the session key `{}` is a float; Flink's SESSION partitions -0.0 and 0 apart, streamctl keys them as one: `eval` it into a normalised key first",
                                     k.name
                                 ));
@@ -382,13 +382,13 @@ pub(super) fn arrival_input(
     rel: &Rel,
     scope: &Scope,
     keys: &[KeyItem],
-) -> Result<(String, String), String> {
+) -> Result<(String, String), Untranslatable> {
     if let Some(c) = rel
         .cols
         .iter()
         .find(|c| c.name == PROCTIME || c.name.starts_with("__k"))
     {
-        return Err(format!(
+        return no(format!(
             "the events have a field `{}`, a name the compiled job uses for arrival order; `rename` it first",
             c.name
         ));
@@ -398,7 +398,7 @@ pub(super) fn arrival_input(
     for (i, k) in keys.iter().enumerate() {
         let v = scope.value(&k.expr)?;
         if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
-            return Err(format!(
+            return no(format!(
                 "the key `{}` is {}; keys are translated for plain values",
                 k.name,
                 v.ty.describe()
@@ -459,9 +459,9 @@ pub(super) fn key_sql(v: &Sx) -> String {
 /// Refuse `first`/`last` where the job is a batch one (no window): a batch
 /// job reads the input in no set order, so the first and last values
 /// differ from streamctl's arrival order.
-pub(super) fn arrival_order_agg(call: &AggCall) -> Result<(), String> {
+pub(super) fn arrival_order_agg(call: &AggCall) -> Result<(), Untranslatable> {
     if matches!(call.func, AggFunc::First | AggFunc::Last) {
-        return Err(format!(
+        return no(format!(
             "`{}` without a window compiles to a batch job, which keeps no arrival order, so its first and last values are not streamctl's; give the aggregate a window (`every D`)",
             call.name
         ));
@@ -479,18 +479,18 @@ pub(super) fn agg_call(
     scope: &Scope,
     call: &AggCall,
     shifts: &HashMap<String, f64>,
-) -> Result<(String, Ty), String> {
-    let arg = || -> Result<Sx, String> {
+) -> Result<(String, Ty), Untranslatable> {
+    let arg = || -> Result<Sx, Untranslatable> {
         match &call.arg {
             Some(e) => scope.value(e),
-            None => Err(format!("`{}` has no argument", call.name)),
+            None => no(format!("`{}` has no argument", call.name)),
         }
     };
-    let numeric = |v: &Sx| -> Result<(), String> {
+    let numeric = |v: &Sx| -> Result<(), Untranslatable> {
         if v.ty.is_numeric() || v.ty == Ty::Null {
             Ok(())
         } else {
-            Err(format!(
+            no(format!(
                 "`{}` reads {}; streamctl reads numbers and numeric text, Flink's aggregate would cast or fail: declare the field a number with --schema",
                 call.name,
                 v.ty.describe()
@@ -517,7 +517,7 @@ pub(super) fn agg_call(
         AggFunc::Min | AggFunc::Max => {
             let v = arg()?;
             if !matches!(v.ty, Ty::Int | Ty::Float | Ty::Str | Ty::Null) {
-                return Err(format!(
+                return no(format!(
                     "`{}` of {} has no translation (streamctl orders numbers and strings)",
                     call.name,
                     v.ty.describe()
@@ -529,7 +529,7 @@ pub(super) fn agg_call(
         AggFunc::Distinct => {
             let v = arg()?;
             if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
-                return Err(format!(
+                return no(format!(
                     "`{}` of {} has no translation",
                     call.name,
                     v.ty.describe()
@@ -566,13 +566,13 @@ pub(super) fn agg_call(
             (format!("{f}({})", v.sql), v.ty)
         }
         AggFunc::Percentile(_) => {
-            return Err(format!(
+            return no(format!(
                 "`{}`: streamctl's percentiles come from a sketch (within 1% of the nearest-rank value); Flink SQL has no nearest-rank percentile aggregate to match it",
                 call.name
             ))
         }
         AggFunc::Ewma(_) => {
-            return Err(format!(
+            return no(format!(
                 "`{}`: ewma is a running aggregate only",
                 call.name
             ))
@@ -584,12 +584,12 @@ pub(super) fn agg_call(
 /// FIRST_VALUE and LAST_VALUE cannot be merged (the job fails to start).
 pub(super) fn hop_mergeable<'a>(
     calls: impl IntoIterator<Item = &'a AggCall>,
-) -> Result<(), String> {
+) -> Result<(), Untranslatable> {
     match calls
         .into_iter()
         .find(|c| matches!(c.func, AggFunc::First | AggFunc::Last))
     {
-        Some(c) => Err(format!(
+        Some(c) => no(format!(
             "`{}` in a hopping window: Flink computes HOP windows by merging slices, and its FIRST_VALUE/LAST_VALUE cannot be merged; use a tumbling window, or run this pipeline with streamctl",
             c.name
         )),

@@ -10,7 +10,7 @@ impl Compiler {
         rel: &Rel,
         scope: &Scope,
         name: &str,
-    ) -> Result<(String, Rel, String), String> {
+    ) -> Result<(String, Rel, String), Untranslatable> {
         let path = Path::new(&j.file);
         let ext = path
             .extension()
@@ -20,19 +20,19 @@ impl Compiler {
         match ext.as_str() {
             "json" | "jsonl" | "ndjson" => {}
             "csv" | "tsv" => {
-                return Err(format!(
+                return no(format!(
                     "the lookup file {} is {}: Flink's csv format has no header line, and streamctl names the columns from it and types each cell by its text; convert it to JSON lines",
                     j.file,
                     ext.to_uppercase()
                 ))
             }
-            _ => return Err(format!("cannot tell the format of lookup file {}", j.file)),
+            _ => return no(format!("cannot tell the format of lookup file {}", j.file)),
         }
         let rows = schema::read_rows(path, usize::MAX)?;
         let cols = schema::infer(&rows, path)?;
         let lookup_key = j.lookup_key.clone().unwrap_or_else(|| j.key.display_name());
         let Some(key_col) = cols.iter().find(|c| c.name == lookup_key) else {
-            return Err(format!(
+            return no(format!(
                 "lookup file {} has no column `{lookup_key}`",
                 j.file
             ));
@@ -41,14 +41,14 @@ impl Compiler {
         for (i, row) in rows.iter().enumerate() {
             let text = row.get(&lookup_key).and_then(crate::value::key_text);
             let Some(text) = text else {
-                return Err(format!(
+                return no(format!(
                     "lookup file {}, row {}: no `{lookup_key}`; streamctl skips such a row, Flink's table needs its key: remove the row",
                     j.file,
                     i + 1
                 ));
             };
             if !seen.insert(text.into_owned()) {
-                return Err(format!(
+                return no(format!(
                     "lookup file {}, row {}: a second row for one `{lookup_key}`; streamctl keeps the last, a SQL join would match both: keep one row per key",
                     j.file,
                     i + 1
@@ -75,7 +75,7 @@ impl Compiler {
             (Ty::Int, Ty::Str) => format!("CAST({ev_key_sql} AS STRING) = {lk_sql}"),
             (Ty::Str, Ty::Int) => format!("{ev_key_sql} = CAST({lk_sql} AS STRING)"),
             (a, b) => {
-                return Err(format!(
+                return no(format!(
                     "the join key is {} in the events and {} in {}; keys match by their text, translated for integers and strings",
                     a.describe(),
                     b.describe(),
@@ -88,7 +88,7 @@ impl Compiler {
         for c in cols.iter().filter(|c| c.name != lookup_key) {
             let out = format!("{prefix}{}", c.name);
             if rel.cols.iter().any(|e| e.name == out) || out == ROWTIME {
-                return Err(format!(
+                return no(format!(
                     "the lookup column `{}` has the name of an event field, whose value streamctl keeps when present, even null, which a SQL column cannot tell from absent; add `prefix P`",
                     out
                 ));
@@ -125,7 +125,7 @@ impl Compiler {
         self.after_stateless = false;
         let temporal = false;
         if !self.batch && j.left {
-            return Err("a left join without event time is a regular join in a streaming job, which retracts the rows it wrote before a match arrived; give the input a time field".into());
+            return no("a left join without event time is a regular join in a streaming job, which retracts the rows it wrote before a match arrived; give the input a time field");
         }
         let table = format!("lookup_{}", self.lookups.len() + 1);
         let mut lines: Vec<String> = cols
@@ -223,9 +223,9 @@ pub(super) fn inline_join(
     event_key: &Sx,
     lookup_key_ty: &Ty,
     added: &[(Column, String)],
-) -> Result<(String, String), String> {
+) -> Result<(String, String), Untranslatable> {
     if rows.len() > INLINE_LOOKUP_ROWS {
-        return Err(format!(
+        return no(format!(
             "the lookup file {} has {} rows; with event time the compiled job writes the table into the query (a temporal join would release rows in event-time order and wait for the table's watermark, so late events would depend on timing), up to {INLINE_LOOKUP_ROWS} rows",
             j.file,
             rows.len()
@@ -235,7 +235,7 @@ pub(super) fn inline_join(
         (Ty::Int, Ty::Int | Ty::Str) => format!("CAST({} AS STRING)", event_key.sql),
         (Ty::Str, Ty::Int | Ty::Str) => event_key.sql.clone(),
         (a, b) => {
-            return Err(format!(
+            return no(format!(
                 "the join key is {} in the events and {} in {}; keys match by their text, translated for integers and strings",
                 a.describe(),
                 b.describe(),

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::compile::expr::{sql_string, Scope, Sx};
 use crate::compile::schema::{self, quote_ident as q, Column, Ty};
-use crate::compile::{time, CompileError, Options};
+use crate::compile::{no, time, CompileError, Options, Untranslatable};
 use crate::input::Format;
 use crate::lang::ast::*;
 use crate::lang::print::duration;
@@ -98,7 +98,7 @@ pub fn compile(opts: &Options) -> Result<String, CompileError> {
         let name = format!("v{}", i + 1);
         let (body, next, ops) = c
             .stage(stage, &rel, &name)
-            .map_err(|why| CompileError::Refused(refusal(i, stage, &why).render(src)))?;
+            .map_err(|why| CompileError::Refused(refusal(i, stage, &why.0).render(src)))?;
         let mut text = single_line(&stage.to_string());
         if text.len() > 200 {
             text = format!("{}…", text.chars().take(200).collect::<String>());
@@ -309,9 +309,9 @@ struct Compiler {
     explain: Vec<String>,
 }
 
-fn flat_name(p: &FieldPath, what: &str) -> Result<String, String> {
+fn flat_name(p: &FieldPath, what: &str) -> Result<String, Untranslatable> {
     if p.parts.len() > 1 {
-        return Err(format!(
+        return no(format!(
             "it {what} the nested field `{}`; Flink SQL rows are flat here: name it with a plain name (e.g. `as {}`)",
             p.display_name(),
             p.parts.last().map(String::as_str).unwrap_or("x")
@@ -327,7 +327,7 @@ impl Compiler {
         stage: &Stage,
         rel: &Rel,
         name: &str,
-    ) -> Result<(String, Rel, String), String> {
+    ) -> Result<(String, Rel, String), Untranslatable> {
         let scope = Scope::new(&rel.cols);
         let from = q(&rel.name);
         let next = |cols: Vec<Column>, rowtime: bool| Rel {
@@ -421,7 +421,7 @@ impl Compiler {
                         continue;
                     }
                     if out.iter().any(|(c, _)| c.name == b) {
-                        return Err(format!(
+                        return no(format!(
                             "`{b}` is a field already: streamctl keeps it when `{a}` is missing and replaces it when `{a}` is there, even as null, and a SQL column cannot tell null from missing; `drop {b}` first"
                         ));
                     }
@@ -444,10 +444,10 @@ impl Compiler {
                 ParseKind::Regex { .. } => "parse regex types each capture by its text (a number or a string, event by event), which one SQL column cannot".into(),
                 ParseKind::Logfmt => "parse logfmt makes whatever fields each line has, known only at run time; a SQL view has fixed columns".into(),
                 ParseKind::Json => "parse json makes whatever fields each text has, known only at run time; a SQL view has fixed columns".into(),
-                ParseKind::Format(w) => format!("parse {w} is a hand-written scanner with no Flink SQL equivalent"),
+                ParseKind::Format(w) => format!("parse {w} is a hand-written scanner with no Flink SQL equivalent").into(),
                 ParseKind::Pattern { .. } => "a parse pattern types each capture by its text (a number or a string, event by event), which one SQL column cannot".into(),
             }),
-            StageKind::Head(_) => Err("head N ends the job after the first N events; a Flink job over a partitioned stream has no single \"first N\" and does not stop".into()),
+            StageKind::Head(_) => no("head N ends the job after the first N events; a Flink job over a partitioned stream has no single \"first N\" and does not stop"),
             StageKind::Running { aggs, by, scope: rscope } => {
                 self.arrival_order("running")?;
                 let frame = match rscope {
@@ -457,9 +457,9 @@ impl Compiler {
                     RunningScope::Last(n) if *n >= 1 => {
                         format!("ROWS BETWEEN {} PRECEDING AND CURRENT ROW", n - 1)
                     }
-                    RunningScope::Last(_) => return Err("`last 0` keeps no event".into()),
+                    RunningScope::Last(_) => return no("`last 0` keeps no event"),
                     RunningScope::Over(d) => {
-                        return Err(format!(
+                        return no(format!(
                             "`over {}`: streamctl's range holds the events seen so far with time in (t - {0}, t]; Flink's event-time OVER RANGE holds every event in [t - {0}, t], also those that arrive later, so the values differ",
                             duration(*d)
                         ))
@@ -474,14 +474,14 @@ impl Compiler {
                     .collect();
                 for call in aggs {
                     if matches!(call.func, AggFunc::Distinct) {
-                        return Err(format!(
+                        return no(format!(
                             "`{}`: Flink's OVER windows take no DISTINCT aggregate",
                             call.name
                         ));
                     }
                     let (sql, ty) = match call.func {
                         AggFunc::Ewma(_) => {
-                            return Err(format!(
+                            return no(format!(
                                 "`{}`: ewma has no Flink SQL aggregate",
                                 call.name
                             ))
@@ -515,7 +515,7 @@ impl Compiler {
             }
             StageKind::Dedup { keys, within } => {
                 if let Some(d) = within {
-                    return Err(format!(
+                    return no(format!(
                         "`within {}` suppresses a key for {0} of event time after its latest sighting (a debounce); Flink SQL's deduplication keeps the first row per key for good",
                         duration(d.millis)
                     ));
@@ -544,7 +544,7 @@ impl Compiler {
                 emit,
             } => {
                 if let Emit::Every(d) = emit {
-                    return Err(format!(
+                    return no(format!(
                         "`emit every {}` snapshots the top groups on the wall clock; a Flink job's rows would depend on when it runs",
                         duration(*d)
                     ));
@@ -557,11 +557,11 @@ impl Compiler {
 
     /// Refuse an arrival-order stage after one whose rows come out of Flink
     /// in another order than streamctl's.
-    fn arrival_order(&self, what: &str) -> Result<(), String> {
+    fn arrival_order(&self, what: &str) -> Result<(), Untranslatable> {
         if self.after_stateless {
             return Ok(());
         }
-        Err(format!(
+        no(format!(
             "{what} works in arrival order, and the rows reaching it come from an earlier aggregate, top or join, which streamctl writes in first-seen order and Flink in no set order"
         ))
     }

@@ -15,14 +15,14 @@ pub(super) struct Source {
 }
 
 impl Source {
-    pub(super) fn build(opts: &Options, needs_time: bool) -> Result<Source, String> {
+    pub(super) fn build(opts: &Options, needs_time: bool) -> Result<Source, Untranslatable> {
         if opts.files.is_empty() && opts.source_options.is_empty() {
             return Err(
                 "compile needs the input FILE (its format and first events shape the source table), or --source-option connector=… with --schema F or --sample F".into(),
             );
         }
         if opts.files.len() > 1 && needs_time {
-            return Err(format!(
+            return no(format!(
                 "{} input files with event-time stages: streamctl reads the files one after another, Flink would read them side by side with one watermark for all, so late events would differ; concatenate them into one file",
                 opts.files.len()
             ));
@@ -42,14 +42,14 @@ impl Source {
                     Some(f) => schema::read_schema_file(f)?,
                     None => match sample_path {
                         Some(p) if sample.is_empty() => {
-                            return Err(format!(
+                            return no(format!(
                                 "{} has no events to infer the columns from: give --schema F (a `name type` line per column) or --sample F",
                                 p.display()
                             ))
                         }
                         Some(p) => schema::infer(&sample, p)?,
                         None => {
-                            return Err("give --schema F or --sample F: there is no input file to infer the columns from".into())
+                            return no("give --schema F or --sample F: there is no input file to infer the columns from")
                         }
                     },
                 };
@@ -64,18 +64,18 @@ impl Source {
                 Vec::new(),
             ),
             Format::Csv | Format::Tsv => {
-                return Err(format!(
+                return no(format!(
                     "{} input cannot be compiled: Flink's csv format has no header line, and streamctl names the columns from it and types each cell by its text; convert the input to JSON lines first (streamctl 'select …' -i {} FILE > FILE.jsonl)",
                     if format == Format::Csv { "CSV" } else { "TSV" },
                     if format == Format::Csv { "csv" } else { "tsv" },
                 ))
             }
             Format::Logfmt => {
-                return Err("logfmt input cannot be compiled: Flink has no logfmt format; convert the input to JSON lines first".into())
+                return no("logfmt input cannot be compiled: Flink has no logfmt format; convert the input to JSON lines first")
             }
         };
         if cols.iter().any(|c| c.name == ROWTIME) {
-            return Err(format!(
+            return no(format!(
                 "the input has a field named `{ROWTIME}`, the name the compiled job gives its event-time column; rename it before compiling"
             ));
         }
@@ -196,7 +196,7 @@ pub(super) fn absolute(p: &Path) -> String {
         .to_string()
 }
 
-pub(super) fn detect_format(path: Option<&Path>) -> Result<Format, String> {
+pub(super) fn detect_format(path: Option<&Path>) -> Result<Format, Untranslatable> {
     let Some(path) = path else {
         return Ok(Format::Json);
     };
@@ -218,10 +218,10 @@ pub(super) fn time_field(
     opts: &Options,
     cols: &[Column],
     sample: &[Map<String, Value>],
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Untranslatable> {
     if let Some(f) = &opts.time_field {
         if f.contains('.') {
-            return Err(format!(
+            return no(format!(
                 "--time-field `{f}` is nested; the compiled job reads a top-level time field"
             ));
         }
@@ -240,14 +240,14 @@ pub(super) fn source_options(
     opts: &Options,
     input: Option<&PathBuf>,
     format: &str,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, String)>, Untranslatable> {
     if !opts.source_options.is_empty() {
         let mut o = opts.source_options.clone();
         add_format(&mut o, format);
         return Ok(o);
     }
     let Some(path) = input else {
-        return Err("no input FILE and no --source-option".into());
+        return no("no input FILE and no --source-option");
     };
     Ok(vec![
         ("connector".into(), "filesystem".into()),
@@ -276,14 +276,14 @@ pub(super) fn with_options(o: &[(String, String)]) -> String {
 }
 
 /// The sink table's DDL and a line for `--explain`.
-pub(super) fn sink_table(opts: &Options, rel: &Rel) -> Result<(String, String), String> {
+pub(super) fn sink_table(opts: &Options, rel: &Rel) -> Result<(String, String), Untranslatable> {
     let (options, explain) = if !opts.sink_options.is_empty() {
         let mut o = opts.sink_options.clone();
         add_format(&mut o, "json");
         (o, "connector from --sink-option".to_string())
     } else {
         let Some(path) = &opts.sink_path else {
-            return Err("give --sink-path DIR for the default filesystem sink (JSON lines), or --sink-option connector=… for another".into());
+            return no("give --sink-path DIR for the default filesystem sink (JSON lines), or --sink-option connector=… for another");
         };
         (
             vec![
