@@ -93,10 +93,15 @@ impl Codec {
     /// A regular file's format, from its first bytes (read without moving
     /// its position).
     pub fn of_file(file: &File) -> Option<Codec> {
+        Codec::of_file_at(file, 0)
+    }
+
+    /// The same for a file read from byte `at`.
+    fn of_file_at(file: &File, at: u64) -> Option<Codec> {
         let mut magic = [0; 4];
         let mut n = 0;
         while n < magic.len() {
-            match file.read_at(&mut magic[n..], n as u64) {
+            match file.read_at(&mut magic[n..], at + n as u64) {
                 Ok(0) | Err(_) => break,
                 Ok(k) => n += k,
             }
@@ -119,12 +124,22 @@ pub struct Compressed {
 
 /// The text of one file of an input, from offset `start` of the text.
 pub struct Text {
-    reader: Box<dyn Read>,
+    from: From,
     compressed: Option<Compressed>,
     /// Reading the file itself failed (not the decompression).
     raw_failed: Rc<Cell<bool>>,
     /// Decompressed bytes handed on so far, from the start of the text.
     at: u64,
+}
+
+/// Where the text comes from.
+enum From {
+    /// A plain regular file, read as it is (the common case: nothing in between).
+    File(File),
+    /// A plain pipe, its first bytes read already to tell what it is.
+    Pipe(io::Chain<Cursor<Vec<u8>>, File>),
+    /// A decompressor.
+    Decoded(Box<dyn Read>),
 }
 
 impl Text {
@@ -136,26 +151,25 @@ impl Text {
         if start > 0 {
             // Only a regular file is resumed past its start.
             let Some(codec) = Codec::of_file(&file) else {
-                return Ok(Text::plain(Box::new(file), raw_failed, start));
+                return Ok(Text::plain(From::File(file), raw_failed, start));
             };
-            let fingerprint = raw_fingerprint(&file);
             file.seek(SeekFrom::Start(0))?;
-            let raw = Raw {
-                inner: file,
-                failed: raw_failed.clone(),
-            };
-            let mut text = Text {
-                reader: decoder(codec, raw),
-                compressed: Some(Compressed { codec, fingerprint }),
-                raw_failed,
-                at: 0,
-            };
+            let mut text = Text::decoded(codec, file, raw_failed);
             text.skip(start)?;
             return Ok(text);
         }
-        // Told from the stream itself, so that a pipe works too: read until
-        // the first bytes can only be one thing (a short line that is not
-        // the start of a magic number is handed on at once).
+        if file.metadata().is_ok_and(|m| m.is_file()) {
+            // Told without reading: where it is read from (stdin may have
+            // been read from already).
+            let at = file.stream_position()?;
+            return Ok(match Codec::of_file_at(&file, at) {
+                None => Text::plain(From::File(file), raw_failed, 0),
+                Some(codec) => Text::decoded(codec, file, raw_failed),
+            });
+        }
+        // A pipe is told from the stream itself: read until the first
+        // bytes can only be one thing (a short line that is not the start
+        // of a magic number is handed on at once).
         let mut prefix = Vec::with_capacity(8);
         let mut byte = [0; 4];
         let codec = loop {
@@ -172,31 +186,46 @@ impl Text {
                 Err(e) => return Err(e),
             }
         };
-        let fingerprint = match codec {
-            Some(_) if file.metadata().is_ok_and(|m| m.is_file()) => raw_fingerprint(&file),
-            _ => Fingerprint::of(&prefix),
-        };
-        let raw = Raw {
-            inner: Cursor::new(prefix).chain(file),
-            failed: raw_failed.clone(),
-        };
+        let fingerprint = Fingerprint::of(&prefix);
+        let stream = Cursor::new(prefix).chain(file);
         Ok(match codec {
-            None => Text::plain(Box::new(raw), raw_failed, 0),
-            Some(codec) => Text {
-                reader: decoder(codec, raw),
-                compressed: Some(Compressed { codec, fingerprint }),
-                raw_failed,
-                at: 0,
-            },
+            None => Text::plain(From::Pipe(stream), raw_failed, 0),
+            Some(codec) => {
+                let raw = Raw {
+                    inner: stream,
+                    failed: raw_failed.clone(),
+                };
+                Text {
+                    from: From::Decoded(decoder(codec, raw)),
+                    compressed: Some(Compressed { codec, fingerprint }),
+                    raw_failed,
+                    at: 0,
+                }
+            }
         })
     }
 
-    fn plain(reader: Box<dyn Read>, raw_failed: Rc<Cell<bool>>, at: u64) -> Text {
+    fn plain(from: From, raw_failed: Rc<Cell<bool>>, at: u64) -> Text {
         Text {
-            reader,
+            from,
             compressed: None,
             raw_failed,
             at,
+        }
+    }
+
+    /// A compressed regular file, read from where it is.
+    fn decoded(codec: Codec, file: File, raw_failed: Rc<Cell<bool>>) -> Text {
+        let fingerprint = raw_fingerprint(&file);
+        let raw = Raw {
+            inner: file,
+            failed: raw_failed.clone(),
+        };
+        Text {
+            from: From::Decoded(decoder(codec, raw)),
+            compressed: Some(Compressed { codec, fingerprint }),
+            raw_failed,
+            at: 0,
         }
     }
 
@@ -231,8 +260,7 @@ impl Text {
 
     /// Skip the first `n` bytes of the text (resuming a compressed file).
     fn skip(&mut self, n: u64) -> io::Result<()> {
-        let skipped = io::copy(&mut (&mut self.reader).take(n), &mut io::sink())?;
-        self.at = skipped;
+        let skipped = io::copy(&mut self.take(n), &mut io::sink())?;
         if skipped < n {
             return Err(io::Error::other(format!(
                 "it holds {skipped} bytes of text once decompressed, fewer than the {n} where \
@@ -245,7 +273,11 @@ impl Text {
 
 impl Read for Text {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.reader.read(buf)?;
+        let n = match &mut self.from {
+            From::File(f) => f.read(buf)?,
+            From::Pipe(p) => p.read(buf)?,
+            From::Decoded(d) => d.read(buf)?,
+        };
         self.at += n as u64;
         Ok(n)
     }
@@ -422,6 +454,42 @@ mod tests {
             Ok(_) => Ok(out),
             Err(e) => Err(t.damage(&e).unwrap_or_else(|| format!("io: {e}"))),
         }
+    }
+
+    /// The same through a pipe, written `chunk` bytes at a time.
+    fn read_piped(bytes: &[u8], chunk: usize) -> Result<Vec<u8>, String> {
+        let (r, mut w) = io::pipe().unwrap();
+        let bytes = bytes.to_vec();
+        let writer = std::thread::spawn(move || {
+            for c in bytes.chunks(chunk) {
+                if w.write_all(c).is_err() {
+                    return;
+                }
+            }
+        });
+        let f = File::from(std::os::fd::OwnedFd::from(r));
+        let mut t = Text::open(f, 0).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        let got = match t.read_to_end(&mut out) {
+            Ok(_) => Ok(out),
+            Err(e) => Err(t.damage(&e).unwrap_or_else(|| format!("io: {e}"))),
+        };
+        drop(t);
+        writer.join().unwrap();
+        got
+    }
+
+    #[test]
+    fn a_pipe_is_told_from_its_first_bytes_even_one_at_a_time() {
+        let text = b"[x] one\n(two)\nPa\n".repeat(100);
+        for packed in [gzip(&text), zstd(&text), text.clone()] {
+            assert_eq!(read_piped(&packed, 1).unwrap(), text);
+            assert_eq!(read_piped(&packed, 4096).unwrap(), text);
+        }
+        assert_eq!(read_piped(b"(", 1).unwrap(), b"(");
+        assert_eq!(read_piped(b"", 1).unwrap(), b"");
+        let err = read_piped(&gzip(&text)[..40], 3).unwrap_err();
+        assert!(err.starts_with("the gzip data ends early"), "{err}");
     }
 
     #[test]
