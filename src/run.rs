@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crate::checkpoint::{self, Checkpoint};
 use crate::cli::{Config, Guarantee};
 use crate::event::Event;
+use crate::exec::absent;
 use crate::exec::chain::Sink;
 use crate::exec::event_time::EventTime;
 use crate::exec::{Chain, ExecError, Flow, StateSize, Stats};
@@ -79,6 +80,15 @@ struct RunSink {
     /// The stages' state when reading stopped, before the end flushed it
     /// (`--stats`); `None` when no stage keeps state.
     state: Option<StateSize>,
+    /// Fields never present were named after the first `NOTICE_AFTER` events.
+    absent_said: bool,
+}
+
+/// Say which fields the pipeline reads were never there (`exec::absent`).
+fn say_absent(chain: &mut Chain) {
+    for m in chain.absent_notices() {
+        progress::eprintln(&format!("streamctl: {m}"));
+    }
 }
 
 impl Sink for RunSink {
@@ -145,6 +155,8 @@ struct Session {
     /// `-o`, for messages and to record its committed length.
     output_name: Option<String>,
     ckpt: Option<Ckpt>,
+    /// A stage ended the run (`head`, `-q`) before the input did.
+    stopped: bool,
 }
 
 pub fn run(cfg: &Config) -> Result<(), RunError> {
@@ -219,6 +231,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         Some(at) => Chain::with_time(plan.ops, at, plan.time_needed_at.unwrap_or(at), event_time),
         None => Chain::new(plan.ops),
     };
+    chain.watch_fields(plan.watch);
     if let (Some(ck), Some(s)) = (&saved, &store) {
         let bad = |e: String| {
             RunError::Usage(format!(
@@ -269,9 +282,11 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
             progress: Progress::off(),
             names,
             state: None,
+            absent_said: false,
         },
         output_name: cfg.output.as_ref().map(|p| p.display().to_string()),
         ckpt,
+        stopped: false,
     };
     if session.holds_output() {
         session.sink.out.set_hold(true);
@@ -414,6 +429,7 @@ impl Session {
             }
             self.maybe_checkpoint(changed)?;
         }
+        self.stopped = flow == Flow::Stop;
         Ok(Ending::Input)
     }
 
@@ -445,6 +461,10 @@ impl Session {
                 Item::Event { ev, .. } => {
                     sink.stats.events_in += 1;
                     let f = chain.push(ev, sink)?;
+                    if !sink.absent_said && sink.stats.events_in >= absent::NOTICE_AFTER {
+                        sink.absent_said = true;
+                        say_absent(chain);
+                    }
                     *flow = f;
                     if f != Flow::Continue {
                         return Ok(false);
@@ -490,7 +510,14 @@ impl Session {
                 if !nothing_new {
                     self.chain.end(&mut self.sink)?;
                 }
-                self.last_checkpoint(true)
+                self.last_checkpoint(true)?;
+                // After the rows are out, so it reads below them; not when
+                // a stage ended the run early (the rest of the input may
+                // well have had them).
+                if !self.stopped {
+                    say_absent(&mut self.chain);
+                }
+                Ok(())
             }
             Ending::Signal => self.last_checkpoint(false),
         }

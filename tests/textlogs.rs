@@ -230,11 +230,15 @@ fn syslog_time_without_a_year_in_a_field() {
 
 #[test]
 fn concat_is_null_safe() {
-    let out = ok(
+    let (out, err, _) = run(
         &["eval c = concat(a, \"-\", b, n, missing) | select c"],
         "{\"a\":\"x\",\"b\":null,\"n\":5}\n",
     );
     assert_eq!(out, "{\"c\":\"x-5\"}\n");
+    assert_eq!(
+        err,
+        "streamctl: field `missing` was never present (fields seen: a, b, n)\n"
+    );
 }
 
 #[test]

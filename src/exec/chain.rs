@@ -9,6 +9,7 @@
 //! the first stage that needs one: read earlier, it goes on without a time,
 //! so a filter between may still drop it silently.
 
+use super::absent::{self, Watch};
 use super::event_time::{Decided, EventTime, Verdict};
 use super::{Emit, ExecResult, Flow, Operator, StateSize, Stats};
 use crate::event::Event;
@@ -28,6 +29,10 @@ pub trait Sink {
 
 pub struct Chain {
     ops: Vec<Box<dyn Operator>>,
+    /// One per stage: the fields it reads that were never there yet.
+    watch: Vec<Watch>,
+    /// Field names already said to be never present.
+    said: Vec<String>,
     clock: Option<Clock>,
 }
 
@@ -49,6 +54,8 @@ struct Gate {
 
 struct Downstream<'s> {
     ops: &'s mut [Box<dyn Operator>],
+    /// The watches of `ops`, one each.
+    watch: &'s mut [Watch],
     sink: &'s mut dyn Sink,
     /// The event time reader, and how many stages are left where it reads.
     clock: Option<(&'s mut EventTime, usize)>,
@@ -62,7 +69,7 @@ impl Emit for Downstream<'_> {
         if let Some((time, left)) = &mut self.clock {
             if self.ops.len() == *left {
                 let gate = self.gate.as_mut().map(|(l, r)| (*l, &mut **r));
-                return read_time(time, self.ops, self.sink, gate, ev);
+                return read_time(time, self.ops, self.watch, self.sink, gate, ev);
             }
         }
         if let Some((left, reason)) = &mut self.gate {
@@ -71,17 +78,21 @@ impl Emit for Downstream<'_> {
                 return self.sink.reject(&ev, &why);
             }
         }
-        match self.ops.split_first_mut() {
-            None => self.sink.write(ev),
-            Some((op, rest)) => op.on_event(
-                ev,
-                &mut Downstream {
-                    ops: rest,
-                    sink: self.sink,
-                    clock: self.clock.as_mut().map(|(t, l)| (&mut **t, *l)),
-                    gate: self.gate.as_mut().map(|(l, r)| (*l, &mut **r)),
-                },
-            ),
+        match (self.ops.split_first_mut(), self.watch.split_first_mut()) {
+            (Some((op, rest)), Some((watch, watch_rest))) => {
+                watch.look(&ev);
+                op.on_event(
+                    ev,
+                    &mut Downstream {
+                        ops: rest,
+                        watch: watch_rest,
+                        sink: self.sink,
+                        clock: self.clock.as_mut().map(|(t, l)| (&mut **t, *l)),
+                        gate: self.gate.as_mut().map(|(l, r)| (*l, &mut **r)),
+                    },
+                )
+            }
+            _ => self.sink.write(ev),
         }
     }
     fn late(&mut self, ev: &Event<'_>) {
@@ -99,11 +110,13 @@ impl Emit for Downstream<'_> {
 /// the gate where time is needed, if that is further down.
 fn timed<'s>(
     ops: &'s mut [Box<dyn Operator>],
+    watch: &'s mut [Watch],
     sink: &'s mut dyn Sink,
     gate: Option<(usize, &'s mut Option<String>)>,
 ) -> Downstream<'s> {
     Downstream {
         ops,
+        watch,
         sink,
         clock: None,
         gate,
@@ -115,19 +128,21 @@ fn timed<'s>(
 fn read_time(
     time: &mut EventTime,
     ops: &mut [Box<dyn Operator>],
+    watch: &mut [Watch],
     sink: &mut dyn Sink,
     mut gate: Option<(usize, &mut Option<String>)>,
     ev: Event<'_>,
 ) -> ExecResult {
     let verdict = time.read(ev);
-    let mut flow = settle(time, ops, sink, gate.as_mut().map(|(l, r)| (*l, &mut **r)))?;
+    let g = gate.as_mut().map(|(l, r)| (*l, &mut **r));
+    let mut flow = settle(time, ops, watch, sink, g)?;
     match verdict {
-        Verdict::Pass(ev) => flow = flow.and(timed(ops, sink, gate).emit(ev)?),
-        Verdict::Reject(ev, reason) => flow = flow.and(reject(ops, sink, gate, ev, reason)?),
+        Verdict::Pass(ev) => flow = flow.and(timed(ops, watch, sink, gate).emit(ev)?),
+        Verdict::Reject(ev, reason) => flow = flow.and(reject(ops, watch, sink, gate, ev, reason)?),
         Verdict::Held => {}
     }
     if let Some(wm) = time.advance() {
-        flow = flow.and(watermark_from(ops, sink, wm)?);
+        flow = flow.and(watermark_from(ops, watch, sink, wm)?);
     }
     Ok(flow)
 }
@@ -136,6 +151,7 @@ fn read_time(
 /// time, else passed on without one to be rejected where time is needed.
 fn reject(
     ops: &mut [Box<dyn Operator>],
+    watch: &mut [Watch],
     sink: &mut dyn Sink,
     gate: Option<(usize, &mut Option<String>)>,
     ev: Event<'_>,
@@ -144,7 +160,7 @@ fn reject(
     match gate {
         Some((left, why)) if left < ops.len() => {
             *why = Some(reason);
-            let flow = timed(ops, sink, Some((left, &mut *why))).emit(ev);
+            let flow = timed(ops, watch, sink, Some((left, &mut *why))).emit(ev);
             *why = None;
             flow
         }
@@ -157,6 +173,7 @@ fn reject(
 fn settle(
     time: &mut EventTime,
     ops: &mut [Box<dyn Operator>],
+    watch: &mut [Watch],
     sink: &mut dyn Sink,
     mut gate: Option<(usize, &mut Option<String>)>,
 ) -> ExecResult {
@@ -166,7 +183,7 @@ fn settle(
         Some(Decided::Reject(held, reason)) => {
             for h in &held {
                 let g = gate.as_mut().map(|(l, r)| (*l, &mut **r));
-                flow = flow.and(reject(ops, sink, g, h.event(), reason.clone())?);
+                flow = flow.and(reject(ops, watch, sink, g, h.event(), reason.clone())?);
             }
         }
         Some(Decided::Pass(held)) => {
@@ -174,7 +191,7 @@ fn settle(
                 let mut ev = h.event();
                 ev.time = Some(h.arrival);
                 let g = gate.as_mut().map(|(l, r)| (*l, &mut **r));
-                flow = flow.and(timed(ops, sink, g).emit(ev)?);
+                flow = flow.and(timed(ops, watch, sink, g).emit(ev)?);
                 if flow == Flow::Stop {
                     break;
                 }
@@ -185,11 +202,17 @@ fn settle(
 }
 
 /// Give the watermark to each of `ops` in order (see `Chain::watermark`).
-fn watermark_from(ops: &mut [Box<dyn Operator>], sink: &mut dyn Sink, wm: Millis) -> ExecResult {
+fn watermark_from(
+    ops: &mut [Box<dyn Operator>],
+    watch: &mut [Watch],
+    sink: &mut dyn Sink,
+    wm: Millis,
+) -> ExecResult {
     let mut flow = Flow::Continue;
     for i in 0..ops.len() {
         let (head, rest) = ops[i..].split_first_mut().expect("i < len");
-        flow = flow.and(head.on_watermark(wm, &mut timed(rest, sink, None))?);
+        let later = &mut watch[i + 1..];
+        flow = flow.and(head.on_watermark(wm, &mut timed(rest, later, sink, None))?);
     }
     Ok(flow)
 }
@@ -207,7 +230,26 @@ impl Flow {
 
 impl Chain {
     pub fn new(ops: Vec<Box<dyn Operator>>) -> Chain {
-        Chain { ops, clock: None }
+        Chain {
+            watch: ops.iter().map(|_| Watch::default()).collect(),
+            said: Vec::new(),
+            ops,
+            clock: None,
+        }
+    }
+
+    /// Watch, for each stage, the fields it reads (`reads[i]` for stage
+    /// `i`), to say which were never there (`absent_notices`).
+    pub fn watch_fields(&mut self, reads: Vec<Vec<Vec<String>>>) {
+        for (w, r) in self.watch.iter_mut().zip(reads) {
+            *w = Watch::new(r);
+        }
+    }
+
+    /// Fields some stage reads that no event reaching it had (each said
+    /// once in a run; see `exec::absent`).
+    pub fn absent_notices(&mut self) -> Vec<String> {
+        absent::take_notices(&mut self.watch, &mut self.said)
     }
 
     /// A chain that reads event time with `time` when an event reaches stage
@@ -219,7 +261,6 @@ impl Chain {
         time: EventTime,
     ) -> Chain {
         Chain {
-            ops,
             clock: Some(Clock {
                 at,
                 time,
@@ -228,6 +269,7 @@ impl Chain {
                     reason: None,
                 },
             }),
+            ..Chain::new(ops)
         }
     }
 
@@ -249,10 +291,11 @@ impl Chain {
         };
         let wm = time.on_idle(now);
         let ops = &mut self.ops[*at..];
+        let watch = &mut self.watch[*at..];
         let gate = Some((len - gate.needed_at, &mut gate.reason));
-        let mut flow = settle(time, ops, sink, gate)?;
+        let mut flow = settle(time, ops, watch, sink, gate)?;
         if let Some(wm) = wm {
-            flow = flow.and(watermark_from(ops, sink, wm)?);
+            flow = flow.and(watermark_from(ops, watch, sink, wm)?);
         }
         Ok(flow)
     }
@@ -276,6 +319,7 @@ impl Chain {
         };
         Downstream {
             ops: &mut self.ops,
+            watch: &mut self.watch,
             sink,
             clock,
             gate,
@@ -304,10 +348,11 @@ impl Chain {
         if let Some(Clock { at, time, gate }) = &mut self.clock {
             time.finish();
             let ops = &mut self.ops[*at..];
+            let watch = &mut self.watch[*at..];
             let gate = Some((len - gate.needed_at, &mut gate.reason));
-            flow = flow.and(settle(time, ops, sink, gate)?);
+            flow = flow.and(settle(time, ops, watch, sink, gate)?);
             if let Some(wm) = time.advance() {
-                flow = flow.and(watermark_from(ops, sink, wm)?);
+                flow = flow.and(watermark_from(ops, watch, sink, wm)?);
             }
         }
         Ok(flow.and(self.each_in(at..len, sink, |op, out| op.on_end(out))?))
@@ -359,6 +404,7 @@ impl Chain {
             };
             let mut down = Downstream {
                 ops: rest,
+                watch: &mut self.watch[i + 1..],
                 sink,
                 clock,
                 gate,

@@ -9,6 +9,7 @@
 //! then any mix of `on_event`, `on_watermark`, `on_tick`; then `on_end` once.
 //! Never two calls at once.
 
+pub mod absent;
 pub mod agg;
 pub mod aggregate;
 pub mod chain;

@@ -354,6 +354,39 @@ fn dedup_keep_order(v: Vec<Vec<String>>) -> Vec<Vec<String>> {
     seen
 }
 
+/// Each expression of a stage, in order (keys, conditions, items,
+/// aggregate arguments).
+pub fn exprs_of<'a>(kind: &'a StageKind, f: &mut impl FnMut(&'a Expr)) {
+    let aggs = |aggs: &'a [crate::lang::ast::AggCall], f: &mut dyn FnMut(&'a Expr)| {
+        aggs.iter().filter_map(|c| c.arg.as_ref()).for_each(f)
+    };
+    match kind {
+        StageKind::Where(e) => f(e),
+        StageKind::Select(items) => items.iter().for_each(|i| f(&i.expr)),
+        StageKind::Eval(a) => a.iter().for_each(|a| f(&a.expr)),
+        StageKind::Aggregate(a) => {
+            a.by.iter().for_each(|k| f(&k.expr));
+            aggs(&a.aggs, f);
+        }
+        StageKind::Running {
+            aggs: calls, by, ..
+        } => {
+            by.iter().for_each(|k| f(&k.expr));
+            aggs(calls, f);
+        }
+        StageKind::Dedup { keys, .. } => keys.iter().for_each(|k| f(&k.expr)),
+        StageKind::Top { keys, by, .. } => {
+            keys.iter().for_each(|k| f(&k.expr));
+            aggs(by.as_slice(), f);
+        }
+        StageKind::Drop(_)
+        | StageKind::Rename(_)
+        | StageKind::Parse { .. }
+        | StageKind::Join(_)
+        | StageKind::Head(_) => {}
+    }
+}
+
 /// Every field path a stage reads.
 pub fn fields_read(kind: &StageKind, out: &mut Vec<Vec<String>>) {
     match kind {

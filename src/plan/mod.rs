@@ -34,6 +34,11 @@ pub struct Plan {
     pub time_needed_at: Option<usize>,
     /// That stage's text, for messages.
     pub time_stage: Option<String>,
+    /// Per stage, the fields whose absence from every event there is worth
+    /// a word (`exec::absent`): what it reads, but not what `drop` and
+    /// `rename` name (nothing to do is fine there) nor what an `eval`
+    /// reads after setting it itself.
+    pub watch: Vec<Vec<Vec<String>>>,
     /// The pipeline is watched (`emit every`, `emit on update`): how its
     /// rows replace each other, so a live table can show the newest.
     pub watched: Option<Watched>,
@@ -54,10 +59,12 @@ pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> 
     } = plan;
     let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(stages.len());
     let mut explain = Vec::new();
+    let mut watch = Vec::with_capacity(stages.len());
     let time_needed_at = stages.iter().position(|s| s.event_time);
     let time_stage = time_needed_at.map(|i| stages[i].stage.to_string());
-    for (i, s) in stages.into_iter().enumerate() {
-        let (op, what) = build_stage(&s.stage, s.lookup)?;
+    for (i, mut s) in stages.into_iter().enumerate() {
+        watch.push(watched_reads(&s));
+        let (op, what) = build_stage(&s.stage, s.lookup.take())?;
         let reads: Vec<String> = s.reads.iter().map(|p| p.join(".")).collect();
         let reads = if reads.is_empty() {
             "-".to_string()
@@ -83,8 +90,61 @@ pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> 
         time_at,
         time_needed_at,
         time_stage,
+        watch,
         watched,
     })
+}
+
+/// The fields of a stage to watch for never being there (`Plan::watch`):
+/// what it reads, but not what `drop` and `rename` name (nothing to do is
+/// fine there), what an `eval` reads after setting it itself, nor a field
+/// the pipeline expects may be missing (`exists(f)`, `coalesce(f, …)`,
+/// `f == null`, `f != null`).
+fn watched_reads(s: &LogicalStage) -> Vec<Vec<String>> {
+    let mut tested = Vec::new();
+    logical::exprs_of(&s.stage.kind, &mut |e| absence_tested(e, &mut tested));
+    let written: &[Vec<String>] = match (&s.stage.kind, &s.writes) {
+        (StageKind::Drop(_) | StageKind::Rename(_), _) => return Vec::new(),
+        (StageKind::Eval(_), Writes::Fields(set)) => set,
+        _ => &[],
+    };
+    s.reads
+        .iter()
+        .filter(|r| !written.iter().any(|w| r.starts_with(w) || w.starts_with(r)))
+        .filter(|r| !tested.contains(r))
+        .cloned()
+        .collect()
+}
+
+/// Fields `e` tests for absence: `exists(f)`, `coalesce(f, …)`, `f == null`, `f != null`.
+fn absence_tested(e: &Expr, out: &mut Vec<Vec<String>>) {
+    use crate::lang::ast::{BinaryOp, ExprKind, Literal};
+    let is_null = |e: &Expr| matches!(e.kind, ExprKind::Literal(Literal::Null));
+    match &e.kind {
+        ExprKind::Field(_) | ExprKind::Literal(_) => {}
+        ExprKind::Unary(_, x) => absence_tested(x, out),
+        ExprKind::Binary(op, l, r) => {
+            if matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+                for (a, b) in [(l, r), (r, l)] {
+                    if let (ExprKind::Field(p), true) = (&a.kind, is_null(b)) {
+                        out.push(p.parts.clone());
+                    }
+                }
+            }
+            absence_tested(l, out);
+            absence_tested(r, out);
+        }
+        ExprKind::In(x, items) => {
+            absence_tested(x, out);
+            items.iter().for_each(|i| absence_tested(i, out));
+        }
+        ExprKind::Call { name, args, .. } => {
+            if name == "exists" || name == "coalesce" {
+                args.iter().for_each(|a| expr::fields_read(a, out));
+            }
+            args.iter().for_each(|a| absence_tested(a, out));
+        }
+    }
 }
 
 fn compile(e: &Expr) -> Result<Compiled, LangError> {
