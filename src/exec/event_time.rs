@@ -233,7 +233,16 @@ impl EventTime {
                     }
                 }
                 let name = || path.join(".");
-                match ev.get_path(path).as_deref() {
+                let v = ev.get_path(path);
+                // A string a stage made (`parse nginx`'s `ts`): by the memo too.
+                if let (TimeFormat::Auto, Some(Value::String(s))) = (&self.format, v.as_deref()) {
+                    if let Some(t) = self.memo.parse_auto(s.as_bytes()) {
+                        ev.time = Some(t);
+                        self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
+                        return Ok(());
+                    }
+                }
+                match v.as_deref() {
                     None | Some(Value::Null) => return Err(format!("no time field `{}`", name())),
                     Some(v) => self.format.parse(v).ok_or_else(|| {
                         let why = match self.format.parse_unbounded(v) {

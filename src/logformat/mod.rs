@@ -41,14 +41,39 @@ impl LogFormat {
     /// The words `parse` takes for these formats.
     pub const WORDS: [&'static str; 4] = ["nginx", "apache", "apache_error", "syslog"];
 
-    /// The fields of `line`, or `None` when it is not in this format.
-    /// `now` (epoch ms) gives the year of a syslog date written without one.
-    pub fn parse(self, line: &str, now: i64) -> Option<Vec<(&'static str, Value)>> {
-        match self {
-            LogFormat::Access => access::parse(line),
-            LogFormat::ApacheError => apache_error::parse(line),
-            LogFormat::Syslog => syslog::parse(line, now),
-        }
+    /// The fields of `line` that `want` names, or `None` when it is not in
+    /// this format. `now` (epoch ms) gives the year of a syslog date
+    /// written without one.
+    pub fn parse(self, line: &str, now: i64, want: &Want) -> Option<Vec<(&'static str, Value)>> {
+        let mut fields = match self {
+            LogFormat::Access => return access::parse(line, want),
+            LogFormat::ApacheError => apache_error::parse(line)?,
+            LogFormat::Syslog => syslog::parse(line, now)?,
+        };
+        fields.retain(|(k, _)| want.has(k));
+        Some(fields)
+    }
+}
+
+/// The fields a parser makes: all, or only those the rest of the pipeline
+/// reads (`parse nginx | count by status` reads `status`, and the time
+/// field). A line is checked whole either way, so it parses, or does not,
+/// alike; only the values nobody reads are not made.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Want(Option<Vec<String>>);
+
+impl Want {
+    pub fn all() -> Want {
+        Want(None)
+    }
+
+    pub fn only(names: Vec<String>) -> Want {
+        Want(Some(names))
+    }
+
+    #[inline]
+    pub fn has(&self, name: &str) -> bool {
+        self.0.as_ref().is_none_or(|v| v.iter().any(|n| n == name))
     }
 }
 
@@ -62,6 +87,18 @@ fn text_or_null(s: &str) -> Value {
 }
 
 /// The timestamp field every parser gives: RFC 3339 UTC with milliseconds.
+/// Lines in a row mostly share their second: the text of the last one is
+/// kept, not formatted again.
 fn ts_value(ms: i64) -> Value {
-    Value::String(crate::timefmt::format_rfc3339_ms(ms))
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != ms {
+            *last = (ms, crate::timefmt::format_rfc3339_ms(ms));
+        }
+        Value::String(last.1.clone())
+    })
 }

@@ -80,6 +80,11 @@ impl Pattern {
         })
     }
 
+    /// The name of each `*`, in order (`None` for `_`).
+    pub fn capture_names(&self) -> impl Iterator<Item = Option<&str>> {
+        self.names.iter().map(|n| n.as_deref())
+    }
+
     /// The names of the fields it makes, in order.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
         self.names.iter().flatten().map(String::as_str)

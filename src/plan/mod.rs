@@ -11,6 +11,7 @@ use crate::exec::{self, Operator};
 use crate::expr::{self, Compiled};
 use crate::lang::ast::{Expr, ParseKind, Pipeline, Stage, StageKind};
 use crate::lang::LangError;
+use crate::logformat::Want;
 
 /// Options that change what stages do (not how input is read).
 #[derive(Debug, Clone, Default)]
@@ -51,7 +52,7 @@ pub fn build(p: &Pipeline, opts: &PlanOptions) -> Result<Plan, LangError> {
 
 /// The executor's operators for a checked pipeline. The checks were made
 /// in [`validate`]; the constructors below find nothing new.
-pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> {
+pub fn lower(plan: LogicalPlan, opts: &PlanOptions) -> Result<Plan, LangError> {
     let LogicalPlan {
         stages,
         time_at,
@@ -62,9 +63,12 @@ pub fn lower(plan: LogicalPlan, _opts: &PlanOptions) -> Result<Plan, LangError> 
     let mut watch = Vec::with_capacity(stages.len());
     let time_needed_at = stages.iter().position(|s| s.event_time);
     let time_stage = time_needed_at.map(|i| stages[i].stage.to_string());
+    let wants: Vec<Want> = (0..stages.len())
+        .map(|i| wanted_after(&stages, i, opts.time_field.as_deref()))
+        .collect();
     for (i, mut s) in stages.into_iter().enumerate() {
         watch.push(watched_reads(&s));
-        let (op, what) = build_stage(&s.stage, s.lookup.take())?;
+        let (op, what) = build_stage(&s.stage, s.lookup.take(), &wants[i])?;
         let reads: Vec<String> = s.reads.iter().map(|p| p.join(".")).collect();
         let reads = if reads.is_empty() {
             "-".to_string()
@@ -151,9 +155,39 @@ fn compile(e: &Expr) -> Result<Compiled, LangError> {
     expr::compile(e)
 }
 
+/// The fields a `parse` at stage `at` needs to make: all of them, unless a
+/// later stage makes rows of its own (an aggregate, `top`, `select`) — then
+/// those the stages up to it read, and the time field (named, or any of the
+/// names detection tries).
+fn wanted_after(stages: &[LogicalStage], at: usize, time_field: Option<&str>) -> Want {
+    let mut names: Vec<String> = crate::exec::event_time::AUTO_FIELDS
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    if let Some(f) = time_field {
+        names.push(f.split('.').next().unwrap_or(f).to_string());
+        names.push(f.to_string());
+    }
+    for s in &stages[at + 1..] {
+        for r in &s.reads {
+            // The top-level field, or a key written with the dots.
+            names.push(r[0].clone());
+            names.push(r.join("."));
+        }
+        if matches!(
+            s.stage.kind,
+            StageKind::Aggregate(_) | StageKind::Top { .. } | StageKind::Select(_)
+        ) {
+            return Want::only(names);
+        }
+    }
+    Want::all()
+}
+
 fn build_stage(
     stage: &Stage,
     lookup: Option<exec::join::Lookup>,
+    want: &Want,
 ) -> Result<(Box<dyn Operator>, String), LangError> {
     Ok(match &stage.kind {
         StageKind::Where(cond) => (
@@ -220,7 +254,10 @@ fn build_stage(
                 ParseKind::Regex { pattern, span } => {
                     let re = regex::Regex::new(pattern)
                         .map_err(|e| LangError::new(format!("invalid regex: {e}"), *span))?;
-                    (exec::parse::Parser::Regex(re), "regex".into())
+                    (
+                        exec::parse::Parser::Regex(exec::parse::RegexParser::new(re, want)),
+                        "regex".into(),
+                    )
                 }
                 ParseKind::Logfmt => (exec::parse::Parser::Logfmt, "logfmt".into()),
                 ParseKind::Json => (exec::parse::Parser::Json, "json".into()),
@@ -228,7 +265,7 @@ fn build_stage(
                     let f = crate::logformat::LogFormat::from_word(w).ok_or_else(|| {
                         LangError::new(format!("unknown format `{w}`"), stage.span)
                     })?;
-                    (exec::parse::Parser::Format(f), w.clone())
+                    (exec::parse::Parser::Format(f, want.clone()), w.clone())
                 }
                 ParseKind::Pattern {
                     pattern,
@@ -239,19 +276,13 @@ fn build_stage(
                         .map_err(|e| LangError::new(e, *span))?;
                     let fields = p.field_names().collect::<Vec<_>>().join(", ");
                     (
-                        exec::parse::Parser::Pattern(p),
+                        exec::parse::Parser::pattern(p, want),
                         format!("pattern into {fields}"),
                     )
                 }
             };
             let desc = format!("parse {what} from {}", from_parts.join("."));
-            (
-                Box::new(exec::parse::Parse {
-                    parser,
-                    from: from_parts,
-                }),
-                desc,
-            )
+            (Box::new(exec::parse::Parse::new(parser, from_parts)), desc)
         }
         StageKind::Head(n) => (
             Box::new(exec::head::Head { limit: *n, seen: 0 }),
@@ -341,4 +372,47 @@ pub fn fmt_ms(ms: i64) -> String {
         }
     }
     format!("{ms}ms")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wants(src: &str, time_field: Option<&str>) -> Vec<Want> {
+        let p = validate(&crate::lang::parse(src).unwrap(), time_field).unwrap();
+        (0..p.stages.len())
+            .map(|i| wanted_after(&p.stages, i, time_field))
+            .collect()
+    }
+
+    #[test]
+    fn a_parse_makes_what_is_read_up_to_the_first_stage_that_makes_rows() {
+        let w = &wants(
+            "parse nginx | where method == \"GET\" | count by req.status every 1m | where count > status",
+            Some("when.at"),
+        )[0];
+        for name in [
+            "method",
+            "req",
+            "req.status",
+            "ts",
+            "@timestamp",
+            "when",
+            "when.at",
+        ] {
+            assert!(w.has(name), "{name}");
+        }
+        // Read only after the rows are made: not a field of the parse.
+        assert!(!w.has("status"));
+        assert!(!w.has("user_agent"));
+    }
+
+    #[test]
+    fn without_such_a_stage_a_parse_makes_every_field() {
+        assert_eq!(
+            wants("parse nginx | dedup ip | where status > 1", None)[0],
+            Want::all()
+        );
+        assert_eq!(wants("parse nginx | head 1", None)[0], Want::all());
+    }
 }
