@@ -510,6 +510,29 @@ mod tests {
     }
 
     #[test]
+    fn identity_knows_a_compressed_file_as_this_module_does() {
+        for bytes in [
+            &b""[..],
+            b"\x1f",
+            b"\x1f\x8b",
+            b"\x1f\x8bxx",
+            b"(\xb5/",
+            b"(\xb5/\xfd",
+            b"\x5f\x2a\x4d\x18",
+            b"\x5f\x2a\x4d",
+            b"\x60\x2a\x4d\x18",
+            b"{\"a\":1}",
+        ] {
+            let (_dir, f) = file(bytes);
+            assert_eq!(
+                super::super::identity::compressed(&f),
+                Codec::of_file(&f).is_some(),
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
     fn gzip_zstd_and_plain_text_read_alike() {
         let text = b"a=1 b=2\nline two\n".repeat(1000);
         assert_eq!(read(&gzip(&text), 0).unwrap(), text);

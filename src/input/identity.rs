@@ -158,11 +158,16 @@ fn read_prefix(file: &File, buf: &mut [u8]) -> usize {
 
 /// The file starts with a gzip or zstd magic number (then its offsets
 /// count decompressed bytes, see compressed.rs). Read here rather than
-/// imported, as this module imports no other input module.
-fn compressed(f: &File) -> bool {
+/// imported, as this module imports no other input module; a test in
+/// compressed.rs checks that the two agree.
+pub(super) fn compressed(f: &File) -> bool {
     let mut magic = [0; 4];
     let n = read_prefix(f, &mut magic);
-    magic[..n.min(2)] == [0x1f, 0x8b] || magic[..n] == [0x28, 0xb5, 0x2f, 0xfd]
+    let m = &magic[..n];
+    m.starts_with(&[0x1f, 0x8b])
+        || m == [0x28, 0xb5, 0x2f, 0xfd]
+        // A zstd skippable frame (pzstd's files start with one).
+        || (n == 4 && m[0] & 0xf0 == 0x50 && m[1..] == [0x2a, 0x4d, 0x18])
 }
 
 /// One file of an input, opened and positioned at `start`.
