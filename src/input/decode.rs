@@ -175,14 +175,45 @@ impl Decoder {
         pos: Pos,
         pre: Pre<'a>,
     ) -> Decoded<'a> {
-        if line.is_empty() {
-            return Decoded::Nothing;
-        }
         let raw = if format == Format::Tsv {
             RawFormat::Tsv
         } else {
             RawFormat::Csv
         };
+        match self.row_cells(line, format, pre) {
+            Ok(Some((header, cells))) => {
+                Decoded::Event(Event::from_csv_cells(line, raw, header, cells, pos))
+            }
+            Ok(None) => Decoded::Nothing,
+            Err(reason) => Decoded::Reject(reason),
+        }
+    }
+
+    /// A CSV/TSV line of a decoder made for `format`, read as `decode`
+    /// reads it (the header kept, the same rejections) but handed back as
+    /// the header and the row's cells rather than as an event: for a
+    /// lookup table, which copies cells into its arena. `Ok(None)`: the
+    /// header line or a blank line.
+    pub fn decode_cells<'a>(
+        &'a mut self,
+        line: &'a [u8],
+    ) -> Result<Option<(&'a [String], Cells<'a>)>, String> {
+        let format = match self.format {
+            Some(f @ (Format::Csv | Format::Tsv)) => f,
+            _ => return Err("not a CSV or TSV decoder".into()),
+        };
+        self.row_cells(line, format, Pre::Unknown)
+    }
+
+    fn row_cells<'a>(
+        &'a mut self,
+        line: &'a [u8],
+        format: Format,
+        pre: Pre<'a>,
+    ) -> Result<Option<(&'a [String], Cells<'a>)>, String> {
+        if line.is_empty() {
+            return Ok(None);
+        }
         // The reader thread may have split the line already (in place).
         let (place, spans) = match pre {
             Pre::Cells { spans, ascii } => (Place::Line { ascii }, spans),
@@ -201,7 +232,7 @@ impl Decoder {
         // are UTF-8 when the line is.
         if !matches!(place, Place::Line { ascii: true }) {
             if let Err(e) = std::str::from_utf8(line) {
-                return utf8_reject(e);
+                return Err(utf8_reason(e));
             }
         }
         let text = match place {
@@ -216,17 +247,17 @@ impl Decoder {
         };
         if self.header.is_none() {
             self.header = Some(cells.iter().map(Cow::into_owned).collect());
-            return Decoded::Nothing;
+            return Ok(None);
         }
         let header = self.header.as_deref().unwrap_or_default();
         if cells.len() != header.len() {
-            return Decoded::Reject(format!(
+            return Err(format!(
                 "expected {} fields (as in the header), found {}",
                 header.len(),
                 cells.len()
             ));
         }
-        Decoded::Event(Event::from_csv_cells(line, raw, header, cells, pos))
+        Ok(Some((header, cells)))
     }
 
     /// One CSV record from one line into `spans`. Most lines are split
@@ -325,7 +356,11 @@ enum Place {
 }
 
 fn utf8_reject<'a>(e: std::str::Utf8Error) -> Decoded<'a> {
-    Decoded::Reject(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
+    Decoded::Reject(utf8_reason(e))
+}
+
+fn utf8_reason(e: std::str::Utf8Error) -> String {
+    format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1)
 }
 
 #[cfg(test)]
