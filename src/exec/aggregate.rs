@@ -266,7 +266,15 @@ impl Aggregate {
                 }),
                 ast::Emit::OnClose,
                 None,
-            ) => Some(Sliced::new(*size, *slide, a.aggs.len())),
+            ) => {
+                let sl = Sliced::new(*size, *slide, a.aggs.len());
+                // The two stacks keep a copy of the state a slice: not for
+                // the aggregates whose state grows with their values.
+                let small = specs.iter().all(|s| {
+                    !matches!(s.func, ast::AggFunc::Distinct | ast::AggFunc::Percentile(_))
+                });
+                Some(if small { sl.with_stacks() } else { sl })
+            }
             _ => None,
         };
         Ok(Aggregate {
