@@ -705,3 +705,32 @@ fn an_empty_input_with_a_schema_is_not_told_to_give_a_schema() {
         (2, "streamctl: empty.jsonl has no events to infer the columns from: give --schema F (a `name type` line per column) or --sample F\n")
     );
 }
+
+/// The input is told apart as `streamctl` tells it when it reads: by magic
+/// bytes for gzip and zstd (refused: Flink's filesystem source goes by the
+/// name), by the first line for logfmt (refused: Flink has no logfmt).
+#[test]
+fn input_detected_as_the_run_detects_it() {
+    let d = fixtures();
+    std::fs::write(d.root().join("access.log"), b"\x1f\x8b\x08\x00rest").unwrap();
+    std::fs::write(d.root().join("app.data"), b"\x28\xb5\x2f\xfdrest").unwrap();
+    for (file, codec) in [("access.log", "gzip"), ("app.data", "zstd")] {
+        let (out, err, code) = compile(&d, &with_sink(&["where a > 1", file]));
+        assert_eq!((out.as_str(), code), ("", 2), "{file}: {err}");
+        assert!(
+            err.contains(&format!("streamctl: {file} is {codec}-compressed")),
+            "{file}: {err}"
+        );
+    }
+    // A second input is checked too.
+    let (_, err, code) = compile(
+        &d,
+        &with_sink(&["where a > 1", "events.jsonl", "access.log"]),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is gzip-compressed"), "{err}");
+    d.create("svc.log", "level=info msg=\"up\" n=1\nlevel=warn n=2\n");
+    let (_, err, code) = compile(&d, &with_sink(&["where n > 1", "svc.log"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("logfmt input cannot be compiled"), "{err}");
+}

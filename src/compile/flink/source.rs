@@ -28,6 +28,9 @@ impl Source {
             ));
         }
         let sample_path: Option<&PathBuf> = opts.sample.as_ref().or(opts.files.first());
+        for f in opts.files.iter().chain(&opts.sample) {
+            not_compressed(f)?;
+        }
         let format = match opts.input_format {
             Some(f) => f,
             None => detect_format(sample_path.map(PathBuf::as_path))?,
@@ -200,16 +203,40 @@ pub(super) fn detect_format(path: Option<&Path>) -> Result<Format, Untranslatabl
     let Some(path) = path else {
         return Ok(Format::Json);
     };
+    let cannot_read = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    not_compressed(path)?;
     if let Some(f) = Format::from_extension(path) {
         return Ok(f);
     }
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let first = text.iter().find(|b| !b.is_ascii_whitespace());
-    Ok(if first == Some(&b'{') {
-        Format::Json
-    } else {
-        Format::Lines
+    // The first line that is not blank decides, as `-i auto` does when it reads.
+    let text = std::fs::read(path).map_err(cannot_read)?;
+    let first = text
+        .split(|&b| b == b'\n')
+        .find(|l| l.iter().any(|b| !b.is_ascii_whitespace()));
+    Ok(match first {
+        Some(l) if l.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => Format::Json,
+        Some(l) if std::str::from_utf8(l).is_ok_and(crate::input::logfmt::looks_like_logfmt) => {
+            Format::Logfmt
+        }
+        _ => Format::Lines,
     })
+}
+
+/// streamctl reads gzip and zstd by their magic bytes; Flink's filesystem
+/// connector goes by the file's name, and not for zstd: refused, not guessed.
+pub(super) fn not_compressed(path: &Path) -> Result<(), Untranslatable> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(()); // the read that follows says why
+    };
+    match crate::input::compressed::Codec::of_file(&file) {
+        Some(codec) => no(format!(
+            "{} is {}-compressed; streamctl decompresses it, Flink's filesystem source would read it by its name or not at all: decompress it first (e.g. `{} -dc`), or read it with --source-option",
+            path.display(),
+            codec.name(),
+            codec.name()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The time field: `--time-field`, else the first of ts, timestamp, time,
