@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::checkpoint::{self, Checkpoint};
+use crate::checkpoint::{self, Checkpoint, Saved};
 use crate::cli::{Config, Guarantee};
 use crate::event::Event;
 use crate::exec::absent;
@@ -157,6 +157,65 @@ struct Session {
     ckpt: Option<Ckpt>,
     /// A stage ended the run (`head`, `-q`) before the input did.
     stopped: bool,
+    watch: StateWatch,
+}
+
+/// Above this much state in one stage the user is told, once: memory and
+/// every checkpoint (which writes the state whole) grow with it.
+const STATE_WARN_BYTES: u64 = 1 << 30;
+
+/// Looks at the stages' state now and then and warns once, naming the
+/// stage, when one passes [`STATE_WARN_BYTES`].
+struct StateWatch {
+    limit: u64,
+    next: Instant,
+    /// The stages' `--explain` lines, to name one.
+    stages: Vec<String>,
+    warned: bool,
+}
+
+impl StateWatch {
+    /// How often to look: measuring walks a stage's keys.
+    const EVERY: Duration = Duration::from_secs(2);
+
+    fn new(stages: Vec<String>) -> StateWatch {
+        StateWatch {
+            // Tests set a small limit; nothing else should.
+            limit: std::env::var("STREAMCTL_STATE_WARN_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(STATE_WARN_BYTES),
+            next: Instant::now() + Self::EVERY,
+            stages,
+            warned: false,
+        }
+    }
+
+    /// Look if it is time (or `now_anyway`, at the end of reading).
+    fn check(&mut self, chain: &Chain, reporter: &mut Reporter, now_anyway: bool) {
+        if self.warned || !(now_anyway || Instant::now() >= self.next) {
+            return;
+        }
+        self.next = Instant::now() + Self::EVERY;
+        let Some((i, s)) = chain.stage_states().find(|(_, s)| s.bytes >= self.limit) else {
+            return;
+        };
+        self.warned = true;
+        let line = self
+            .stages
+            .get(i)
+            .map_or("", |l| l.lines().next().unwrap_or(""));
+        let name = line.split_once(". ").map_or(line, |(_, rest)| rest);
+        reporter.warning(&format!(
+            "stage {} ({}) holds about {} of state ({} groups, {} windows open); \
+             memory, and the time and disk each checkpoint takes, grow with it",
+            i + 1,
+            name.trim(),
+            human_bytes(s.bytes),
+            s.groups,
+            s.windows
+        ));
+    }
 }
 
 pub fn run(cfg: &Config) -> Result<(), RunError> {
@@ -209,7 +268,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         Some(s) if !cfg.reset => s.load()?,
         _ => None,
     };
-    if let (Some(ck), Some(s)) = (&saved, &store) {
+    if let (Some(Saved { meta: ck, .. }), Some(s)) = (&saved, &store) {
         if ck.job != job {
             return Err(RunError::Usage(format!(
                 "checkpoint {} belongs to another pipeline or other options (it was made for \
@@ -221,29 +280,33 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         }
     }
 
-    let input = input::open(cfg, saved.as_ref().map(|c| &c.inputs[..]))?;
+    let input = input::open(cfg, saved.as_ref().map(|c| &c.meta.inputs[..]))?;
     let names = input.names();
     if let Some(stage) = &plan.time_stage {
         event_time.set_stage(stage.clone());
     }
     let watched = plan.watched.clone();
+    let watch = StateWatch::new(plan.explain.clone());
     let mut chain = match plan.time_at {
         Some(at) => Chain::with_time(plan.ops, at, plan.time_needed_at.unwrap_or(at), event_time),
         None => Chain::new(plan.ops),
     };
     chain.watch_fields(plan.watch);
     if let (Some(ck), Some(s)) = (&saved, &store) {
-        let bad = |e: String| {
+        let bad = |e: &dyn std::fmt::Display| {
             RunError::Usage(format!(
                 "checkpoint {} cannot be restored: {e}; pass --reset to start over",
                 s.path().display()
             ))
         };
-        chain.restore(ck.stages.clone()).map_err(bad)?;
+        let states = ck.stages().map_err(|e| bad(&e))?;
+        chain.restore(&states).map_err(|e| bad(&e))?;
         if let Some(et) = chain.event_time_mut() {
-            et.restore(&ck.event_time).map_err(bad)?;
+            et.restore(&ck.meta.event_time).map_err(|e| bad(&e))?;
         }
     }
+    // The states are restored: the file's bytes are let go.
+    let saved = saved.map(Saved::into_meta);
     // Last, once every check passed: exactly-once may cut the output back.
     let input_ids: Vec<FileId> = input
         .files()
@@ -287,6 +350,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         output_name: cfg.output.as_ref().map(|p| p.display().to_string()),
         ckpt,
         stopped: false,
+        watch,
     };
     if session.holds_output() {
         session.sink.out.set_hold(true);
@@ -364,7 +428,8 @@ fn human_bytes(b: u64) -> String {
     match b {
         0..1024 => format!("{b} B"),
         1024..1_048_576 => format!("{:.1} KB", b as f64 / 1024.0),
-        _ => format!("{:.1} MB", b as f64 / 1_048_576.0),
+        1_048_576..1_073_741_824 => format!("{:.1} MB", b as f64 / 1_048_576.0),
+        _ => format!("{:.1} GB", b as f64 / 1_073_741_824.0),
     }
 }
 
@@ -428,6 +493,8 @@ impl Session {
                 changed = true;
             }
             self.maybe_checkpoint(changed)?;
+            self.watch
+                .check(&self.chain, &mut self.sink.reporter, false);
         }
         self.stopped = flow == Flow::Stop;
         Ok(Ending::Input)
@@ -500,6 +567,7 @@ impl Session {
 
     /// After reading: end the stages at a real end, and commit the last checkpoint.
     fn finish(&mut self, ending: Ending) -> Result<(), RunError> {
+        self.watch.check(&self.chain, &mut self.sink.reporter, true);
         self.sink.state = self.chain.state_size();
         match ending {
             Ending::Input => {
@@ -627,22 +695,25 @@ impl Session {
             .chain
             .event_time()
             .map_or(serde_json::Value::Null, |t| t.snapshot());
-        let stages = self.chain.snapshot();
         let Some(ck) = self.ckpt.as_mut() else {
             return Ok(());
         };
-        ck.store.commit(&Checkpoint {
-            job: ck.job.clone(),
-            pipeline: ck.pipeline.clone(),
-            inputs,
-            event_time,
-            stages,
-            output_len,
-            output_header: output_len.and(self.sink.out.header().map(<[String]>::to_vec)),
-            stopped,
-            ended,
-        })?;
-        ck.schedule.committed(lines);
+        let chain = &self.chain;
+        let began = Instant::now();
+        ck.store.commit(
+            &Checkpoint {
+                job: ck.job.clone(),
+                pipeline: ck.pipeline.clone(),
+                inputs,
+                event_time,
+                output_len,
+                output_header: output_len.and(self.sink.out.header().map(<[String]>::to_vec)),
+                stopped,
+                ended,
+            },
+            &|out| chain.save(out),
+        )?;
+        ck.schedule.committed(lines, began);
         ck.dirty = false;
         Ok(())
     }

@@ -62,3 +62,27 @@ fn no_state_line_for_stateless_pipelines() {
     assert_eq!(code, 0);
     assert!(!err.contains("state"), "{err}");
 }
+
+/// A stage whose state passes the warning size (1 GB; here lowered for the
+/// test) is named once on stderr, with its size (issue 16, memory).
+#[test]
+fn a_large_state_is_named_once_on_stderr() {
+    let input: String = (0..200).map(|i| format!("{{\"k\":{i}}}\n")).collect();
+    let out = util::streamctl()
+        .env("STREAMCTL_STATE_WARN_BYTES", "2000")
+        .args(["head 1000 | dedup k"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 200);
+    let err = String::from_utf8(out.stderr).unwrap();
+    let re = regex::Regex::new(
+        r"^streamctl: warning: stage 2 \(dedup on k: drop repeats \(remembers every key\)\) holds about \d+(\.\d)? KB of state \(200 groups, 0 windows open\); memory, and the time and disk each checkpoint takes, grow with it\n$",
+    )
+    .unwrap();
+    assert!(re.is_match(&err), "{err}");
+    // Below the size: nothing.
+    let (_, err, _) = run(&["dedup k"], "{\"k\":1}\n");
+    assert_eq!(err, "");
+}

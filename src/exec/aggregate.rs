@@ -29,14 +29,16 @@ use std::collections::BTreeMap;
 
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
-use serde_json::{json, Map};
+use serde::{Deserialize, Serialize};
+use serde_json::Map;
 
 use super::agg::{Accumulator, AggSpec};
 use super::fill::{self, Fill};
-use super::key::{self, KeyExtractor};
+use super::key::{KeyExtractor, KeyIn, KeyOut};
 use super::slices::Sliced;
+use super::state::{self, RawJson, Version};
 use super::window::{self, fmt_ms, Windows};
-use super::{Emit, ExecResult, Flow, Operator, StateSize};
+use super::{Emit, ExecResult, Flow, Operator, RawValue, StateError, StateSize};
 use crate::event::Event;
 use crate::lang::ast::{self, Aggregation, WindowKind};
 use crate::lang::LangError;
@@ -136,6 +138,13 @@ impl Table {
         serde_json::from_slice(&self.arena[from..from + s.values_len as usize]).unwrap_or_default()
     }
 
+    /// The group's key values as the JSON text they are kept in.
+    fn values_json(&self, i: usize) -> &[u8] {
+        let s = self.groups[i];
+        let from = s.at + s.key_len as usize;
+        &self.arena[from..from + s.values_len as usize]
+    }
+
     /// Heap bytes (an estimate, for `--stats`).
     fn heap_bytes(&self) -> u64 {
         let own = self.arena.capacity()
@@ -177,11 +186,17 @@ impl Table {
 
     /// Append a group (its key not in the table yet).
     fn push(&mut self, key: &[u8], values: &[Value], accs: Vec<Accumulator>) -> usize {
+        // Writing JSON into a Vec cannot fail.
+        let json = serde_json::to_vec(values).unwrap_or_default();
+        self.push_json(key, &json, accs)
+    }
+
+    /// Append a group whose key values are given as JSON text.
+    fn push_json(&mut self, key: &[u8], values: &[u8], accs: Vec<Accumulator>) -> usize {
         let i = self.groups.len();
         let at = self.arena.len();
         self.arena.extend_from_slice(key);
-        // Writing JSON into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut self.arena, values);
+        self.arena.extend_from_slice(values);
         self.groups.push(Span {
             at,
             key_len: key.len() as u32,
@@ -810,171 +825,95 @@ impl Operator for Aggregate {
         Some(s)
     }
 
-    fn snapshot(&self) -> serde_json::Value {
-        let groups = |t: &Table| -> Vec<serde_json::Value> {
-            (0..t.len())
-                .map(|g| {
-                    json!({
-                        "key": key::to_json(t.key(g)),
-                        "values": t.values(g),
-                        "accs": t.accs(g).iter().map(Accumulator::snapshot).collect::<Vec<_>>(),
-                    })
-                })
-                .collect()
-        };
-        let windows: Vec<serde_json::Value> = self
-            .open
-            .iter()
-            .map(|(&(e, s), t)| json!({ "start": s, "end": e, "groups": groups(t) }))
-            .collect();
+    fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
         let mut keys: Vec<(&Box<[u8]>, &KeySessions)> = self.sessions.keys.iter().collect();
         keys.sort_by_key(|(_, ks)| ks.seq);
-        let sessions: Vec<serde_json::Value> = keys
-            .into_iter()
-            .map(|(k, ks)| {
-                json!({
-                    "key": key::to_json(k),
-                    "values": ks.values(),
-                    "seq": ks.seq,
-                    "list": ks.list.iter().map(|s| json!({
-                        "start": s.start,
-                        "end": s.end,
-                        "accs": s.accs.iter().map(Accumulator::snapshot).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        json!({
-            "wm": self.wm,
-            "max_time": self.max_time,
-            "next_tick": self.next_tick,
-            "groups": groups(&self.global),
-            "windows": windows,
-            "sessions": sessions,
-            "next_seq": self.sessions.next_seq,
-            "fill": self.fill.as_ref().map(Fill::snapshot),
-            "slices": self.sliced.as_ref().map(Sliced::snapshot),
-        })
-    }
-
-    fn restore(&mut self, state: serde_json::Value) -> Result<(), String> {
-        let st = &state;
-        let get = |k: &str| {
-            st.get(k)
-                .ok_or_else(|| format!("aggregate: state without `{k}`"))
-        };
-        let int = |v: &serde_json::Value, what: &str| {
-            v.as_i64()
-                .ok_or_else(|| format!("aggregate: `{what}` is not a number"))
-        };
-        let list = |v: &serde_json::Value, what: &str| -> Result<Vec<serde_json::Value>, String> {
-            v.as_array()
-                .cloned()
-                .ok_or_else(|| format!("aggregate: `{what}` is not a list"))
-        };
-        let accs = |v: Option<&serde_json::Value>| -> Result<Vec<Accumulator>, String> {
-            let v = v
-                .and_then(|v| v.as_array())
-                .ok_or("aggregate: group without `accs`")?;
-            if v.len() != self.specs.len() {
-                return Err(format!(
-                    "aggregate: state has {} aggregates per group, the stage has {}",
-                    v.len(),
-                    self.specs.len()
-                ));
-            }
-            self.specs
-                .iter()
-                .zip(v)
-                .map(|(spec, s)| {
-                    let mut a = spec.new_acc();
-                    a.restore(s)
-                        .map_err(|e| format!("aggregate `{}`: {e}", spec.name))?;
-                    Ok(a)
-                })
-                .collect()
-        };
-        let values = |v: Option<&serde_json::Value>| -> Result<Vec<Value>, String> {
-            v.and_then(|v| v.as_array())
-                .cloned()
-                .ok_or_else(|| "aggregate: group without key `values`".to_string())
-        };
-        let table = |v: &serde_json::Value| -> Result<Table, String> {
-            let mut t = Table::new(self.specs.len());
-            for g in list(v, "groups")? {
-                let key = key::from_json(g.get("key").unwrap_or(&Value::Null))?;
-                let values = values(g.get("values"))?;
-                let accs = accs(g.get("accs"))?;
-                let mut fresh = false;
-                t.group(
-                    &key,
-                    || {
-                        fresh = true;
-                        values
-                    },
-                    || accs,
-                );
-                if !fresh {
-                    return Err("aggregate: state has a key twice".into());
-                }
-            }
-            Ok(t)
-        };
-        let wm = int(get("wm")?, "wm")?;
-        let max_time = get("max_time")?.as_i64();
-        let next_tick = get("next_tick")?.as_i64();
-        let global = table(get("groups")?)?;
-        let mut open = BTreeMap::new();
-        for w in list(get("windows")?, "windows")? {
-            let s = int(w.get("start").unwrap_or(&Value::Null), "start")?;
-            let e = int(w.get("end").unwrap_or(&Value::Null), "end")?;
-            open.insert((e, s), table(w.get("groups").unwrap_or(&Value::Null))?);
-        }
-        let mut sessions = Sessions {
-            next_seq: get("next_seq")?
-                .as_u64()
-                .ok_or("aggregate: bad `next_seq`")?,
-            ..Sessions::default()
-        };
-        for k in list(get("sessions")?, "sessions")? {
-            let key: Box<[u8]> = key::from_json(k.get("key").unwrap_or(&Value::Null))?.into();
-            let seq = k
-                .get("seq")
-                .and_then(|s| s.as_u64())
-                .ok_or("aggregate: session without `seq`")?;
-            let mut ks = KeySessions {
-                values: json_values(&values(k.get("values"))?),
-                seq,
-                list: Vec::new(),
-            };
-            for s in list(k.get("list").unwrap_or(&Value::Null), "list")? {
-                let start = int(s.get("start").unwrap_or(&Value::Null), "start")?;
-                let end = int(s.get("end").unwrap_or(&Value::Null), "end")?;
-                sessions.timers.insert((end, start, seq), key.clone());
-                ks.list.push(Session {
+        serde_json::to_writer(
+            out,
+            &AggregateOut {
+                version: Version,
+                wm: self.wm,
+                max_time: self.max_time,
+                next_tick: self.next_tick,
+                groups: self.global.state(),
+                windows: state::iter(self.open.iter().map(|(&(end, start), t)| WindowOut {
                     start,
                     end,
-                    accs: accs(s.get("accs"))?,
+                    groups: t.state(),
+                })),
+                sessions: state::iter(keys.into_iter().map(|(k, ks)| SessionKeyOut {
+                    key: KeyOut(k),
+                    values: RawJson(&ks.values),
+                    seq: ks.seq,
+                    list: state::iter(ks.list.iter().map(|s| SessionOut {
+                        start: s.start,
+                        end: s.end,
+                        accs: &s.accs,
+                    })),
+                })),
+                next_seq: self.sessions.next_seq,
+                fill: self.fill.as_ref().map(Fill::state),
+                slices: self.sliced.as_ref().map(Sliced::snapshot),
+            },
+        )
+    }
+
+    fn restore(&mut self, state: &RawValue) -> Result<(), StateError> {
+        let st: AggregateIn = state::parse(state)?;
+        let global = self.table_in(st.groups)?;
+        let mut open = BTreeMap::new();
+        for w in st.windows {
+            open.insert((w.end, w.start), self.table_in(w.groups)?);
+        }
+        let mut sessions = Sessions {
+            next_seq: st.next_seq,
+            ..Sessions::default()
+        };
+        state::each(st.sessions, |k: SessionKeyIn| {
+            let key: Box<[u8]> = k.key.0.into();
+            let mut ks = KeySessions {
+                values: k.values.get().as_bytes().into(),
+                seq: k.seq,
+                list: Vec::with_capacity(k.list.len()),
+            };
+            for s in k.list {
+                sessions.timers.insert((s.end, s.start, k.seq), key.clone());
+                ks.list.push(Session {
+                    start: s.start,
+                    end: s.end,
+                    accs: self.accs_in(&s.accs)?,
                 });
             }
-            sessions.keys.insert(key, ks);
-        }
-        if let (Some(f), Some(v)) = (&mut self.fill, st.get("fill").filter(|v| !v.is_null())) {
+            if sessions.keys.insert(key, ks).is_some() {
+                return Err(StateError::KeyTwice { stage: "aggregate" });
+            }
+            Ok(())
+        })?;
+        if let (Some(f), Some(v)) = (&mut self.fill, st.fill) {
             f.restore(v)?;
         }
-        match (&mut self.sliced, st.get("slices").filter(|v| !v.is_null())) {
-            (Some(sl), Some(v)) => sl.restore(v, &self.specs)?,
-            (None, Some(_)) => return Err("aggregate: state has slices, the stage has none".into()),
+        match (&mut self.sliced, st.slices) {
+            (Some(sl), Some(v)) => {
+                let v: Value = state::parse(v)?;
+                sl.restore(&v, &self.specs)
+                    .map_err(|why| StateError::invalid("aggregate", why))?;
+            }
+            (None, Some(_)) => {
+                return Err(StateError::invalid(
+                    "aggregate",
+                    "state has slices, the stage has none",
+                ))
+            }
             // A checkpoint from before slices (format v1) with hopping
             // windows open: carry them on, one table a window, as it was
             // written (a later checkpoint keeps that form).
             (Some(_), None) if !open.is_empty() => self.sliced = None,
             _ => {}
         }
-        self.wm = wm;
-        self.max_time = max_time;
+        self.wm = st.wm;
+        self.max_time = st.max_time;
         self.next_tick = match self.emit {
-            ast::Emit::Every(_) => Some(next_tick.unwrap_or(UNSCHEDULED)),
+            ast::Emit::Every(_) => Some(st.next_tick.unwrap_or(UNSCHEDULED)),
             _ => None,
         };
         self.global = global;
@@ -984,10 +923,162 @@ impl Operator for Aggregate {
     }
 }
 
+impl Aggregate {
+    /// A table read back from a state's list of groups, a group at a time.
+    fn table_in(&self, list: &RawValue) -> Result<Table, StateError> {
+        let mut t = Table::new(self.specs.len());
+        state::each(list, |g: GroupIn| {
+            if t.find(&g.key.0).is_some() {
+                return Err(StateError::KeyTwice { stage: "aggregate" });
+            }
+            let accs = self.accs_in(&g.accs)?;
+            t.push_json(&g.key.0, g.values.get().as_bytes(), accs);
+            Ok(())
+        })?;
+        Ok(t)
+    }
+
+    fn accs_in(&self, states: &[&RawValue]) -> Result<Vec<Accumulator>, StateError> {
+        if states.len() != self.specs.len() {
+            return Err(StateError::Aggregates {
+                stage: "aggregate",
+                found: states.len(),
+                want: self.specs.len(),
+            });
+        }
+        self.specs
+            .iter()
+            .zip(states)
+            .map(|(spec, s)| {
+                let mut a = spec.new_acc();
+                a.restore_raw(s).map_err(|why| {
+                    StateError::invalid("aggregate", format!("`{}`: {why}", spec.name))
+                })?;
+                Ok(a)
+            })
+            .collect()
+    }
+}
+
+impl Table {
+    /// The table as a state writes it: each group's key, key values and
+    /// aggregate states, in first-seen order, read from the table as written.
+    fn state(&self) -> impl Serialize + '_ {
+        state::iter((0..self.len()).map(|g| GroupOut {
+            key: KeyOut(self.key(g)),
+            values: RawJson(self.values_json(g)),
+            accs: self.accs(g),
+        }))
+    }
+}
+
+/// What a checkpoint keeps of an aggregation: the groups of the whole input
+/// (no window), of each open window, and each key's open sessions.
+#[derive(Serialize)]
+struct AggregateOut<G, W, S, F> {
+    version: Version<1>,
+    wm: Millis,
+    max_time: Option<Millis>,
+    next_tick: Option<Millis>,
+    groups: G,
+    windows: W,
+    sessions: S,
+    next_seq: u64,
+    fill: Option<F>,
+    /// Hopping windows kept by slices (`exec::slices`; a JSON value still).
+    slices: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct GroupOut<'a> {
+    key: KeyOut<'a>,
+    values: RawJson<'a>,
+    accs: &'a [Accumulator],
+}
+
+#[derive(Serialize)]
+struct WindowOut<G> {
+    start: Millis,
+    end: Millis,
+    groups: G,
+}
+
+#[derive(Serialize)]
+struct SessionKeyOut<'a, L> {
+    key: KeyOut<'a>,
+    values: RawJson<'a>,
+    seq: u64,
+    list: L,
+}
+
+#[derive(Serialize)]
+struct SessionOut<'a> {
+    start: Millis,
+    end: Millis,
+    accs: &'a [Accumulator],
+}
+
+#[derive(Deserialize)]
+struct AggregateIn<'a> {
+    #[serde(default)]
+    #[allow(dead_code)]
+    version: Version<1>,
+    wm: Millis,
+    max_time: Option<Millis>,
+    next_tick: Option<Millis>,
+    #[serde(borrow)]
+    groups: &'a RawValue,
+    #[serde(borrow)]
+    windows: Vec<WindowIn<'a>>,
+    #[serde(borrow)]
+    sessions: &'a RawValue,
+    next_seq: u64,
+    #[serde(borrow, default)]
+    fill: Option<&'a RawValue>,
+    /// Absent in format v1 (hopping windows were tables then).
+    #[serde(borrow, default)]
+    slices: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct WindowIn<'a> {
+    start: Millis,
+    end: Millis,
+    #[serde(borrow)]
+    groups: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct GroupIn<'a> {
+    key: KeyIn,
+    #[serde(borrow)]
+    values: &'a RawValue,
+    #[serde(borrow)]
+    accs: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct SessionKeyIn<'a> {
+    key: KeyIn,
+    #[serde(borrow)]
+    values: &'a RawValue,
+    seq: u64,
+    #[serde(borrow)]
+    list: Vec<SessionIn<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SessionIn<'a> {
+    start: Millis,
+    end: Millis,
+    #[serde(borrow)]
+    accs: Vec<&'a RawValue>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::testkit::{assert_snapshot_restore_equivalent, run_script, Step};
+    use crate::exec::testkit::{assert_snapshot_restore_equivalent, raw, run_script, Step};
     use crate::lang::ast::StageKind;
 
     fn make(src: &str) -> impl Fn() -> Box<dyn Operator> + '_ {
@@ -1362,16 +1453,17 @@ mod tests {
         let mut chain = crate::exec::Chain::new(vec![make("count by p")()]);
         let mut out = crate::exec::testkit::Collect::default();
         crate::exec::testkit::drive(&mut chain, &[ev(r#"{"p":"a"}"#, 1)], &mut out);
-        let state = chain.snapshot().remove(0);
+        let states: Vec<Value> = serde_json::from_str(&chain.snapshot_text()).unwrap();
+        let state = states[0].to_string();
         let mut other = make("stats count, sum(x) by p")();
-        let err = other.restore(state.clone()).unwrap_err();
+        let err = other.restore(raw(&state)).unwrap_err().to_string();
         assert!(
             err.contains("state has 1 aggregates per group, the stage has 2"),
             "{err}"
         );
         let mut same = make("count by p")();
-        assert!(same.restore(json!({"wm": 0})).is_err());
-        assert!(same.restore(state).is_ok());
+        assert!(same.restore(raw(r#"{"wm": 0}"#)).is_err());
+        assert!(same.restore(raw(&state)).is_ok());
         assert_eq!(
             run_script(&make("stats count, sum(x)"), &[Step::End]),
             vec![r#"{"count":0,"sum_x":null}"#],

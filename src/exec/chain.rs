@@ -11,7 +11,7 @@
 
 use super::absent::{self, Watch};
 use super::event_time::{Decided, EventTime, Verdict};
-use super::{Emit, ExecResult, Flow, Operator, StateSize, Stats};
+use super::{Emit, ExecResult, Flow, Operator, RawValue, StateError, StateSize, Stats};
 use crate::event::Event;
 use crate::timefmt::Millis;
 
@@ -369,6 +369,14 @@ impl Chain {
             })
     }
 
+    /// Each stage that keeps state, by its index, with its size now.
+    pub fn stage_states(&self) -> impl Iterator<Item = (usize, StateSize)> + '_ {
+        self.ops
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| op.state_size().map(|s| (i, s)))
+    }
+
     pub fn next_tick(&self) -> Option<Millis> {
         self.ops.iter().filter_map(|op| op.next_tick()).min()
     }
@@ -416,22 +424,48 @@ impl Chain {
         Ok(flow)
     }
 
-    pub fn snapshot(&self) -> Vec<serde_json::Value> {
-        self.ops.iter().map(|op| op.snapshot()).collect()
+    /// Every stage's state, in order, as a JSON list written straight to
+    /// `out` (a checkpoint file): no copy of the states is made first.
+    pub fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        out.write_all(b"[").map_err(serde_json::Error::io)?;
+        for (i, op) in self.ops.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",").map_err(serde_json::Error::io)?;
+            }
+            op.save(out)?;
+        }
+        out.write_all(b"]").map_err(serde_json::Error::io)
     }
 
-    pub fn restore(&mut self, states: Vec<serde_json::Value>) -> Result<(), String> {
+    /// Restore the states `save` wrote, one per stage, before the first event.
+    pub fn restore(&mut self, states: &[&RawValue]) -> Result<(), StateError> {
         if states.len() != self.ops.len() {
-            return Err(format!(
-                "checkpoint has state for {} stages, pipeline has {}",
-                states.len(),
-                self.ops.len()
-            ));
+            return Err(StateError::Stages {
+                found: states.len(),
+                want: self.ops.len(),
+            });
         }
         for (i, (op, st)) in self.ops.iter_mut().zip(states).enumerate() {
-            op.restore(st)
-                .map_err(|e| format!("stage {}: {e}", i + 1))?;
+            op.restore(st).map_err(|e| StateError::Stage {
+                stage: i + 1,
+                error: Box::new(e),
+            })?;
         }
         Ok(())
+    }
+
+    /// The states as JSON text, as a checkpoint holds them (tests).
+    #[cfg(test)]
+    pub fn snapshot_text(&self) -> String {
+        let mut out = Vec::new();
+        self.save(&mut out).expect("a state serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// Restore from `snapshot_text` (tests).
+    #[cfg(test)]
+    pub fn restore_text(&mut self, text: &str) -> Result<(), StateError> {
+        let states: Vec<&RawValue> = serde_json::from_str(text)?;
+        self.restore(&states)
     }
 }

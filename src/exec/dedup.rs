@@ -16,13 +16,13 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::key::{self, KeyExtractor};
-use super::{Emit, ExecResult, Flow, Operator, StateSize};
+use super::key::{KeyExtractor, KeyIn, KeyOut};
+use super::state::{self, Version};
+use super::{Emit, ExecResult, Flow, Operator, RawValue, StateError, StateSize};
 use crate::event::Event;
 use crate::timefmt::Millis;
-use crate::value::Value;
 
 pub struct Dedup {
     keys: KeyExtractor,
@@ -123,42 +123,57 @@ impl Operator for Dedup {
         Ok(Flow::Continue)
     }
 
-    fn snapshot(&self) -> Value {
+    fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
         let mut seen: Vec<(&Box<[u8]>, &Millis)> = self.seen.iter().collect();
         // A stable order makes equal states give equal checkpoints.
-        seen.sort();
-        let seen: Vec<Value> = seen
-            .into_iter()
-            .map(|(k, t)| json!([key::to_json(k), t]))
-            .collect();
-        json!({ "watermark": self.watermark, "seen": seen })
+        seen.sort_unstable();
+        serde_json::to_writer(
+            out,
+            &DedupOut {
+                version: Version,
+                watermark: self.watermark,
+                seen: state::iter(seen.into_iter().map(|(k, t)| (KeyOut(k), t))),
+            },
+        )
     }
 
-    fn restore(&mut self, state: Value) -> Result<(), String> {
-        let bad = |what: &str| format!("dedup: state {what}");
-        self.watermark = state
-            .get("watermark")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| bad("without a watermark"))?;
-        let seen = state
-            .get("seen")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("without a `seen` list"))?;
+    fn restore(&mut self, state: &RawValue) -> Result<(), StateError> {
+        let st: DedupIn = state::parse(state)?;
+        self.watermark = st.watermark;
         self.seen.clear();
         self.expiry.clear();
-        for item in seen {
-            let (k, t) = match item.as_array().map(Vec::as_slice) {
-                Some([k, t]) => (k, t.as_i64().ok_or_else(|| bad("has a bad time"))?),
-                _ => return Err(bad("has a bad entry")),
-            };
-            let k: Box<[u8]> = key::from_json(k)?.into();
-            if self.within.is_some() {
-                self.expiry.push(Reverse((t, k.clone())));
+        let within = self.within.is_some();
+        let (seen, expiry) = (&mut self.seen, &mut self.expiry);
+        state::each(st.seen, |(KeyIn(k), t): (KeyIn, Millis)| {
+            let k: Box<[u8]> = k.into();
+            if within {
+                expiry.push(Reverse((t, k.clone())));
             }
-            self.seen.insert(k, t);
-        }
-        Ok(())
+            if seen.insert(k, t).is_some() {
+                return Err(StateError::KeyTwice { stage: "dedup" });
+            }
+            Ok(())
+        })
     }
+}
+
+/// What a checkpoint keeps of `dedup`: each remembered key with the latest
+/// time it was seen (0 without `within`), in key order.
+#[derive(Serialize)]
+struct DedupOut<I> {
+    version: Version<1>,
+    watermark: Millis,
+    seen: I,
+}
+
+#[derive(Deserialize)]
+struct DedupIn<'a> {
+    #[serde(default)]
+    #[allow(dead_code)]
+    version: Version<1>,
+    watermark: Millis,
+    #[serde(borrow)]
+    seen: &'a RawValue,
 }
 
 #[cfg(test)]
@@ -166,6 +181,7 @@ mod tests {
     use super::*;
     use crate::exec::testkit::{assert_snapshot_restore_equivalent, run_script, Step};
     use crate::lang::ast::StageKind;
+    use crate::value::Value;
 
     fn make(src: &str) -> Box<dyn Operator> {
         let p = crate::lang::parse(src).expect("parses");

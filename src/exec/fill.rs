@@ -19,13 +19,14 @@
 //! value was seen). This module decides which windows and keys; it builds no
 //! rows and must not hold more than one window's keys.
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::lang::ast::{AggFunc, WindowKind};
 use crate::timefmt::Millis;
 use crate::value::Value;
 
-use super::key;
+use super::key::{KeyIn, KeyOut};
+use super::state::{self, RawValue, StateError};
 
 /// The fill state of one aggregation.
 pub struct Fill {
@@ -127,35 +128,53 @@ impl Fill {
         }
     }
 
-    pub fn snapshot(&self) -> serde_json::Value {
-        json!({
-            "next": self.next,
-            "prev": self
-                .prev
-                .iter()
-                .map(|(k, v)| json!({ "key": key::to_json(k), "values": v }))
-                .collect::<Vec<_>>(),
-        })
+    /// The state a checkpoint keeps, written from the fill's own fields.
+    pub fn state(&self) -> impl Serialize + '_ {
+        FillOut {
+            next: self.next,
+            prev: state::iter(self.prev.iter().map(|(k, values)| PrevOut {
+                key: KeyOut(k),
+                values,
+            })),
+        }
     }
 
-    pub fn restore(&mut self, v: &serde_json::Value) -> Result<(), String> {
-        self.next = v.get("next").and_then(|n| n.as_i64());
-        self.prev.clear();
-        for p in v
-            .get("prev")
-            .and_then(|p| p.as_array())
-            .ok_or("aggregate: fill state without `prev`")?
-        {
-            let k: Box<[u8]> = key::from_json(p.get("key").unwrap_or(&Value::Null))?.into();
-            let values = p
-                .get("values")
-                .and_then(|v| v.as_array())
-                .cloned()
-                .ok_or("aggregate: fill key without `values`")?;
-            self.prev.push((k, values));
-        }
+    pub fn restore(&mut self, state: &RawValue) -> Result<(), StateError> {
+        let st: FillIn = state::parse(state)?;
+        self.next = st.next;
+        self.prev = st
+            .prev
+            .into_iter()
+            .map(|p| (p.key.0.into(), p.values))
+            .collect();
         Ok(())
     }
+}
+
+/// What a checkpoint keeps of a fill: the next window and the keys of the
+/// last one closed (one window's keys at most).
+#[derive(Serialize)]
+struct FillOut<P> {
+    next: Option<Millis>,
+    prev: P,
+}
+
+#[derive(Serialize)]
+struct PrevOut<'a> {
+    key: KeyOut<'a>,
+    values: &'a [Value],
+}
+
+#[derive(Deserialize)]
+struct FillIn {
+    next: Option<Millis>,
+    prev: Vec<PrevIn>,
+}
+
+#[derive(Deserialize)]
+struct PrevIn {
+    key: KeyIn,
+    values: Vec<Value>,
 }
 
 /// An aggregate's value in a zero row: `count` and `sum` are 0, the others
@@ -170,6 +189,7 @@ pub fn zero_value(func: AggFunc) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exec::key;
 
     fn tumbling(keyed: bool) -> Fill {
         Fill::new(WindowKind::Tumbling { size: 10 }, keyed).unwrap()
@@ -236,7 +256,8 @@ mod tests {
         // Snapshot and restore keep the keys and the next window.
         f.closed(30, vec![k("c")]);
         let mut g = tumbling(true);
-        g.restore(&f.snapshot()).unwrap();
+        let text = serde_json::to_string(&f.state()).unwrap();
+        g.restore(serde_json::from_str(&text).unwrap()).unwrap();
         assert_eq!(g.next, Some(40));
         assert_eq!(g.prev, f.prev);
     }

@@ -1,11 +1,22 @@
 //! `head N`: pass the first N events, then end the run cleanly.
 
-use super::{Emit, ExecResult, Flow, Operator};
+use serde::{Deserialize, Serialize};
+
+use super::state::{self, Version};
+use super::{Emit, ExecResult, Flow, Operator, RawValue, StateError};
 use crate::event::Event;
 
 pub struct Head {
     pub limit: u64,
     pub seen: u64,
+}
+
+/// What a checkpoint keeps of `head`.
+#[derive(Serialize, Deserialize)]
+struct HeadState {
+    #[serde(default)]
+    version: Version<1>,
+    seen: u64,
 }
 
 impl Operator for Head {
@@ -21,15 +32,18 @@ impl Operator for Head {
         Ok(flow)
     }
 
-    fn snapshot(&self) -> serde_json::Value {
-        serde_json::json!({ "seen": self.seen })
+    fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer(
+            out,
+            &HeadState {
+                version: Version,
+                seen: self.seen,
+            },
+        )
     }
 
-    fn restore(&mut self, state: serde_json::Value) -> Result<(), String> {
-        self.seen = state
-            .get("seen")
-            .and_then(|v| v.as_u64())
-            .ok_or("head: state without a `seen` count")?;
+    fn restore(&mut self, state: &RawValue) -> Result<(), StateError> {
+        self.seen = state::parse::<HeadState>(state)?.seen;
         Ok(())
     }
 }

@@ -174,6 +174,55 @@ pub fn encode_texts(texts: &[Option<String>], buf: &mut Vec<u8>) {
     }
 }
 
+/// An encoded key as a state writes it: a JSON list of texts and nulls
+/// (`null` for bytes that are no key, which streamctl never makes).
+pub struct KeyOut<'a>(pub &'a [u8]);
+
+impl serde::Serialize for KeyOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut parts = Vec::new();
+        let mut bytes = self.0;
+        while let Some((&tag, rest)) = bytes.split_first() {
+            let part = match tag {
+                0 => {
+                    bytes = rest;
+                    None
+                }
+                1 => {
+                    let len = rest
+                        .get(..4)
+                        .map(|l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize);
+                    match len
+                        .and_then(|n| rest.get(4..4 + n))
+                        .map(std::str::from_utf8)
+                    {
+                        Some(Ok(text)) => {
+                            bytes = &rest[4 + text.len()..];
+                            Some(text)
+                        }
+                        _ => return s.serialize_unit(),
+                    }
+                }
+                _ => return s.serialize_unit(),
+            };
+            parts.push(part);
+        }
+        s.collect_seq(parts)
+    }
+}
+
+/// A key read back from a state: the list [`KeyOut`] wrote, encoded again.
+pub struct KeyIn(pub Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for KeyIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let texts = Vec::<Option<String>>::deserialize(d)?;
+        let mut buf = Vec::new();
+        encode_texts(&texts, &mut buf);
+        Ok(KeyIn(buf))
+    }
+}
+
 /// A snapshot form of an encoded key: a JSON array of texts and nulls.
 pub fn to_json(key: &[u8]) -> Value {
     match decode(key) {

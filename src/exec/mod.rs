@@ -29,6 +29,7 @@ pub mod running;
 pub mod select;
 pub mod slices;
 pub mod slide;
+pub mod state;
 pub mod stats;
 #[cfg(test)]
 pub mod testkit;
@@ -40,6 +41,7 @@ use crate::event::Event;
 use crate::timefmt::Millis;
 
 pub use chain::Chain;
+pub use state::{RawValue, StateError};
 pub use stats::Stats;
 
 /// Whether the run should go on after this call.
@@ -134,13 +136,15 @@ pub trait Operator: Send {
         None
     }
 
-    /// The operator's whole state, for a checkpoint.
-    fn snapshot(&self) -> serde_json::Value {
-        serde_json::Value::Null
+    /// Write the operator's whole state into a checkpoint, as JSON, straight
+    /// from its own structures (`state.rs`): `null` for a stage that keeps none.
+    fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        out.write_all(b"null").map_err(serde_json::Error::io)
     }
 
-    /// Restore a state `snapshot` produced; called before the first event.
-    fn restore(&mut self, _state: serde_json::Value) -> Result<(), String> {
+    /// Restore a state `save` wrote (or an earlier streamctl's); called
+    /// before the first event.
+    fn restore(&mut self, _state: &RawValue) -> Result<(), StateError> {
         Ok(())
     }
 }

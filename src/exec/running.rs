@@ -28,12 +28,13 @@
 use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::agg::{Accumulator, AggSpec};
-use super::key::{self, KeyExtractor};
+use super::key::{KeyExtractor, KeyIn, KeyOut};
 use super::slide::{Entry, Slide};
-use super::{Emit, ExecResult, Flow, Operator, StateSize};
+use super::state::{self, Version};
+use super::{Emit, ExecResult, Flow, Operator, RawValue, StateError, StateSize};
 use crate::event::Event;
 use crate::lang::ast::RunningScope;
 use crate::timefmt::Millis;
@@ -260,94 +261,117 @@ impl Operator for Running {
         })
     }
 
-    fn snapshot(&self) -> Value {
-        let mut groups: Vec<(&Box<[u8]>, &Group)> =
-            self.groups.iter().map(|(k, g)| (k, g)).collect();
+    fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        let mut groups: Vec<&(Box<[u8]>, Group)> = self.groups.iter().collect();
         // A stable order makes equal states give equal checkpoints.
-        groups.sort_by(|a, b| a.0.cmp(b.0));
-        let groups: Vec<Value> = groups
-            .into_iter()
-            .map(|(k, g)| {
-                let state = match g {
-                    Group::Cumulative(accs) => {
-                        Value::Array(accs.iter().map(Accumulator::snapshot).collect())
-                    }
-                    Group::Kept(s) => Value::Array(
-                        s.q.iter()
-                            .map(|e| json!([e.time, Value::Array(e.vals.to_vec())]))
-                            .collect(),
-                    ),
-                };
-                match g {
-                    // The sliding sums' rounding state, so a restored run
-                    // carries on bit for bit (older checkpoints lack it).
-                    Group::Kept(s) => json!([key::to_json(k), state, s.sums_snapshot()]),
-                    Group::Cumulative(_) => json!([key::to_json(k), state]),
-                }
-            })
-            .collect();
-        json!({ "watermark": self.watermark, "swept": self.swept, "groups": groups })
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let groups = groups.into_iter().map(|(k, g)| match g {
+            Group::Cumulative(accs) => GroupOut::Cumulative((KeyOut(k), &accs[..])),
+            // The sliding sums' rounding state goes with the kept values, so
+            // a restored run carries on bit for bit (older checkpoints lack it).
+            Group::Kept(s) => GroupOut::Kept((
+                KeyOut(k),
+                state::iter(s.q.iter().map(|e| (e.time, &e.vals[..]))),
+                s.sums_snapshot(),
+            )),
+        });
+        serde_json::to_writer(
+            out,
+            &RunningOut {
+                version: Version,
+                watermark: self.watermark,
+                swept: self.swept,
+                groups: state::iter(groups),
+            },
+        )
     }
 
-    fn restore(&mut self, state: Value) -> Result<(), String> {
-        let bad = |what: &str| format!("running: state {what}");
-        let int = |name: &str| {
-            state
-                .get(name)
-                .and_then(Value::as_i64)
-                .ok_or_else(|| bad(&format!("without `{name}`")))
-        };
-        self.watermark = int("watermark")?;
-        self.swept = int("swept")?;
-        let groups = state
-            .get("groups")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("without `groups`"))?;
-        self.groups.clear();
-        self.index.clear();
-        for g in groups {
-            let (k, s, sums) = match g.as_array().map(Vec::as_slice) {
-                Some([k, s]) => (k, s, None),
-                Some([k, s, sums]) => (k, s, Some(sums)),
+    fn restore(&mut self, state: &RawValue) -> Result<(), StateError> {
+        let bad = |what: &str| StateError::invalid("running", format!("state {what}"));
+        let st: RunningIn = state::parse(state)?;
+        let mut groups = Vec::new();
+        state::each(st.groups, |g: Vec<&RawValue>| {
+            let (k, items, sums) = match g.as_slice() {
+                [k, s] => (k, s, None),
+                [k, s, sums] => (k, s, Some(state::parse::<Value>(sums)?)),
                 _ => return Err(bad("has a bad group")),
             };
-            let items = s.as_array().ok_or_else(|| bad("has a bad group state"))?;
+            let KeyIn(k) = state::parse(k)?;
             let group = match self.new_group() {
                 Group::Cumulative(mut accs) => {
+                    let items: Vec<&RawValue> = state::parse(items)?;
                     if items.len() != accs.len() {
-                        return Err(bad("has the wrong number of aggregates"));
+                        return Err(StateError::Aggregates {
+                            stage: "running",
+                            found: items.len(),
+                            want: accs.len(),
+                        });
                     }
                     for (acc, s) in accs.iter_mut().zip(items) {
-                        acc.restore(s)?;
+                        acc.restore_raw(s)
+                            .map_err(|why| StateError::invalid("running", why))?;
                     }
                     Group::Cumulative(accs)
                 }
                 Group::Kept(_) => {
-                    let mut entries = Vec::with_capacity(items.len());
-                    for it in items {
-                        let (time, vals) = match it.as_array().map(Vec::as_slice) {
-                            Some([t, Value::Array(v)]) if v.len() == self.aggs.len() => {
-                                (t.as_i64().ok_or_else(|| bad("has a bad time"))?, v)
-                            }
-                            _ => return Err(bad("has a bad kept event")),
-                        };
-                        entries.push((time, vals.clone().into_boxed_slice()));
-                    }
+                    let mut entries = Vec::new();
+                    state::each(items, |(time, vals): (Millis, Vec<Value>)| {
+                        if vals.len() != self.aggs.len() {
+                            return Err(bad("has a bad kept event"));
+                        }
+                        entries.push((time, vals.into_boxed_slice()));
+                        Ok(())
+                    })?;
                     let over = match self.scope {
                         Scope::Over(d) => Some(d),
                         _ => None,
                     };
-                    Group::Kept(Box::new(Slide::restore(&self.aggs, entries, over, sums)?))
+                    let slide = Slide::restore(&self.aggs, entries, over, sums.as_ref())
+                        .map_err(|why| StateError::invalid("running", why))?;
+                    Group::Kept(Box::new(slide))
                 }
             };
-            self.groups.push((key::from_json(k)?.into(), group));
-        }
+            groups.push((k.into_boxed_slice(), group));
+            Ok(())
+        })?;
+        self.watermark = st.watermark;
+        self.swept = st.swept;
+        self.groups = groups;
         self.reindex();
         if self.index.len() != self.groups.len() {
-            return Err(bad("has a key twice"));
+            return Err(StateError::KeyTwice { stage: "running" });
         }
         Ok(())
     }
+}
+
+/// What a checkpoint keeps of `running`: per key (in key order) its
+/// aggregates' states, or the values it keeps (`over D`, `last N`) with the
+/// sliding sums' rounding state.
+#[derive(Serialize)]
+struct RunningOut<G> {
+    version: Version<1>,
+    watermark: Millis,
+    swept: Millis,
+    groups: G,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum GroupOut<'a, Q> {
+    Cumulative((KeyOut<'a>, &'a [Accumulator])),
+    Kept((KeyOut<'a>, Q, serde_json::Value)),
+}
+
+#[derive(Deserialize)]
+struct RunningIn<'a> {
+    #[serde(default)]
+    #[allow(dead_code)]
+    version: Version<1>,
+    watermark: Millis,
+    swept: Millis,
+    #[serde(borrow)]
+    groups: &'a RawValue,
 }
 
 #[cfg(test)]
@@ -762,7 +786,7 @@ mod tests {
         crate::exec::testkit::drive(&mut chain, &steps, &mut out);
         assert_eq!(out.lines.len(), 50);
         // Only keys with values in the last 2·D are remembered.
-        let snap = chain.snapshot();
+        let snap: Value = serde_json::from_str(&chain.snapshot_text()).unwrap();
         let groups = snap[0]["groups"].as_array().unwrap().len();
         assert!(groups <= 10, "{groups} keys remembered");
     }

@@ -5,7 +5,7 @@
 use serde_json::Map;
 
 use super::chain::Sink;
-use super::{Chain, ExecError, Flow, Operator, Stats};
+use super::{Chain, ExecError, Flow, Operator, RawValue, Stats};
 use crate::event::Event;
 use crate::timefmt::Millis;
 use crate::value::Value;
@@ -107,10 +107,9 @@ pub fn assert_snapshot_restore_equivalent(
         let mut first = Chain::new(vec![make()]);
         let mut out = Collect::default();
         drive(&mut first, &steps[..cut], &mut out);
-        let text = serde_json::to_string(&first.snapshot()).expect("snapshot serialises");
-        let states: Vec<Value> = serde_json::from_str(&text).expect("snapshot parses");
+        let text = first.snapshot_text();
         let mut second = Chain::new(vec![make()]);
-        second.restore(states).expect("restore");
+        second.restore_text(&text).expect("restore");
         drive(&mut second, &steps[cut..], &mut out);
         assert_eq!(
             out.lines, expected,
@@ -118,6 +117,18 @@ pub fn assert_snapshot_restore_equivalent(
         );
     }
     expected
+}
+
+/// A JSON text as the borrowed state a restore reads.
+pub fn raw(text: &str) -> &RawValue {
+    serde_json::from_str(text).expect("a JSON state")
+}
+
+/// One operator's state as a checkpoint holds it, parsed (to look into).
+pub fn state_of(op: &dyn Operator) -> Value {
+    let mut out = Vec::new();
+    op.save(&mut out).expect("a state serialises");
+    serde_json::from_slice(&out).expect("a state is JSON")
 }
 
 /// A fixed sequence of pseudo-random numbers (xorshift64) for tests that

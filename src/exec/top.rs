@@ -27,12 +27,14 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
-use serde_json::{json, Map};
+use serde::{Deserialize, Serialize};
+use serde_json::Map;
 
 use super::agg::{Accumulator, AggSpec};
-use super::key::{self, KeyExtractor};
+use super::key::{KeyExtractor, KeyIn, KeyOut};
+use super::state::{self, Version};
 use super::window::{self, Windows};
-use super::{Emit, ExecResult, Flow, Operator, StateSize};
+use super::{Emit, ExecResult, Flow, Operator, RawValue, StateError, StateSize};
 use crate::event::Event;
 use crate::lang::ast::{self, WindowKind};
 use crate::timefmt::format_rfc3339_ms;
@@ -431,96 +433,108 @@ impl Operator for Top {
         self.rows(&all, None, out)
     }
 
-    fn snapshot(&self) -> Value {
-        let groups = |g: &Groups| -> Value {
-            let mut items: Vec<(&Box<[u8]>, &Group)> = g.map.iter().collect();
-            items.sort_by_key(|(_, g)| g.seq);
-            Value::Array(
-                items
-                    .into_iter()
-                    .map(|(k, g)| json!([key::to_json(k), g.values, g.seq, g.acc.snapshot()]))
-                    .collect(),
-            )
-        };
-        let windows: Vec<Value> = self
-            .open
-            .iter()
-            .map(|(&(end, start), g)| json!([start, end, groups(g)]))
-            .collect();
-        json!({
-            "watermark": self.watermark,
-            "max_time": self.max_time,
-            "next_tick": self.next_tick,
-            "seq": self.seq,
-            "groups": groups(&self.all),
-            "windows": windows,
-        })
+    fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer(
+            out,
+            &TopOut {
+                version: Version,
+                watermark: self.watermark,
+                max_time: self.max_time,
+                next_tick: self.next_tick,
+                seq: self.seq,
+                groups: groups_out(&self.all),
+                windows: state::iter(
+                    self.open
+                        .iter()
+                        .map(|(&(end, start), g)| (start, end, groups_out(g))),
+                ),
+            },
+        )
     }
 
-    fn restore(&mut self, state: Value) -> Result<(), String> {
-        let bad = |what: &str| format!("top: state {what}");
-        let int = |name: &str| {
-            state
-                .get(name)
-                .and_then(Value::as_i64)
-                .ok_or_else(|| bad(&format!("without `{name}`")))
-        };
-        self.watermark = int("watermark")?;
-        self.max_time = match state.get("max_time") {
-            Some(Value::Null) => None,
-            Some(v) => Some(v.as_i64().ok_or_else(|| bad("with a bad `max_time`"))?),
-            None => return Err(bad("without `max_time`")),
-        };
-        // Absent from checkpoints written before `emit every` (issue 18).
-        let next_tick = state.get("next_tick").and_then(Value::as_i64);
-        self.next_tick = self.every.map(|_| next_tick.unwrap_or(UNSCHEDULED));
-        self.seq = state
-            .get("seq")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| bad("without `seq`"))?;
-        let read_groups = |v: &Value| -> Result<Groups, String> {
-            let mut out = Groups::default();
-            for item in v.as_array().ok_or_else(|| bad("has a bad group list"))? {
-                let Some([k, values, seq, acc]) = item.as_array().map(Vec::as_slice) else {
-                    return Err(bad("has a bad group"));
-                };
-                let values = values
-                    .as_array()
-                    .filter(|v| v.len() == self.keys.names().len())
-                    .ok_or_else(|| bad("has bad key values"))?
-                    .clone();
-                let seq = seq
-                    .as_u64()
-                    .ok_or_else(|| bad("has a bad sequence number"))?;
-                let mut a = self.agg.new_acc();
-                a.restore(acc)?;
-                out.map.insert(
-                    key::from_json(k)?.into(),
-                    Group {
-                        values,
-                        seq,
-                        acc: a,
-                    },
-                );
-            }
-            Ok(out)
-        };
-        self.all = read_groups(state.get("groups").ok_or_else(|| bad("without `groups`"))?)?;
-        self.open.clear();
-        let windows = state
-            .get("windows")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("without `windows`"))?;
-        for w in windows {
-            let Some([s, e, g]) = w.as_array().map(Vec::as_slice) else {
-                return Err(bad("has a bad window"));
-            };
-            let (Some(s), Some(e)) = (s.as_i64(), e.as_i64()) else {
-                return Err(bad("has a bad window bound"));
-            };
-            self.open.insert((e, s), read_groups(g)?);
+    fn restore(&mut self, state: &RawValue) -> Result<(), StateError> {
+        let st: TopIn = state::parse(state)?;
+        let all = self.groups_in(st.groups)?;
+        let mut open = BTreeMap::new();
+        for (start, end, groups) in st.windows {
+            open.insert((end, start), self.groups_in(groups)?);
         }
+        self.watermark = st.watermark;
+        self.max_time = st.max_time;
+        // Checkpoints from before `emit every` have no `next_tick`.
+        self.next_tick = self.every.map(|_| st.next_tick.unwrap_or(UNSCHEDULED));
+        self.seq = st.seq;
+        self.all = all;
+        self.open = open;
         Ok(())
+    }
+}
+
+/// What a checkpoint keeps of `top`: per window (and for the whole input)
+/// each group as `[key, key values, first-seen number, aggregate state]`,
+/// in first-seen order.
+#[derive(Serialize)]
+struct TopOut<G, W> {
+    version: Version<1>,
+    watermark: Millis,
+    max_time: Option<Millis>,
+    next_tick: Option<Millis>,
+    seq: u64,
+    groups: G,
+    windows: W,
+}
+
+#[derive(Deserialize)]
+struct TopIn<'a> {
+    #[serde(default)]
+    #[allow(dead_code)]
+    version: Version<1>,
+    watermark: Millis,
+    max_time: Option<Millis>,
+    #[serde(default)]
+    next_tick: Option<Millis>,
+    seq: u64,
+    #[serde(borrow)]
+    groups: &'a RawValue,
+    #[serde(borrow)]
+    windows: Vec<(Millis, Millis, &'a RawValue)>,
+}
+
+fn groups_out(g: &Groups) -> impl Serialize + '_ {
+    let mut items: Vec<(&Box<[u8]>, &Group)> = g.map.iter().collect();
+    items.sort_by_key(|(_, g)| g.seq);
+    state::iter(
+        items
+            .into_iter()
+            .map(|(k, g)| (KeyOut(k), &g.values, g.seq, &g.acc)),
+    )
+}
+
+impl Top {
+    fn groups_in(&self, list: &RawValue) -> Result<Groups, StateError> {
+        let mut out = Groups::default();
+        let width = self.keys.names().len();
+        state::each(
+            list,
+            |(KeyIn(k), values, seq, acc): (KeyIn, Vec<Value>, u64, &RawValue)| {
+                if values.len() != width {
+                    return Err(StateError::invalid("top", "state has bad key values"));
+                }
+                let mut a = self.agg.new_acc();
+                a.restore_raw(acc)
+                    .map_err(|why| StateError::invalid("top", why))?;
+                let group = Group {
+                    values,
+                    seq,
+                    acc: a,
+                };
+                if out.map.insert(k.into(), group).is_some() {
+                    return Err(StateError::KeyTwice { stage: "top" });
+                }
+                Ok(())
+            },
+        )?;
+        Ok(out)
     }
 }
 
@@ -529,6 +543,7 @@ mod tests {
     use super::*;
     use crate::exec::testkit::{assert_snapshot_restore_equivalent, Step};
     use crate::lang::ast::{AggCall, AggFunc, StageKind};
+    use serde_json::json;
 
     fn make(src: &str) -> Box<dyn Operator> {
         let p = crate::lang::parse(src).expect("parses");
@@ -753,9 +768,11 @@ mod tests {
     #[test]
     fn a_checkpoint_from_before_emit_every_restores() {
         let mut op = make("top 2 p emit every 1s");
-        let mut old = make("top 2 p").snapshot();
+        let mut old = crate::exec::testkit::state_of(make("top 2 p").as_ref());
         old.as_object_mut().unwrap().remove("next_tick");
-        op.restore(old).expect("restores");
+        let old = old.to_string();
+        op.restore(crate::exec::testkit::raw(&old))
+            .expect("restores");
         assert_eq!(op.next_tick(), Some(UNSCHEDULED));
     }
 

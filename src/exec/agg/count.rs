@@ -10,6 +10,11 @@ pub struct Count {
 }
 
 impl Count {
+    /// A count of `n` (a restored state).
+    pub fn of(n: u64) -> Count {
+        Count { n }
+    }
+
     pub fn add(&mut self) {
         self.n += 1;
     }

@@ -283,6 +283,42 @@ impl Accumulator {
     }
 }
 
+/// `count`'s state (`{"n": N}`), written and read without a `Value`: it is
+/// by far the most common, one per group of `count by k`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CountState {
+    n: u64,
+}
+
+/// An accumulator's state in a checkpoint: the one `snapshot` gives (small:
+/// a few numbers, or a bounded sample or sketch).
+impl serde::Serialize for Accumulator {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Accumulator::Count(c) => CountState { n: c.get() }.serialize(s),
+            other => other.snapshot().serialize(s),
+        }
+    }
+}
+
+impl Accumulator {
+    /// Restore from a state's JSON text, as [`restore`](Self::restore) does.
+    pub fn restore_raw(&mut self, raw: &serde_json::value::RawValue) -> Result<(), String> {
+        match self {
+            Accumulator::Count(c) => {
+                let st: CountState =
+                    serde_json::from_str(raw.get()).map_err(|e| format!("count: {e}"))?;
+                *c = count::Count::of(st.n);
+                Ok(())
+            }
+            other => {
+                let v: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+                other.restore(&v)
+            }
+        }
+    }
+}
+
 /// How an aggregate reads its argument from an event.
 #[derive(Debug, Clone)]
 enum Arg {
