@@ -81,3 +81,24 @@ fn stddev_is_exact_at_large_magnitudes() {
     let exact = 0.3327912595176572;
     assert!(((got - exact) / exact).abs() < 1e-12, "{got} vs {exact}");
 }
+
+/// JSON `-0` is read as serde_json reads it, the float -0.0 (README,
+/// "Choices made where the contract is silent"): an unchanged event is
+/// echoed as it came, a changed one writes `-0.0`, and it is one key with
+/// `0` and `-0.0`. A CSV cell `-0` is the integer 0 (issue 16, small item).
+#[test]
+fn json_minus_zero_is_the_float_minus_zero() {
+    assert_eq!(ok(&["where a == 0"], "{\"a\":-0}\n"), "{\"a\":-0}\n");
+    assert_eq!(
+        ok(&["eval b = a"], "{\"a\":-0,\"n\":[-0]}\n"),
+        "{\"a\":-0.0,\"n\":[-0.0],\"b\":-0.0}\n"
+    );
+    assert_eq!(
+        ok(&["count by a"], "{\"a\":-0}\n{\"a\":0}\n{\"a\":-0.0}\n"),
+        "{\"a\":-0.0,\"count\":3}\n"
+    );
+    assert_eq!(
+        ok(&["-i", "csv", "eval b = a"], "a\n-0\n"),
+        "{\"a\":0,\"b\":0}\n"
+    );
+}
