@@ -262,10 +262,8 @@ impl Operator for Running {
     }
 
     fn save(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
-        let mut groups: Vec<&(Box<[u8]>, Group)> = self.groups.iter().collect();
-        // A stable order makes equal states give equal checkpoints.
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
-        let groups = groups.into_iter().map(|(k, g)| match g {
+        // In the order the groups are kept (no sort: see dedup).
+        let groups = self.groups.iter().map(|(k, g)| match g {
             Group::Cumulative(accs) => GroupOut::Cumulative((KeyOut(k), &accs[..])),
             // The sliding sums' rounding state goes with the kept values, so
             // a restored run carries on bit for bit (older checkpoints lack it).
@@ -345,7 +343,7 @@ impl Operator for Running {
     }
 }
 
-/// What a checkpoint keeps of `running`: per key (in key order) its
+/// What a checkpoint keeps of `running`: per key (in the order kept) its
 /// aggregates' states, or the values it keeps (`over D`, `last N`) with the
 /// sliding sums' rounding state.
 #[derive(Serialize)]
