@@ -1,6 +1,7 @@
 //! Checkpoint files written by an earlier streamctl still restore (issue 14,
 //! typed state): each case under `tests/golden/checkpoints/` holds a
-//! checkpoint that streamctl 0.1 (format v1, state built with `json!`) wrote
+//! checkpoint that streamctl 0.1 (format v1, state built with `json!`; one
+//! case in format v2, hopping windows by slices) wrote
 //! when SIGTERM stopped a `--follow` run after `first.jsonl`, and the rows
 //! that run had written. Resumed from that file with `rest.jsonl` appended,
 //! today's streamctl must write exactly what an uninterrupted run writes
@@ -61,9 +62,17 @@ fn resume_case(name: &str) {
     ok(&with(&["--checkpoint", probe.to_str().unwrap()]));
     let job = split(&std::fs::read(&probe).unwrap()).1["job"].clone();
 
-    let old = std::fs::read(case.join("v1.ckpt")).unwrap();
+    let v = if case.join("v2.ckpt").exists() {
+        "v2"
+    } else {
+        "v1"
+    };
+    let old = std::fs::read(case.join(format!("{v}.ckpt"))).unwrap();
     let (header, mut body) = split(&old);
-    assert!(header.starts_with("streamctl-checkpoint v1 "), "{header}");
+    assert!(
+        header.starts_with(&format!("streamctl-checkpoint {v} ")),
+        "{header}"
+    );
     let stages_before = body["stages"].clone();
     body["job"] = job;
     let meta = std::fs::metadata(&input).unwrap();
@@ -75,7 +84,7 @@ fn resume_case(name: &str) {
     assert_eq!(body["stages"], stages_before);
     let text = serde_json::to_vec(&body).unwrap();
     let mut file = format!(
-        "streamctl-checkpoint v1 crc32={:08x} bytes={}\n",
+        "streamctl-checkpoint {v} crc32={:08x} bytes={}\n",
         crc32fast::hash(&text),
         text.len()
     )
@@ -111,6 +120,13 @@ fn v1_tumbling_windows_with_fill_restore() {
 #[test]
 fn v1_hopping_windows_restore() {
     resume_case("hopping");
+}
+
+/// Format v2: hopping windows kept by slices, as the slices' state was
+/// built with `json!` before it was written streaming.
+#[test]
+fn v2_hopping_windows_by_slices_restore() {
+    resume_case("hopping_sliced");
 }
 
 #[test]

@@ -853,7 +853,7 @@ impl Operator for Aggregate {
                 })),
                 next_seq: self.sessions.next_seq,
                 fill: self.fill.as_ref().map(Fill::state),
-                slices: self.sliced.as_ref().map(Sliced::snapshot),
+                slices: self.sliced.as_ref().map(Sliced::state),
             },
         )
     }
@@ -893,11 +893,7 @@ impl Operator for Aggregate {
             f.restore(v)?;
         }
         match (&mut self.sliced, st.slices) {
-            (Some(sl), Some(v)) => {
-                let v: Value = state::parse(v)?;
-                sl.restore(&v, &self.specs)
-                    .map_err(|why| StateError::invalid("aggregate", why))?;
-            }
+            (Some(sl), Some(v)) => sl.restore(v, &self.specs)?,
             (None, Some(_)) => {
                 return Err(StateError::invalid(
                     "aggregate",
@@ -975,7 +971,7 @@ impl Table {
 /// What a checkpoint keeps of an aggregation: the groups of the whole input
 /// (no window), of each open window, and each key's open sessions.
 #[derive(Serialize)]
-struct AggregateOut<G, W, S, F> {
+struct AggregateOut<G, W, S, F, L> {
     version: Version<1>,
     wm: Millis,
     max_time: Option<Millis>,
@@ -985,8 +981,8 @@ struct AggregateOut<G, W, S, F> {
     sessions: S,
     next_seq: u64,
     fill: Option<F>,
-    /// Hopping windows kept by slices (`exec::slices`; a JSON value still).
-    slices: Option<Value>,
+    /// Hopping windows kept by slices (`exec::slices`).
+    slices: Option<L>,
 }
 
 #[derive(Serialize)]

@@ -45,14 +45,14 @@ use std::collections::BTreeMap;
 
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::agg::{Accumulator, AggSpec};
-use super::key::{self, KeyExtractor};
+use super::key::{KeyExtractor, KeyIn, KeyOut};
+use super::state::{self, RawJson, RawValue, StateError};
 use super::{window, ExecResult, Flow, StateSize};
 use crate::event::Event;
 use crate::timefmt::Millis;
-use crate::value::Value;
 
 /// Slot of a group not in the window being merged.
 const NONE: u32 = u32::MAX;
@@ -581,104 +581,121 @@ impl Sliced {
         s
     }
 
-    pub fn snapshot(&self) -> serde_json::Value {
-        let slices: Vec<serde_json::Value> = self
-            .slices
-            .iter()
-            .map(|(&start, sl)| {
-                let groups: Vec<serde_json::Value> = (0..sl.gids.len())
-                    .map(|i| {
-                        let values: Value =
-                            serde_json::from_slice(sl.values_json(i as u32)).unwrap_or_default();
-                        json!({
-                            "key": key::to_json(&self.dict.keys[sl.gids[i] as usize]),
-                            "values": values,
-                            "seq": sl.seqs[i],
-                            "accs": sl.accs[i * self.stride..(i + 1) * self.stride]
-                                .iter()
-                                .map(Accumulator::snapshot)
-                                .collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                json!({ "start": start, "groups": groups })
-            })
-            .collect();
-        json!({
-            "width": clamp(self.width),
-            "next_start": self.next_start.map(clamp),
-            "seq": self.seq,
-            "slices": slices,
-        })
+    /// The state a checkpoint keeps, written from the slices as they are:
+    /// per slice (by start) each group's key, key values, first arrival
+    /// number and accumulators.
+    pub fn state(&self) -> impl Serialize + '_ {
+        SlicedOut {
+            width: clamp(self.width),
+            next_start: self.next_start.map(clamp),
+            seq: self.seq,
+            slices: state::iter(self.slices.iter().map(move |(&start, sl)| SliceOut {
+                start,
+                groups: state::iter((0..sl.gids.len()).map(move |i| SliceGroupOut {
+                    key: KeyOut(&self.dict.keys[sl.gids[i] as usize]),
+                    values: RawJson(sl.values_json(i as u32)),
+                    seq: sl.seqs[i],
+                    accs: &sl.accs[i * self.stride..(i + 1) * self.stride],
+                })),
+            })),
+        }
     }
 
-    pub fn restore(&mut self, st: &serde_json::Value, specs: &[AggSpec]) -> Result<(), String> {
-        let bad = |what: &str| format!("aggregate: slices {what}");
-        if st.get("width").and_then(|w| w.as_i64()) != Some(clamp(self.width)) {
+    /// Restore what [`state`](Self::state) wrote, a group at a time.
+    pub fn restore(&mut self, raw: &RawValue, specs: &[AggSpec]) -> Result<(), StateError> {
+        let bad = |what: &str| StateError::invalid("aggregate", format!("slices {what}"));
+        let st: SlicedIn = state::parse(raw)?;
+        if st.width != clamp(self.width) {
             return Err(bad("of another width"));
         }
-        let next_start = match st.get("next_start") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_i64().ok_or_else(|| bad("with a bad `next_start`"))? as i128),
-        };
-        let seq = st
-            .get("seq")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| bad("without `seq`"))?;
         let mut fresh = Sliced::new(clamp(self.size), clamp(self.slide), self.stride);
         // The stacks are rebuilt from the slices on the next window.
         fresh.stacks = self.stacks.as_ref().map(|_| Stacks::default());
-        fresh.next_start = next_start;
-        fresh.seq = seq;
-        let list = st
-            .get("slices")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("without a list"))?;
-        for s in list {
-            let start = s
-                .get("start")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| bad("with a bad start"))?;
+        fresh.next_start = st.next_start.map(i128::from);
+        fresh.seq = st.seq;
+        for s in st.slices {
             let mut slice = Slice::default();
-            let groups = s
-                .get("groups")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad("without groups"))?;
-            for g in groups {
-                let key = key::from_json(g.get("key").unwrap_or(&Value::Null))?;
-                let values = g
-                    .get("values")
-                    .filter(|v| v.is_array())
-                    .ok_or_else(|| bad("with a group without key values"))?;
-                let gseq = g
-                    .get("seq")
-                    .and_then(Value::as_u64)
-                    .ok_or_else(|| bad("with a group without `seq`"))?;
-                let saved = g
-                    .get("accs")
-                    .and_then(Value::as_array)
-                    .filter(|a| a.len() == specs.len())
-                    .ok_or_else(|| bad("with a group of other aggregates"))?;
+            state::each(s.groups, |g: SliceGroupIn| {
+                if !g.values.get().starts_with('[') {
+                    return Err(bad("with a group without key values"));
+                }
+                if g.accs.len() != specs.len() {
+                    return Err(StateError::Aggregates {
+                        stage: "aggregate",
+                        found: g.accs.len(),
+                        want: specs.len(),
+                    });
+                }
                 let mut accs = Vec::with_capacity(specs.len());
-                for (spec, a) in specs.iter().zip(saved) {
+                for (spec, a) in specs.iter().zip(&g.accs) {
                     let mut acc = spec.new_acc();
-                    acc.restore(a)
-                        .map_err(|e| format!("aggregate `{}`: {e}", spec.name))?;
+                    acc.restore_raw(a).map_err(|e| {
+                        StateError::invalid("aggregate", format!("`{}`: {e}", spec.name))
+                    })?;
                     accs.push(acc);
                 }
-                let gid = fresh.dict.gid(&key);
+                let gid = fresh.dict.gid(&g.key.0);
                 if slice.index.contains_key(&gid) {
                     return Err(bad("with a key twice in a slice"));
                 }
                 fresh.dict.refs[gid as usize] += 1;
-                let values = serde_json::to_vec(values).unwrap_or_default();
-                slice.push(gid, gseq, &values, accs);
-            }
-            fresh.slices.insert(start, slice);
+                slice.push(gid, g.seq, g.values.get().as_bytes(), accs);
+                Ok(())
+            })?;
+            fresh.slices.insert(s.start, slice);
         }
         *self = fresh;
         Ok(())
     }
+}
+
+/// What a checkpoint keeps of the slices (format v2).
+#[derive(Serialize)]
+struct SlicedOut<S> {
+    width: Millis,
+    next_start: Option<Millis>,
+    seq: u64,
+    slices: S,
+}
+
+#[derive(Serialize)]
+struct SliceOut<G> {
+    start: Millis,
+    groups: G,
+}
+
+#[derive(Serialize)]
+struct SliceGroupOut<'a> {
+    key: KeyOut<'a>,
+    values: RawJson<'a>,
+    seq: u64,
+    accs: &'a [Accumulator],
+}
+
+#[derive(Deserialize)]
+struct SlicedIn<'a> {
+    width: Millis,
+    next_start: Option<Millis>,
+    seq: u64,
+    #[serde(borrow)]
+    slices: Vec<SliceIn<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SliceIn<'a> {
+    start: Millis,
+    #[serde(borrow)]
+    groups: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct SliceGroupIn<'a> {
+    key: KeyIn,
+    #[serde(borrow)]
+    values: &'a RawValue,
+    seq: u64,
+    #[serde(borrow)]
+    accs: Vec<&'a RawValue>,
 }
 
 #[cfg(test)]
