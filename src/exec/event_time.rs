@@ -20,6 +20,9 @@
 //! the run use arrival time, which it says once on stderr, and the held
 //! events go on with the time they arrived.
 
+use serde::{Deserialize, Serialize};
+
+use super::state::{StateError, Version};
 use crate::event::{Event, Held};
 use crate::timefmt::Millis;
 use crate::timefmt::{MinuteMemo, TimeFormat};
@@ -307,35 +310,63 @@ impl EventTime {
         })
     }
 
-    /// For checkpoints: what must survive a restart.
+    /// For checkpoints: what must survive a restart (small: the events held
+    /// while detecting are at most a few).
     pub fn snapshot(&self) -> serde_json::Value {
-        serde_json::json!({
-            "field": match &self.source { Source::Field(p) => Some(p.join(".")), _ => None },
-            "processing": self.source == Source::Processing,
-            "max_seen": self.max_seen,
-            "watermark": self.watermark,
-            "held": self.held,
-        })
+        let st = EventTimeOut {
+            version: Version,
+            field: match &self.source {
+                Source::Field(p) => Some(p.join(".")),
+                _ => None,
+            },
+            processing: self.source == Source::Processing,
+            max_seen: self.max_seen,
+            watermark: self.watermark,
+            held: &self.held,
+        };
+        serde_json::to_value(st).unwrap_or_default()
     }
 
-    pub fn restore(&mut self, v: &serde_json::Value) -> Result<(), String> {
-        if let Some(f) = v.get("field").and_then(|f| f.as_str()) {
+    pub fn restore(&mut self, v: &serde_json::Value) -> Result<(), StateError> {
+        let st = EventTimeIn::deserialize(v)?;
+        if let Some(f) = st.field {
             self.source = Source::Field(f.split('.').map(str::to_owned).collect());
-        } else if v.get("processing").and_then(|p| p.as_bool()) == Some(true) {
+        } else if st.processing {
             self.source = Source::Processing;
         }
-        self.max_seen = v.get("max_seen").and_then(|m| m.as_i64());
-        self.watermark = v
-            .get("watermark")
-            .and_then(|m| m.as_i64())
-            .ok_or("event time: no watermark")?;
-        self.held = match v.get("held") {
-            None | Some(serde_json::Value::Null) => Vec::new(),
-            Some(h) => serde_json::from_value(h.clone())
-                .map_err(|e| format!("event time: held events: {e}"))?,
-        };
+        self.max_seen = st.max_seen;
+        self.watermark = st.watermark;
+        self.held = st.held.unwrap_or_default();
         Ok(())
     }
+}
+
+/// What a checkpoint keeps of event time: where it comes from, how far it
+/// got, and the events held while detecting a time field.
+#[derive(Serialize)]
+struct EventTimeOut<'a> {
+    version: Version<1>,
+    field: Option<String>,
+    processing: bool,
+    max_seen: Option<Millis>,
+    watermark: Millis,
+    held: &'a [Held],
+}
+
+#[derive(Deserialize)]
+struct EventTimeIn {
+    #[serde(default)]
+    #[allow(dead_code)]
+    version: Version<1>,
+    #[serde(default)]
+    field: Option<String>,
+    #[serde(default)]
+    processing: bool,
+    #[serde(default)]
+    max_seen: Option<Millis>,
+    watermark: Millis,
+    #[serde(default)]
+    held: Option<Vec<Held>>,
 }
 
 /// `auto` time of a raw JSON string without escapes; anything else (numbers,
