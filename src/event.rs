@@ -603,6 +603,22 @@ impl<'a> Event<'a> {
         ev
     }
 
+    /// A row a stage wrote as a JSON object (`line`, indexed by
+    /// `json_index::index_object`) instead of a map: read lazily downstream
+    /// and echoed as is by the JSON encoder. Like `new_row`, it has no
+    /// input line.
+    pub fn row_from_json(line: &'a [u8], members: &'a [Member], time: Option<Millis>) -> Event<'a> {
+        let mut ev = Event::of(
+            line,
+            Some(RawFormat::Json),
+            Repr::Json { members },
+            Pos::default(),
+        );
+        ev.origin = b"";
+        ev.time = time;
+        ev
+    }
+
     /// The original input line (empty for produced rows): for dead letters.
     /// (Not `self.line`, which a stage may have rebuilt: see `derived`.)
     #[allow(clippy::misnamed_getters)]

@@ -67,6 +67,8 @@ pub struct Aggregate {
     fill: Option<Fill>,
     /// Hopping windows emitted on close: kept by slices (then `open` stays empty).
     sliced: Option<Sliced>,
+    /// Sliced rows are written as JSON text: each column's `"name":`.
+    raw_names: Option<Vec<Vec<u8>>>,
     /// `emit every`: the next wall-clock time to emit a snapshot.
     next_tick: Option<Millis>,
     /// Reused buffers: the current event's key, its windows.
@@ -292,10 +294,12 @@ impl Aggregate {
             }
             _ => None,
         };
+        let keys = KeyExtractor::new(&a.by)?;
         Ok(Aggregate {
+            raw_names: Self::raw_row_names(&keys, &specs),
             sliced,
             fill,
-            keys: KeyExtractor::new(&a.by)?,
+            keys,
             specs,
             windows,
             emit: a.emit,
@@ -668,6 +672,11 @@ impl Aggregate {
             return Ok(Flow::Continue);
         };
         let this = &*self;
+        if let Some(names) = &self.raw_names {
+            let result = self.close_slices_raw(&mut sl, wm, names, out);
+            self.sliced = Some(sl);
+            return result;
+        }
         // A window has many rows: its bounds are formatted once.
         let mut bounds: Option<((Millis, Millis), Value, Value)> = None;
         let result = sl.close(wm, &mut |w, values, accs| {
@@ -695,6 +704,84 @@ impl Aggregate {
         });
         self.sliced = Some(sl);
         result
+    }
+
+    /// Each column's `"name":` as JSON (with the comma before it), when the
+    /// row's columns have distinct names (a map keeps the first place of a
+    /// repeated name and the last value: those rows are built as maps).
+    fn raw_row_names(keys: &KeyExtractor, specs: &[AggSpec]) -> Option<Vec<Vec<u8>>> {
+        let names: Vec<&str> = ["window_start", "window_end"]
+            .into_iter()
+            .chain(keys.names().iter().map(String::as_str))
+            .chain(specs.iter().map(|s| s.name.as_str()))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        if !names.iter().all(|n| seen.insert(*n)) {
+            return None;
+        }
+        Some(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let mut b = if i == 0 { b"{".to_vec() } else { b",".to_vec() };
+                    let _ = serde_json::to_writer(&mut b, n);
+                    b.push(b':');
+                    b
+                })
+                .collect(),
+        )
+    }
+
+    /// Hopping windows' rows written as JSON text rather than maps (a
+    /// window of `slide 1s` has as many rows as groups, every second): the
+    /// bytes serde_json writes for the map, so every output format gives
+    /// what the map would.
+    fn close_slices_raw(
+        &self,
+        sl: &mut Sliced,
+        wm: Option<Millis>,
+        names: &[Vec<u8>],
+        out: &mut dyn Emit,
+    ) -> ExecResult {
+        // The window of the last row, and its bounds as JSON strings.
+        type Bounds = ((Millis, Millis), Vec<u8>, Vec<u8>);
+        let mut bounds: Option<Bounds> = None;
+        // Called at every watermark, mostly to close nothing: allocate when a row comes.
+        let mut buf = Vec::new();
+        let mut members = Vec::new();
+        let nkeys = self.keys.names().len();
+        sl.close(wm, &mut |w, values, accs| {
+            if bounds.as_ref().is_none_or(|b| b.0 != w) {
+                let json = |t| serde_json::to_vec(&format_rfc3339_ms(t)).unwrap_or_default();
+                bounds = Some((w, json(w.0), json(w.1)));
+            }
+            let Some((_, start, end)) = &bounds else {
+                return Ok(Flow::Continue);
+            };
+            buf.clear();
+            buf.extend_from_slice(&names[0]);
+            buf.extend_from_slice(start);
+            buf.extend_from_slice(&names[1]);
+            buf.extend_from_slice(end);
+            let values: Vec<Value> = serde_json::from_slice(values).unwrap_or_default();
+            for (name, v) in names[2..2 + nkeys].iter().zip(&values) {
+                buf.extend_from_slice(name);
+                let _ = serde_json::to_writer(&mut buf, v);
+            }
+            for (name, acc) in names[2 + nkeys..].iter().zip(accs) {
+                buf.extend_from_slice(name);
+                let _ = serde_json::to_writer(&mut buf, &acc.result());
+            }
+            buf.push(b'}');
+            let time = Some(window::row_time(w.1));
+            if crate::input::json_index::index_object(&buf, &mut members).is_err() {
+                // Not expected: serde_json wrote it. The map says the same.
+                let m: Map<String, Value> = serde_json::from_slice(&buf).unwrap_or_default();
+                return out.emit(Event::new_row(m, time));
+            }
+            out.emit(Event::row_from_json(&buf, &members, time))
+        })
     }
 
     /// `fill`: the zero rows of window `w`, whose groups are `table` (None:
