@@ -249,3 +249,96 @@ fn sort_and_limit_point_to_top_and_head() {
     let (_, err, _) = run(&["where a > 1 | limit 5"], "");
     assert!(err.contains("did you mean `head N`?"), "{err}");
 }
+
+#[test]
+fn parse_apache_reads_the_combined_format_too() {
+    let out = ok(
+        &["-i", "lines", "parse apache | select status, bytes, referer, user_agent"],
+        "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\" 200 2326 \"http://www.example.com/start.html\" \"Mozilla/4.08 [en] (Win98; I ;Nav)\"\n",
+    );
+    assert_eq!(
+        out,
+        "{\"status\":200,\"bytes\":2326,\"referer\":\"http://www.example.com/start.html\",\"user_agent\":\"Mozilla/4.08 [en] (Win98; I ;Nav)\"}\n"
+    );
+}
+
+#[test]
+fn a_syslog_is_windowed_by_its_own_time() {
+    let out = ok(
+        &["-i", "lines", "parse syslog | count by app every 1m"],
+        "Mar  1 12:00:05 web1 sshd[4242]: Failed password for root from 203.0.113.9 port 22 ssh2\n\
+         Mar  1 12:00:41 web1 sshd[4243]: Accepted publickey for alice\n\
+         Mar  1 12:01:02 web1 CRON[77]: (root) CMD (run-parts /etc/cron.hourly)\n",
+    );
+    let y = syslog_year(3, 1);
+    assert_eq!(
+        out,
+        format!(
+            "{{\"window_start\":\"{y}-03-01T12:00:00.000Z\",\"window_end\":\"{y}-03-01T12:01:00.000Z\",\"app\":\"sshd\",\"count\":2}}\n\
+             {{\"window_start\":\"{y}-03-01T12:01:00.000Z\",\"window_end\":\"{y}-03-01T12:02:00.000Z\",\"app\":\"CRON\",\"count\":1}}\n"
+        )
+    );
+}
+
+#[test]
+fn a_go_services_logfmt_is_windowed_by_its_time_field() {
+    // `-i auto` reads key=value lines as logfmt; `time` is found with no flag.
+    let out = ok(
+        &["count by level every 1m"],
+        "time=2026-03-01T12:00:05.123Z level=info msg=\"request done\" path=/a dur=12ms\n\
+         time=2026-03-01T12:00:59.999Z level=error msg=\"upstream timeout\" path=/b dur=30s\n\
+         time=2026-03-01T12:01:00Z level=info msg=\"request done\" path=/a dur=9ms\n",
+    );
+    assert_eq!(
+        out,
+        "{\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"level\":\"info\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"level\":\"error\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:01:00.000Z\",\"window_end\":\"2026-03-01T12:02:00.000Z\",\"level\":\"info\",\"count\":1}\n"
+    );
+}
+
+#[test]
+fn a_log4j_line_is_windowed_by_its_comma_fraction_time() {
+    let out = ok(
+        &[
+            "-i",
+            "lines",
+            r#"parse "* * * [*] * - *" as day, clock, level, thread, logger, msg | eval ts = concat(day, " ", clock) | count by level every 1s | select window_start, level, count"#,
+        ],
+        "2026-03-01 12:00:05,123 INFO [main] com.example.App - started\n\
+         2026-03-01 12:00:05,998 WARN [pool-1] com.example.Db - slow query\n\
+         2026-03-01 12:00:06,001 INFO [main] com.example.App - ready\n",
+    );
+    assert_eq!(
+        out,
+        "{\"window_start\":\"2026-03-01T12:00:05.000Z\",\"level\":\"INFO\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:00:05.000Z\",\"level\":\"WARN\",\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:00:06.000Z\",\"level\":\"INFO\",\"count\":1}\n"
+    );
+}
+
+#[test]
+fn parse_makes_only_what_is_read_with_the_same_rows() {
+    // The fields a parse makes are cut to what the pipeline reads; rows are
+    // those of the full parse.
+    let all = ok(
+        &["-i", "lines", "parse nginx | select status, path"],
+        COMBINED,
+    );
+    let cut = ok(
+        &[
+            "-i",
+            "lines",
+            "parse nginx | where status != null | select status, path",
+        ],
+        COMBINED,
+    );
+    assert_eq!(all.lines().filter(|l| !l.contains("null")).count(), 3);
+    assert_eq!(
+        cut,
+        all.lines()
+            .filter(|l| *l != "{\"status\":null,\"path\":null}")
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    );
+}

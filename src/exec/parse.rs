@@ -317,18 +317,7 @@ mod tests {
 
     #[test]
     fn an_access_log_line_gives_the_wanted_fields_of_the_whole_parse() {
-        let names = [
-            "ip",
-            "user",
-            "ts",
-            "method",
-            "path",
-            "proto",
-            "status",
-            "bytes",
-            "referer",
-            "user_agent",
-        ];
+        let names = crate::logformat::access::FIELDS;
         let lines = [
             r#"203.0.113.9 - alice [01/Mar/2026:12:00:05 +0100] "GET /a?x=1 HTTP/1.1" 200 512 "https://ex.com/" "curl/8.5""#,
             r#"::1 - - [01/Mar/2026:12:00:05 +0000] "-" 400 -"#,

@@ -18,6 +18,20 @@ use crate::value::Value;
 
 /// The fields of `line` that `want` names (every part of the line is
 /// checked either way, so a line parses, or does not, whatever is wanted).
+/// The fields, in order (`Want` keeps which of them are wanted as bits).
+pub const FIELDS: [&str; 10] = [
+    "ip",
+    "user",
+    "ts",
+    "method",
+    "path",
+    "proto",
+    "status",
+    "bytes",
+    "referer",
+    "user_agent",
+];
+
 pub fn parse(line: &str, want: &Want) -> Option<Vec<(&'static str, Value)>> {
     let mut c = Scan::new(line);
     let ip = c.word()?;
@@ -34,29 +48,29 @@ pub fn parse(line: &str, want: &Want) -> Option<Vec<(&'static str, Value)>> {
     } else {
         Some((c.quoted()?, c.quoted()?))
     };
-    let (method, path, proto) = if want.has("method") || want.has("path") || want.has("proto") {
+    let (method, path, proto) = if want.access(3) || want.access(4) || want.access(5) {
         split_request(request)
     } else {
         (None, None, None)
     };
     let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
     let mut fields = Vec::with_capacity(10);
-    let mut put = |name: &'static str, v: &dyn Fn() -> Value| {
-        if want.has(name) {
-            fields.push((name, v()));
+    let mut put = |i: usize, v: &dyn Fn() -> Value| {
+        if want.access(i) {
+            fields.push((FIELDS[i], v()));
         }
     };
-    put("ip", &|| Value::String(ip.to_owned()));
-    put("user", &|| text_or_null(user));
-    put("ts", &|| ts_value(ts));
-    put("method", &|| text(method));
-    put("path", &|| text(path));
-    put("proto", &|| text(proto));
-    put("status", &|| Value::from(status));
-    put("bytes", &|| Value::from(bytes));
+    put(0, &|| Value::String(ip.to_owned()));
+    put(1, &|| text_or_null(user));
+    put(2, &|| ts_value(ts));
+    put(3, &|| text(method));
+    put(4, &|| text(path));
+    put(5, &|| text(proto));
+    put(6, &|| Value::from(status));
+    put(7, &|| Value::from(bytes));
     if let Some((referer, agent)) = combined {
-        put("referer", &|| text_or_null(referer));
-        put("user_agent", &|| text_or_null(agent));
+        put(8, &|| text_or_null(referer));
+        put(9, &|| text_or_null(agent));
     }
     Some(fields)
 }

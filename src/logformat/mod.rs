@@ -59,21 +59,50 @@ impl LogFormat {
 /// reads (`parse nginx | count by status` reads `status`, and the time
 /// field). A line is checked whole either way, so it parses, or does not,
 /// alike; only the values nobody reads are not made.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Want(Option<Vec<String>>);
+#[derive(Debug, Clone, PartialEq)]
+pub struct Want {
+    names: Option<Vec<String>>,
+    /// Bit `i` set: `access::FIELDS[i]` is wanted (looked up once, not per line).
+    access: u16,
+}
+
+impl Default for Want {
+    fn default() -> Want {
+        Want::all()
+    }
+}
 
 impl Want {
     pub fn all() -> Want {
-        Want(None)
+        Want {
+            names: None,
+            access: u16::MAX,
+        }
     }
 
     pub fn only(names: Vec<String>) -> Want {
-        Want(Some(names))
+        let access = access::FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| names.iter().any(|n| n == *f))
+            .fold(0, |m, (i, _)| m | 1 << i);
+        Want {
+            names: Some(names),
+            access,
+        }
     }
 
     #[inline]
     pub fn has(&self, name: &str) -> bool {
-        self.0.as_ref().is_none_or(|v| v.iter().any(|n| n == name))
+        self.names
+            .as_ref()
+            .is_none_or(|v| v.iter().any(|n| n == name))
+    }
+
+    /// `has(access::FIELDS[i])`, without comparing names.
+    #[inline]
+    fn access(&self, i: usize) -> bool {
+        self.access & (1 << i) != 0
     }
 }
 

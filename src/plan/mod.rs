@@ -157,16 +157,20 @@ fn compile(e: &Expr) -> Result<Compiled, LangError> {
 
 /// The fields a `parse` at stage `at` needs to make: all of them, unless a
 /// later stage makes rows of its own (an aggregate, `top`, `select`) — then
-/// those the stages up to it read, and the time field (named, or any of the
-/// names detection tries).
+/// those the stages up to it read, and, when the pipeline reads event time,
+/// the time field (named, or any of the names detection tries).
 fn wanted_after(stages: &[LogicalStage], at: usize, time_field: Option<&str>) -> Want {
-    let mut names: Vec<String> = crate::exec::event_time::AUTO_FIELDS
-        .iter()
-        .map(|f| f.to_string())
-        .collect();
-    if let Some(f) = time_field {
-        names.push(f.split('.').next().unwrap_or(f).to_string());
-        names.push(f.to_string());
+    let mut names: Vec<String> = Vec::new();
+    if stages.iter().any(|s| s.event_time) {
+        names.extend(
+            crate::exec::event_time::AUTO_FIELDS
+                .iter()
+                .map(|f| f.to_string()),
+        );
+        if let Some(f) = time_field {
+            names.push(f.split('.').next().unwrap_or(f).to_string());
+            names.push(f.to_string());
+        }
     }
     for s in &stages[at + 1..] {
         for r in &s.reads {
@@ -405,6 +409,13 @@ mod tests {
         // Read only after the rows are made: not a field of the parse.
         assert!(!w.has("status"));
         assert!(!w.has("user_agent"));
+    }
+
+    #[test]
+    fn without_event_time_no_time_field_is_made() {
+        let w = &wants("parse nginx | count by status", None)[0];
+        assert!(w.has("status"));
+        assert!(!w.has("ts"));
     }
 
     #[test]
