@@ -342,3 +342,43 @@ fn parse_makes_only_what_is_read_with_the_same_rows() {
             .collect::<String>()
     );
 }
+
+#[test]
+fn a_banner_at_the_top_of_an_nginx_log_does_not_switch_it_to_arrival_time() {
+    let (out, err, code) = run(
+        &["-i", "lines", "parse nginx | count by status every 1m"],
+        &format!("#Software: nginx, log opened\n{COMBINED}"),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "{\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"status\":200,\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:00:00.000Z\",\"window_end\":\"2026-03-01T12:01:00.000Z\",\"status\":503,\"count\":1}\n\
+         {\"window_start\":\"2026-03-01T12:01:00.000Z\",\"window_end\":\"2026-03-01T12:02:00.000Z\",\"status\":200,\"count\":1}\n"
+    );
+    assert_eq!(
+        err,
+        "<stdin>:1: no time field (later events have `ts`; this one has none of ts, timestamp, time, @timestamp)\n\
+         <stdin>:4: no time field `ts`\n\
+         streamctl: 2 malformed line(s) skipped\n"
+    );
+}
+
+#[test]
+fn a_text_log_without_any_time_says_it_uses_arrival_time_once() {
+    let (out, err, _) = run(
+        &[
+            "-i",
+            "lines",
+            "parse \"* *\" as a, b | count every 1h | select count",
+        ],
+        "x 1\ny 2\nz 3\n",
+    );
+    assert_eq!(out, "{\"count\":3}\n");
+    assert_eq!(
+        err,
+        "streamctl: no time field (ts, timestamp, time, @timestamp) in the first 3 event(s) reaching \
+         `count every 1h`; windows use arrival time (give --time-field F, or --time-field @arrival \
+         to choose this)\n"
+    );
+}
