@@ -936,7 +936,8 @@ impl<'a> Event<'a> {
             return false;
         }
         if let Repr::Json { members } = &self.repr {
-            return !has_duplicate_keys(self.line, members);
+            // The indexer proved most keys unique already.
+            return members.iter().all(|m| m.unique_key) || !has_duplicate_keys(self.line, members);
         }
         (0..n).all(|i| (0..i).all(|j| self.base_key(j) != self.base_key(i)))
     }
@@ -1378,11 +1379,12 @@ fn write_json_object(
     edits: &Edits<'_>,
     out: &mut Vec<u8>,
 ) -> bool {
-    // One scan of the line for escapes spares one per string value.
-    let escapes = memchr::memchr(b'\\', line).is_some();
-    // Base edits are only made on lines without such keys.
+    // Base edits are only made on lines without such keys. The indexer
+    // proved most keys unique while it validated the line: the keys are
+    // compared only when it could not.
     if edits.base.is_empty()
-        && (escapes && members.iter().any(|m| m.key_escaped) || has_duplicate_keys(line, members))
+        && (members.iter().any(|m| m.key_escaped)
+            || !members.iter().all(|m| m.unique_key) && has_duplicate_keys(line, members))
     {
         return false;
     }
@@ -1412,11 +1414,8 @@ fn write_json_object(
         let sep = if written { b',' } else { b'{' };
         written = true;
         let val = m.value(line);
-        let canonical = new_value.is_none()
-            && match val.first() {
-                Some(b'"') if !escapes => true,
-                _ => raw_is_canonical(val),
-            };
+        // The indexer saw most values are written back as they are.
+        let canonical = new_value.is_none() && (m.plain_value || raw_is_canonical(val));
         if canonical && compact && new_name.is_none() {
             if run.0 == run.1 {
                 // The line's separator is the one needed unless members

@@ -68,12 +68,21 @@ fn json_value() -> impl Strategy<Value = &'static str> {
         "{\"b\":1,\"c\":{\"d\":2}}",
         "{ \"b\" : 1.0 }",
         "12345678901234567890",
+        "123456789012345678",
+        "-0.5",
+        "0.05",
+        "2.0",
+        "12345678901234.5",
+        "1234567890123456.7",
     ])
 }
 
 /// A JSON object line, maybe with spaces, repeated or escaped keys.
 fn json_line() -> impl Strategy<Value = String> {
-    let key = proptest::sample::select(vec!["a", "b", "c", "n", "x\\\"y", "é", "\\u0061"]);
+    // `ax` and `nq` look alike to the indexer's cheap key check.
+    let key = proptest::sample::select(vec![
+        "a", "b", "c", "n", "x\\\"y", "é", "\\u0061", "ax", "nq",
+    ]);
     (
         proptest::collection::vec((key, json_value(), any::<bool>()), 0..6),
         any::<bool>(),

@@ -56,6 +56,9 @@ impl Rebuilt {
             val_start: vs,
             val_end: ve,
             key_escaped: name.escaped,
+            // Not proved here: the writer checks.
+            plain_value: false,
+            unique_key: false,
         });
         true
     }
@@ -109,7 +112,23 @@ mod tests {
         );
         let mut idx = Vec::new();
         index_object(&r.buf, &mut idx).unwrap();
-        assert_eq!(r.members, idx);
+        // The same places; what the indexer proves of values and keys is
+        // left unproved here (false), which the writer takes as "check".
+        let places = |ms: &[Member]| -> Vec<(u32, u32, u32, u32, bool)> {
+            ms.iter()
+                .map(|m| {
+                    (
+                        m.key_start,
+                        m.key_end,
+                        m.val_start,
+                        m.val_end,
+                        m.key_escaped,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(places(&r.members), places(&idx));
+        assert!(r.members.iter().all(|m| !m.plain_value && !m.unique_key));
         r.clear();
         r.finish();
         assert_eq!(r.buf, b"{}");

@@ -21,6 +21,13 @@ pub struct Member {
     pub val_start: u32,
     pub val_end: u32,
     pub key_escaped: bool,
+    /// The value is one serde_json writes back byte for byte (a string
+    /// without escapes, a literal, a number in serde's own form), as the
+    /// indexer saw while validating it; false: not known (check the bytes).
+    pub plain_value: bool,
+    /// The key differs from every earlier member's, as the indexer proved
+    /// cheaply (see `KeySeen`); false: not known (compare the keys).
+    pub unique_key: bool,
 }
 
 impl Member {
@@ -162,6 +169,7 @@ pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError
     }
     p.i += 1;
     p.ws();
+    let mut seen = KeySeen::default();
     if p.peek() == Some(b'}') {
         p.i += 1;
     } else {
@@ -178,13 +186,16 @@ pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError
             p.i += 1;
             p.ws();
             let vs = p.i;
-            p.member_value()?;
+            let plain_value = p.member_value()?;
+            let unique_key = seen.first_time(&line[ks..ke]);
             out.push(Member {
                 key_start: ks as u32,
                 key_end: ke as u32,
                 val_start: vs as u32,
                 val_end: p.i as u32,
                 key_escaped: escaped,
+                plain_value,
+                unique_key,
             });
             p.ws();
             match p.peek() {
@@ -202,6 +213,28 @@ pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError
         return Err(p.err("unexpected text after the JSON object"));
     }
     Ok(())
+}
+
+/// The keys of a line's members so far, as a 64-bit set of a cheap
+/// signature (length and end bytes): a key whose signature is new differs
+/// from every earlier one, so a line of distinct keys is proved so without
+/// comparing any two (the writer compares keys only when this cannot tell).
+#[derive(Default)]
+struct KeySeen(u64);
+
+impl KeySeen {
+    /// True if `key` (raw bytes) surely differs from every key seen before.
+    #[inline(always)]
+    fn first_time(&mut self, key: &[u8]) -> bool {
+        let sig = key
+            .len()
+            .wrapping_add(7 * key.first().copied().unwrap_or(0) as usize)
+            .wrapping_add(13 * key.last().copied().unwrap_or(0) as usize)
+            % 64;
+        let new = self.0 & (1 << sig) == 0;
+        self.0 |= 1 << sig;
+        new
+    }
 }
 
 struct Parser<'a> {
@@ -372,13 +405,15 @@ impl Parser<'_> {
     }
 
     /// A top-level member's value: strings and numbers (most of them) are
-    /// handled inline, anything else by `value`.
+    /// handled inline, anything else by `value`. True if serde_json writes
+    /// it back as it is (`Member::plain_value`).
     #[inline(always)]
-    fn member_value(&mut self) -> Result<(), JsonError> {
+    fn member_value(&mut self) -> Result<bool, JsonError> {
         match self.peek() {
-            Some(b'"') => self.string().map(|_| ()),
+            Some(b'"') => self.string().map(|(_, _, escaped)| !escaped),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => self.value(1),
+            Some(b't' | b'f' | b'n') => self.value(1).map(|()| true),
+            _ => self.value(1).map(|()| false),
         }
     }
 
@@ -445,7 +480,7 @@ impl Parser<'_> {
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
             _ => Err(self.err("expected a value")),
         }
     }
@@ -467,23 +502,48 @@ impl Parser<'_> {
         self.i - start
     }
 
-    fn number(&mut self) -> Result<(), JsonError> {
+    /// A number; true if serde_json surely writes it back as it reads:
+    /// an integer of at most 18 digits (it fits an i64) other than `-0`, or
+    /// `I.F` with F not ending in `0` and at most 15 significant digits
+    /// (see `event::decimal_is_canonical`, the same rule). False: not known.
+    fn number(&mut self) -> Result<bool, JsonError> {
         let start = self.i;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.i += 1;
         }
-        match self.peek() {
-            Some(b'0') => self.i += 1,
+        let int_zero = match self.peek() {
+            Some(b'0') => {
+                self.i += 1;
+                true
+            }
             Some(b'1'..=b'9') => {
                 self.digits();
+                false
             }
             _ => return Err(self.err("bad number")),
-        }
+        };
+        let int_len = self.i - start - usize::from(negative);
+        let mut plain = int_len <= 18 && !(negative && int_zero);
         if self.peek() == Some(b'.') {
             self.i += 1;
-            if self.digits() == 0 {
+            let frac_start = self.i;
+            let frac_len = self.digits();
+            if frac_len == 0 {
                 return Err(self.err("bad number"));
             }
+            let significant = if int_zero {
+                // `0.05` has 1 significant digit but the rule wants no
+                // leading zero in F: leave it to the writer.
+                if self.s[frac_start] == b'0' {
+                    usize::MAX
+                } else {
+                    frac_len
+                }
+            } else {
+                int_len + frac_len
+            };
+            plain = significant <= 15 && self.s[self.i - 1] != b'0';
         }
         if let Some(b'e' | b'E') = self.peek() {
             self.i += 1;
@@ -494,10 +554,11 @@ impl Parser<'_> {
                 return Err(self.err("bad number"));
             }
             self.check_range(start)?;
+            plain = false;
         } else if self.i - start > 300 {
             self.check_range(start)?;
         }
-        Ok(())
+        Ok(plain)
     }
 
     /// serde_json refuses a number too large for an f64 (`1e400`).
@@ -749,6 +810,55 @@ mod tests {
                 );
             }
 
+            /// What the indexer notes while validating is true: a value
+            /// marked plain is written back by serde_json byte for byte, a
+            /// key marked unique differs from every earlier key.
+            #[test]
+            fn plain_values_and_unique_keys_are_so(
+                members in proptest::collection::vec((
+                    proptest::sample::select(vec!["a", "b", "ax", "nq", "a\\u0062", ""]),
+                    prop_oneof![
+                        proptest::sample::select(vec![
+                            "0", "-0", "00", "1", "-12", "100", "0.5", "-0.5", "0.05", "0.50",
+                            "1.0", "2.5", "-2.25", "1e3", "1.5E-2", "123456789012345678",
+                            "1234567890123456789", "-123456789012345678", "12345678901234.5",
+                            "123456789012345.6", "0.123456789012345", "0.1234567890123456",
+                            "\"x\"", "\"q\\\"\"", "\"\\u00e9\"", "\"é\"", "true", "false",
+                            "null", "[1]", "{}", "{\"a\":1.50}",
+                        ]).prop_map(String::from),
+                        any::<i64>().prop_map(|n| n.to_string()),
+                        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| {
+                            serde_json::to_string(&f).unwrap()
+                        }),
+                        (any::<u32>(), 0..6usize).prop_map(|(n, z)| format!("{n}.{}", "0".repeat(z) + "7")),
+                    ],
+                ), 0..8),
+            ) {
+                let body: Vec<String> = members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                let line = format!("{{{}}}", body.join(","));
+                let mut out = Vec::new();
+                if index_object(line.as_bytes(), &mut out).is_err() {
+                    // `00` and the like: refused, as serde refuses them.
+                    prop_assert!(!serde_accepts(line.as_bytes()));
+                    return Ok(());
+                }
+                let line = line.as_bytes();
+                for (i, m) in out.iter().enumerate() {
+                    let raw = m.value(line);
+                    if m.plain_value {
+                        let v: serde_json::Value = serde_json::from_slice(raw).unwrap();
+                        prop_assert_eq!(
+                            serde_json::to_vec(&v).unwrap(),
+                            raw.to_vec(),
+                            "{:?} is marked plain", String::from_utf8_lossy(raw)
+                        );
+                    }
+                    if m.unique_key {
+                        prop_assert!(out[..i].iter().all(|o| o.key(line) != m.key(line)));
+                    }
+                }
+            }
+
             #[test]
             fn soup_after_an_open_brace(body in soup()) {
                 let mut line = b"{\"a\":".to_vec();
@@ -761,6 +871,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The forms most log lines have are marked plain (so the writer copies
+    /// them without a second look), and distinct keys unique.
+    #[test]
+    fn common_values_are_marked_plain() {
+        let line = br#"{"a":1,"b":-25,"c":2.5,"d":0.25,"e":"x","f":true,"g":null,"h":1.50,"i":1e3,"j":"\n","k":[1],"l":-0}"#;
+        let mut out = Vec::new();
+        index_object(line, &mut out).unwrap();
+        let plain: Vec<bool> = out.iter().map(|m| m.plain_value).collect();
+        assert_eq!(
+            plain,
+            [true, true, true, true, true, true, true, false, false, false, false, false]
+        );
+        assert!(out.iter().all(|m| m.unique_key));
+        index_object(br#"{"a":1,"a":2}"#, &mut out).unwrap();
+        assert!(!out[1].unique_key);
     }
 
     #[test]
