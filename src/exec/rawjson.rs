@@ -89,7 +89,7 @@ impl QuotedName {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::json_index::index_object;
+    use crate::input::json_index::{index_object, places};
 
     #[test]
     fn the_index_noted_while_writing_is_the_indexer_s() {
@@ -114,19 +114,6 @@ mod tests {
         index_object(&r.buf, &mut idx).unwrap();
         // The same places; what the indexer proves of values and keys is
         // left unproved here (false), which the writer takes as "check".
-        let places = |ms: &[Member]| -> Vec<(u32, u32, u32, u32, bool)> {
-            ms.iter()
-                .map(|m| {
-                    (
-                        m.key_start,
-                        m.key_end,
-                        m.val_start,
-                        m.val_end,
-                        m.key_escaped,
-                    )
-                })
-                .collect()
-        };
         assert_eq!(places(&r.members), places(&idx));
         assert!(r.members.iter().all(|m| !m.plain_value && !m.unique_key));
         r.clear();

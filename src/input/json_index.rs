@@ -39,6 +39,25 @@ impl Member {
     }
 }
 
+/// Where each member is (and whether its key is escaped), without what the
+/// indexer proved of it: for tests that compare an index noted while
+/// writing a line (`Rebuilt`, which proves nothing) with the indexer's.
+#[cfg(test)]
+pub fn places(members: &[Member]) -> Vec<(u32, u32, u32, u32, bool)> {
+    members
+        .iter()
+        .map(|m| {
+            (
+                m.key_start,
+                m.key_end,
+                m.val_start,
+                m.val_end,
+                m.key_escaped,
+            )
+        })
+        .collect()
+}
+
 const MAX_DEPTH: usize = 128;
 
 const LO: u64 = 0x0101_0101_0101_0101;
