@@ -1388,6 +1388,13 @@ fn write_json_object(
     {
         return false;
     }
+    if edits.base.is_empty() && line_is_plain(line, members) {
+        // Written as it reads: copied whole but its `}`, added fields after.
+        out.extend_from_slice(&line[..line.len() - 1]);
+        write_extras(&edits.extras, false, out);
+        out.push(b'}');
+        return true;
+    }
     let start = out.len();
     // A run of members to copy as they are: line[run.0..run.1].
     let mut run = (0usize, 0usize);
@@ -1457,6 +1464,27 @@ fn write_json_object(
     write_extras(&edits.extras, !written, out);
     out.push(b'}');
     true
+}
+
+/// Whether serde_json writes the decoded line back byte for byte: compact
+/// (`{"k":v,"k":v}`, nothing around), keys unique and unescaped, every
+/// value plain, as the indexer noted (see `Member`). Positions alone tell
+/// compactness: in a valid line the one byte between members is a `,`.
+fn line_is_plain(line: &[u8], members: &[Member]) -> bool {
+    let Some(last) = members.last() else {
+        return false;
+    };
+    let mut prev_end = 0;
+    for m in members {
+        if !(m.plain_value && m.unique_key && !m.key_escaped)
+            || m.key_start != prev_end + 2
+            || m.val_start != m.key_end + 2
+        {
+            return false;
+        }
+        prev_end = m.val_end;
+    }
+    line.first() == Some(&b'{') && line.len() == last.val_end as usize + 1
 }
 
 /// Write the added fields as members, each preceded by a comma unless

@@ -25,8 +25,9 @@ pub struct Member {
     /// without escapes, a literal, a number in serde's own form), as the
     /// indexer saw while validating it; false: not known (check the bytes).
     pub plain_value: bool,
-    /// The key differs from every earlier member's, as the indexer proved
-    /// cheaply (see `KeySeen`); false: not known (compare the keys).
+    /// The key's raw bytes differ from every earlier member's (the indexer
+    /// compares them only when a cheap signature cannot tell, see
+    /// `KeySeen`); false: a repeated key, or not known (`Rebuilt`).
     pub unique_key: bool,
 }
 
@@ -179,6 +180,8 @@ pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError
         return Err(JsonError::TooLong);
     }
     let mut p = Parser { s: line, i: 0 };
+    // This line's members start here (`out` may hold earlier lines').
+    let first = out.len();
     p.ws();
     if p.peek() != Some(b'{') {
         return Err(match p.peek() {
@@ -206,7 +209,11 @@ pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError
             p.ws();
             let vs = p.i;
             let plain_value = p.member_value()?;
-            let unique_key = seen.first_time(&line[ks..ke]);
+            let key = &line[ks..ke];
+            // A signature seen before is mostly two keys alike in length and
+            // ends: compare them then, so the flag is exact.
+            let unique_key =
+                seen.first_time(key) || !out[first..].iter().any(|o| o.key(line) == key);
             out.push(Member {
                 key_start: ks as u32,
                 key_end: ke as u32,
@@ -236,8 +243,8 @@ pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError
 
 /// The keys of a line's members so far, as a 64-bit set of a cheap
 /// signature (length and end bytes): a key whose signature is new differs
-/// from every earlier one, so a line of distinct keys is proved so without
-/// comparing any two (the writer compares keys only when this cannot tell).
+/// from every earlier one, so most keys are proved unique without comparing
+/// any two; the others are compared with the line's earlier keys.
 #[derive(Default)]
 struct KeySeen(u64);
 
@@ -831,7 +838,7 @@ mod tests {
 
             /// What the indexer notes while validating is true: a value
             /// marked plain is written back by serde_json byte for byte, a
-            /// key marked unique differs from every earlier key.
+            /// key is marked unique exactly when no earlier key has its bytes.
             #[test]
             fn plain_values_and_unique_keys_are_so(
                 members in proptest::collection::vec((
@@ -872,9 +879,11 @@ mod tests {
                             "{:?} is marked plain", String::from_utf8_lossy(raw)
                         );
                     }
-                    if m.unique_key {
-                        prop_assert!(out[..i].iter().all(|o| o.key(line) != m.key(line)));
-                    }
+                    // Exact: unique unless an earlier key has the same bytes.
+                    prop_assert_eq!(
+                        m.unique_key,
+                        out[..i].iter().all(|o| o.key(line) != m.key(line))
+                    );
                 }
             }
 
