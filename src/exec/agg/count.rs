@@ -1,8 +1,14 @@
 //! `count` and `count(e)`: the number of events (with `e` not null).
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::value::Value;
+
+/// What a checkpoint keeps of `count`.
+#[derive(Serialize, Deserialize)]
+pub struct CountState {
+    n: u64,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Count {
@@ -10,11 +16,6 @@ pub struct Count {
 }
 
 impl Count {
-    /// A count of `n` (a restored state).
-    pub fn of(n: u64) -> Count {
-        Count { n }
-    }
-
     pub fn add(&mut self) {
         self.n += 1;
     }
@@ -31,12 +32,20 @@ impl Count {
         Value::from(self.n)
     }
 
+    pub fn state(&self) -> CountState {
+        CountState { n: self.n }
+    }
+
+    pub fn restore_state(&mut self, st: CountState) -> Result<(), String> {
+        self.n = st.n;
+        Ok(())
+    }
+
     pub fn snapshot(&self) -> serde_json::Value {
-        json!({ "n": self.n })
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
 
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        self.n = super::u64_field(s, "count", "n")?;
-        Ok(())
+        self.restore_state(CountState::deserialize(s).map_err(|e| format!("count: {e}"))?)
     }
 }

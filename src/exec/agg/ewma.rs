@@ -1,9 +1,9 @@
 //! `ewma(e, alpha)` (running only): starts at the first value, then
 //! `s = alpha·x + (1−alpha)·s`.
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::{f64_from_json, f64_to_json, field};
+use super::F64;
 use crate::value::{number_from_f64, Value};
 
 #[derive(Debug, Clone)]
@@ -35,15 +35,26 @@ impl Ewma {
         self.s.map_or(Value::Null, number_from_f64)
     }
 
+    pub fn state(&self) -> EwmaState {
+        EwmaState { s: self.s.map(F64) }
+    }
+
+    pub fn restore_state(&mut self, st: EwmaState) -> Result<(), String> {
+        self.s = st.s.map(|f| f.0);
+        Ok(())
+    }
+
     pub fn snapshot(&self) -> serde_json::Value {
-        json!({ "s": self.s.map(f64_to_json) })
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
 
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        self.s = match field(s, "ewma", "s")? {
-            serde_json::Value::Null => None,
-            v => Some(f64_from_json(v)?),
-        };
-        Ok(())
+        self.restore_state(EwmaState::deserialize(s).map_err(|e| format!("ewma: {e}"))?)
     }
+}
+
+/// What a checkpoint keeps of `ewma`: the average so far (null: no value yet).
+#[derive(Serialize, Deserialize)]
+pub struct EwmaState {
+    s: Option<F64>,
 }

@@ -4,34 +4,32 @@
 //! (`add_at`), so the slices of a hopping window merge into the value that
 //! arrived first (last) whatever the order of the slices (issue 19).
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::{field, Held};
+use super::{is_zero, Held};
 use crate::value::Value;
 
-fn restore(s: &serde_json::Value, what: &str) -> Result<(Option<Held>, u64), String> {
-    let has = field(s, what, "has")?
-        .as_bool()
-        .ok_or_else(|| format!("{what}: `has` is not a bool"))?;
-    // Absent from checkpoints written before slices (format v1).
-    let seq = match s.get("seq") {
-        None => 0,
-        Some(n) => n
-            .as_u64()
-            .ok_or_else(|| format!("{what}: `seq` is not a count"))?,
-    };
-    Ok((
-        has.then(|| Held::of(s.get("v").unwrap_or(&Value::Null))),
-        seq,
-    ))
+/// What a checkpoint keeps of `first` and `last`: whether there is a value,
+/// the value, and its arrival number (absent while 0, and in format v1).
+#[derive(Serialize, Deserialize)]
+pub struct FirstLastState {
+    has: bool,
+    v: Option<Value>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    seq: u64,
 }
 
-fn snapshot(v: &Option<Held>, seq: u64) -> serde_json::Value {
-    if seq == 0 {
-        json!({ "has": v.is_some(), "v": v.as_ref().map(Held::value) })
-    } else {
-        json!({ "has": v.is_some(), "v": v.as_ref().map(Held::value), "seq": seq })
+fn state(v: &Option<Held>, seq: u64) -> FirstLastState {
+    FirstLastState {
+        has: v.is_some(),
+        v: v.as_ref().map(Held::value),
+        seq,
     }
+}
+
+fn of_state(st: FirstLastState) -> (Option<Held>, u64) {
+    let v = st.v.unwrap_or(Value::Null);
+    (st.has.then(|| Held::of(&v)), st.seq)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,12 +69,18 @@ impl First {
     pub fn result(&self) -> Value {
         self.v.as_ref().map_or(Value::Null, Held::value)
     }
+    pub fn state(&self) -> FirstLastState {
+        state(&self.v, self.seq)
+    }
+    pub fn restore_state(&mut self, st: FirstLastState) -> Result<(), String> {
+        (self.v, self.seq) = of_state(st);
+        Ok(())
+    }
     pub fn snapshot(&self) -> serde_json::Value {
-        snapshot(&self.v, self.seq)
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        (self.v, self.seq) = restore(s, "first")?;
-        Ok(())
+        self.restore_state(FirstLastState::deserialize(s).map_err(|e| format!("first: {e}"))?)
     }
 }
 
@@ -118,11 +122,17 @@ impl Last {
     pub fn result(&self) -> Value {
         self.v.as_ref().map_or(Value::Null, Held::value)
     }
+    pub fn state(&self) -> FirstLastState {
+        state(&self.v, self.seq)
+    }
+    pub fn restore_state(&mut self, st: FirstLastState) -> Result<(), String> {
+        (self.v, self.seq) = of_state(st);
+        Ok(())
+    }
     pub fn snapshot(&self) -> serde_json::Value {
-        snapshot(&self.v, self.seq)
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        (self.v, self.seq) = restore(s, "last")?;
-        Ok(())
+        self.restore_state(FirstLastState::deserialize(s).map_err(|e| format!("last: {e}"))?)
     }
 }

@@ -8,9 +8,9 @@
 
 use std::cmp::Ordering;
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::{field, Held};
+use super::{is_zero, Held};
 use crate::value::{self, Value};
 
 /// Keep `v` (which arrived `seq`-th) if it beats the current value.
@@ -55,27 +55,24 @@ fn keep_by_arrival(
     }
 }
 
-fn restore(s: &serde_json::Value, what: &str) -> Result<(Option<Held>, u64), String> {
-    let v = match field(s, what, "v")? {
-        Value::Null => None,
-        v => Some(Held::of(v)),
-    };
-    // Absent from checkpoints written before slices (format v1).
-    let seq = match s.get("seq") {
-        None => 0,
-        Some(n) => n
-            .as_u64()
-            .ok_or_else(|| format!("{what}: `seq` is not a count"))?,
-    };
-    Ok((v, seq))
+/// What a checkpoint keeps of `min` and `max`: the value (null: none yet)
+/// and its arrival number (absent while 0, and in format v1).
+#[derive(Serialize, Deserialize)]
+pub struct MinMaxState {
+    v: Option<Value>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    seq: u64,
 }
 
-fn snapshot(v: &Option<Held>, seq: u64) -> serde_json::Value {
-    if seq == 0 {
-        json!({ "v": v.as_ref().map(Held::value) })
-    } else {
-        json!({ "v": v.as_ref().map(Held::value), "seq": seq })
+fn state(v: &Option<Held>, seq: u64) -> MinMaxState {
+    MinMaxState {
+        v: v.as_ref().map(Held::value),
+        seq,
     }
+}
+
+fn of_state(st: MinMaxState) -> (Option<Held>, u64) {
+    (st.v.filter(|v| !v.is_null()).map(|v| Held::of(&v)), st.seq)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -115,12 +112,18 @@ impl Min {
     pub fn result(&self) -> Value {
         self.cur.as_ref().map_or(Value::Null, Held::value)
     }
+    pub fn state(&self) -> MinMaxState {
+        state(&self.cur, self.seq)
+    }
+    pub fn restore_state(&mut self, st: MinMaxState) -> Result<(), String> {
+        (self.cur, self.seq) = of_state(st);
+        Ok(())
+    }
     pub fn snapshot(&self) -> serde_json::Value {
-        snapshot(&self.cur, self.seq)
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        (self.cur, self.seq) = restore(s, "min")?;
-        Ok(())
+        self.restore_state(MinMaxState::deserialize(s).map_err(|e| format!("min: {e}"))?)
     }
 }
 
@@ -161,11 +164,17 @@ impl Max {
     pub fn result(&self) -> Value {
         self.cur.as_ref().map_or(Value::Null, Held::value)
     }
+    pub fn state(&self) -> MinMaxState {
+        state(&self.cur, self.seq)
+    }
+    pub fn restore_state(&mut self, st: MinMaxState) -> Result<(), String> {
+        (self.cur, self.seq) = of_state(st);
+        Ok(())
+    }
     pub fn snapshot(&self) -> serde_json::Value {
-        snapshot(&self.cur, self.seq)
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        (self.cur, self.seq) = restore(s, "max")?;
-        Ok(())
+        self.restore_state(MinMaxState::deserialize(s).map_err(|e| format!("max: {e}"))?)
     }
 }

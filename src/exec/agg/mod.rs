@@ -283,20 +283,60 @@ impl Accumulator {
     }
 }
 
-/// `count`'s state (`{"n": N}`), written and read without a `Value`: it is
-/// by far the most common, one per group of `count by k`.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct CountState {
-    n: u64,
+/// A float in an accumulator's state: a JSON number, or `"nan"`, `"inf"`,
+/// `"-inf"` (JSON has none of them). Every bit is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct F64(pub f64);
+
+impl serde::Serialize for F64 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.0;
+        if f.is_finite() {
+            s.serialize_f64(f)
+        } else if f.is_nan() {
+            s.serialize_str("nan")
+        } else if f > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
 }
 
-/// An accumulator's state in a checkpoint: the one `snapshot` gives (small:
-/// a few numbers, or a bounded sample or sketch).
+impl<'de> serde::Deserialize<'de> for F64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        f64_from_json(&v).map(F64).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `seq` is left out of a state while 0 (as before arrival numbers).
+pub(crate) fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Parse an accumulator's typed state, naming the aggregate in the error.
+fn typed<'a, T: serde::Deserialize<'a>>(raw: &'a str, what: &str) -> Result<T, String> {
+    serde_json::from_str(raw).map_err(|e| format!("{what}: {e}"))
+}
+
+/// An accumulator's state in a checkpoint: a serde-typed struct per
+/// function (`distinct` and the percentiles, a bounded sample or sketch,
+/// still as the JSON value `snapshot` builds).
 impl serde::Serialize for Accumulator {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Accumulator::Count(c) => CountState { n: c.get() }.serialize(s),
-            other => other.snapshot().serialize(s),
+            Accumulator::Count(a) => a.state().serialize(s),
+            Accumulator::Sum(a) => a.state().serialize(s),
+            Accumulator::Avg(a) => a.state().serialize(s),
+            Accumulator::Min(a) => a.state().serialize(s),
+            Accumulator::Max(a) => a.state().serialize(s),
+            Accumulator::Stddev(a) => a.state().serialize(s),
+            Accumulator::First(a) => a.state().serialize(s),
+            Accumulator::Last(a) => a.state().serialize(s),
+            Accumulator::Ewma(a) => a.state().serialize(s),
+            Accumulator::Distinct(a) => a.snapshot().serialize(s),
+            Accumulator::Percentile(a) => a.snapshot().serialize(s),
         }
     }
 }
@@ -304,15 +344,19 @@ impl serde::Serialize for Accumulator {
 impl Accumulator {
     /// Restore from a state's JSON text, as [`restore`](Self::restore) does.
     pub fn restore_raw(&mut self, raw: &serde_json::value::RawValue) -> Result<(), String> {
+        let raw = raw.get();
         match self {
-            Accumulator::Count(c) => {
-                let st: CountState =
-                    serde_json::from_str(raw.get()).map_err(|e| format!("count: {e}"))?;
-                *c = count::Count::of(st.n);
-                Ok(())
-            }
+            Accumulator::Count(a) => a.restore_state(typed(raw, "count")?),
+            Accumulator::Sum(a) => a.restore_state(typed(raw, "sum")?),
+            Accumulator::Avg(a) => a.restore_state(typed(raw, "avg")?),
+            Accumulator::Min(a) => a.restore_state(typed(raw, "min")?),
+            Accumulator::Max(a) => a.restore_state(typed(raw, "max")?),
+            Accumulator::Stddev(a) => a.restore_state(typed(raw, "stddev")?),
+            Accumulator::First(a) => a.restore_state(typed(raw, "first")?),
+            Accumulator::Last(a) => a.restore_state(typed(raw, "last")?),
+            Accumulator::Ewma(a) => a.restore_state(typed(raw, "ewma")?),
             other => {
-                let v: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+                let v: Value = serde_json::from_str(raw).map_err(|e| e.to_string())?;
                 other.restore(&v)
             }
         }
@@ -731,6 +775,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Typed states keep every float bit, and the non-numbers JSON lacks.
+    #[test]
+    fn typed_states_keep_floats_and_read_old_shapes() {
+        for f in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            0.1 + 0.2,
+            1e300,
+        ] {
+            let text = serde_json::to_string(&F64(f)).unwrap();
+            let back: F64 = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.0.to_bits(), f.to_bits(), "{text}");
+        }
+        fn raw(t: &str) -> &serde_json::value::RawValue {
+            serde_json::from_str(t).unwrap()
+        }
+        let mut sum = Accumulator::new(AggFunc::Sum);
+        sum.restore_raw(raw(r#"{"total":{"float":"inf"},"seen":true}"#))
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&sum).unwrap(),
+            r#"{"total":{"float":"inf"},"seen":true}"#
+        );
+        let mut sum = Accumulator::new(AggFunc::Sum);
+        sum.restore_raw(raw(
+            r#"{"total":{"int":"170141183460469231731687303715884105727"},"seen":true}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&sum).unwrap(),
+            r#"{"total":{"int":"170141183460469231731687303715884105727"},"seen":true}"#
+        );
+        let mut min = Accumulator::new(AggFunc::Min);
+        min.restore_raw(raw(r#"{"v":"b"}"#)).unwrap();
+        assert_eq!(min.result(), json!("b"));
+        assert_eq!(serde_json::to_string(&min).unwrap(), r#"{"v":"b"}"#);
+        assert!(Accumulator::new(AggFunc::Count)
+            .restore_raw(raw(r#"{"v":1}"#))
+            .unwrap_err()
+            .starts_with("count: missing field `n`"));
     }
 
     #[test]

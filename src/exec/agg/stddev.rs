@@ -9,9 +9,9 @@
 //! plain summation loses only about n·ε (the struct stays 32 bytes, so an
 //! accumulator stays within 40).
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::{f64_from_json, f64_to_json, field, u64_field};
+use super::F64;
 use crate::value::{number_from_f64, Value};
 
 #[derive(Debug, Clone, Default)]
@@ -77,28 +77,47 @@ impl Stddev {
         number_from_f64((self.m2 / self.n as f64).max(0.0).sqrt())
     }
 
+    pub fn state(&self) -> StddevState {
+        StddevState {
+            n: self.n,
+            mean: F64(self.mean),
+            mean_lo: F64(self.mean_lo),
+            m2: F64(self.m2),
+        }
+    }
+
+    pub fn restore_state(&mut self, st: StddevState) -> Result<(), String> {
+        self.n = st.n;
+        self.mean = st.mean.0;
+        self.mean_lo = st.mean_lo.0;
+        self.m2 = st.m2.0;
+        Ok(())
+    }
+
     pub fn snapshot(&self) -> serde_json::Value {
-        json!({
-            "n": self.n,
-            "mean": f64_to_json(self.mean),
-            "mean_lo": f64_to_json(self.mean_lo),
-            "m2": f64_to_json(self.m2),
-        })
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
 
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        self.n = u64_field(s, "stddev", "n")?;
-        self.mean = f64_from_json(field(s, "stddev", "mean")?)?;
-        self.m2 = f64_from_json(field(s, "stddev", "m2")?)?;
-        // Checkpoints written before the compensation have no low part.
-        self.mean_lo = s.get("mean_lo").map_or(Ok(0.0), f64_from_json)?;
-        Ok(())
+        self.restore_state(StddevState::deserialize(s).map_err(|e| format!("stddev: {e}"))?)
     }
+}
+
+/// What a checkpoint keeps of `stddev` (Welford's moments).
+#[derive(Serialize, Deserialize)]
+pub struct StddevState {
+    n: u64,
+    mean: F64,
+    /// Checkpoints written before the compensation have no low part.
+    #[serde(default)]
+    mean_lo: F64,
+    m2: F64,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn stddev_of(xs: &[f64]) -> f64 {
         let mut s = Stddev::default();

@@ -2,9 +2,9 @@
 //! an integer (widened to i128, so u64 and i64 inputs mix), and becomes a
 //! float at the first float input or on overflow. `avg` is always a float.
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::{f64_from_json, f64_to_json, field, numeric};
+use super::{numeric, F64};
 use crate::value::{Num, Value};
 
 /// An `i128` aligned to 8 bytes, not 16: a `Total` takes 24 bytes instead
@@ -65,24 +65,46 @@ impl Total {
         }
     }
 
-    fn snapshot(self) -> serde_json::Value {
+    fn state(self) -> TotalState {
         match self {
             // As text: an i128 does not fit a JSON number.
-            Total::Int(i) => json!({ "int": i.get().to_string() }),
-            Total::Float(f) => json!({ "float": f64_to_json(f) }),
+            Total::Int(i) => TotalState::Int(i.get().to_string()),
+            Total::Float(f) => TotalState::Float(F64(f)),
         }
     }
 
-    fn restore(s: &serde_json::Value, what: &str) -> Result<Total, String> {
-        if let Some(i) = s.get("int") {
-            i.as_str()
-                .and_then(|t| t.parse::<i128>().ok())
+    fn of_state(st: TotalState, what: &str) -> Result<Total, String> {
+        match st {
+            TotalState::Int(t) => t
+                .parse::<i128>()
                 .map(|i| Total::Int(Wide(i)))
-                .ok_or_else(|| format!("{what}: bad integer total {i}"))
-        } else {
-            Ok(Total::Float(f64_from_json(field(s, what, "float")?)?))
+                .map_err(|_| format!("{what}: bad integer total {t:?}")),
+            TotalState::Float(f) => Ok(Total::Float(f.0)),
         }
     }
+}
+
+/// A total in a state: `{"int": "<digits>"}` or `{"float": x}`.
+#[derive(Serialize, Deserialize)]
+enum TotalState {
+    #[serde(rename = "int")]
+    Int(String),
+    #[serde(rename = "float")]
+    Float(F64),
+}
+
+/// What a checkpoint keeps of `sum`.
+#[derive(Serialize, Deserialize)]
+pub struct SumState {
+    total: TotalState,
+    seen: bool,
+}
+
+/// What a checkpoint keeps of `avg`.
+#[derive(Serialize, Deserialize)]
+pub struct AvgState {
+    total: TotalState,
+    n: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -119,16 +141,25 @@ impl Sum {
         }
     }
 
+    pub fn state(&self) -> SumState {
+        SumState {
+            total: self.total.state(),
+            seen: self.seen,
+        }
+    }
+
+    pub fn restore_state(&mut self, st: SumState) -> Result<(), String> {
+        self.total = Total::of_state(st.total, "sum")?;
+        self.seen = st.seen;
+        Ok(())
+    }
+
     pub fn snapshot(&self) -> serde_json::Value {
-        json!({ "total": self.total.snapshot(), "seen": self.seen })
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
 
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        self.total = Total::restore(field(s, "sum", "total")?, "sum")?;
-        self.seen = field(s, "sum", "seen")?
-            .as_bool()
-            .ok_or("sum: `seen` is not a bool")?;
-        Ok(())
+        self.restore_state(SumState::deserialize(s).map_err(|e| format!("sum: {e}"))?)
     }
 }
 
@@ -162,13 +193,24 @@ impl Avg {
         Num::Float(self.total.as_f64() / self.n as f64).into_value()
     }
 
+    pub fn state(&self) -> AvgState {
+        AvgState {
+            total: self.total.state(),
+            n: self.n,
+        }
+    }
+
+    pub fn restore_state(&mut self, st: AvgState) -> Result<(), String> {
+        self.total = Total::of_state(st.total, "avg")?;
+        self.n = st.n;
+        Ok(())
+    }
+
     pub fn snapshot(&self) -> serde_json::Value {
-        json!({ "total": self.total.snapshot(), "n": self.n })
+        serde_json::to_value(self.state()).unwrap_or_default()
     }
 
     pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        self.total = Total::restore(field(s, "avg", "total")?, "avg")?;
-        self.n = super::u64_field(s, "avg", "n")?;
-        Ok(())
+        self.restore_state(AvgState::deserialize(s).map_err(|e| format!("avg: {e}"))?)
     }
 }
