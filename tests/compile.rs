@@ -734,3 +734,29 @@ fn input_detected_as_the_run_detects_it() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("logfmt input cannot be compiled"), "{err}");
 }
+
+/// `a.b` after `count by a.b` names the row's top-level `a.b`, as the run
+/// reads it; with a nested `a` too it is ambiguous and refused.
+#[test]
+fn a_dotted_name_reads_the_flat_column_a_group_made() {
+    let d = fixtures();
+    d.create("nested.jsonl", "{\"ts\":1,\"req\":{\"path\":\"/a\"}}\n");
+    let (out, err, code) = compile(
+        &d,
+        &with_sink(&[
+            "count by req.path | where req.path == \"/a\"",
+            "nested.jsonl",
+        ]),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("WHERE `req.path` = '/a'"), "{out}");
+    let (_, err, code) = compile(
+        &d,
+        &with_sink(&[
+            "eval `req.path` = 1 | where req.path == \"/a\"",
+            "nested.jsonl",
+        ]),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("names both the field `req.path`"), "{err}");
+}

@@ -74,6 +74,37 @@ impl<'a> Scope<'a> {
 
     fn field(&self, p: &FieldPath) -> Result<Sx, Untranslatable> {
         let head = &p.parts[0];
+        // `a.b` reads a top-level key spelled `a.b` when there is no field
+        // `a` (a row of `count by a.b`, a dotted CSV header), as streamctl
+        // does; with both, streamctl would choose event by event.
+        if p.parts.len() > 1 {
+            let dotted = p.parts.join(".");
+            let flat = self
+                .assigned
+                .get(&dotted)
+                .map(|sx| sx.ty.clone())
+                .or_else(|| {
+                    self.cols
+                        .iter()
+                        .find(|c| c.name == dotted)
+                        .map(|c| c.ty.clone())
+                });
+            if let Some(ty) = flat {
+                let nested =
+                    self.assigned.contains_key(head) || self.cols.iter().any(|c| &c.name == head);
+                if nested {
+                    return no(format!(
+                        "`{dotted}` names both the field `{dotted}` and `{}` inside `{head}`; streamctl reads the nested one where an event has it, which a SQL column cannot do: `rename` one of them first",
+                        p.parts[1..].join(".")
+                    ));
+                }
+                let sql = match self.assigned.get(&dotted) {
+                    Some(sx) => sx.sql.clone(),
+                    None => quote_ident(&dotted),
+                };
+                return Ok(Sx::new(sql, ty));
+            }
+        }
         let (mut sql, mut ty) = if let Some(sx) = self.assigned.get(head) {
             (sx.sql.clone(), sx.ty.clone())
         } else if let Some(c) = self.cols.iter().find(|c| &c.name == head) {

@@ -168,6 +168,12 @@ def make_issue17_fixtures(work):
     write_jsonl(os.path.join(work, "join_events.jsonl"), rows)
     write_jsonl(os.path.join(work, "teams.jsonl"),
                 [{"user_id": i, "team": ["red", "blue", None][i % 3], "w": i * 1.5} for i in range(1, 11)])
+    # Nested fields: a dotted key names the nested field, and after `count by
+    # a.b` the row's top-level `a.b` (issue 15's rule for dotted names).
+    rows = []
+    for i in range(120):
+        rows.append({"ts": T0 + i * 2500, "req": {"path": ["/a", "/b", "/c"][i % 3], "ms": i % 17}})
+    write_jsonl(os.path.join(work, "nested.jsonl"), rows)
     # 10. an empty input with a schema.
     open(os.path.join(work, "empty.jsonl"), "w").close()
     with open(os.path.join(work, "empty.schema"), "w") as f:
@@ -290,6 +296,7 @@ CASES += [
     ("dedup_equal_numbers", "dedup x | select x, g", "zeros.jsonl", []),
     ("stddev_large_magnitude", "stats stddev(x), stddev(y), avg(x) every 1m", "large.jsonl", []),
     ("before_1970", "count by k every 1m", "pre1970.jsonl", []),
+    ("dotted_key_after_group", 'stats count, sum(req.ms) by req.path every 1m | where req.path != "/b"', "nested.jsonl", []),
     # --schema is an option of compile only: the fifth item.
     ("schema_on_empty_input", "where path != null", "empty.jsonl", [], ["--schema", "empty.schema"]),
 ]
