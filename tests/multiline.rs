@@ -175,6 +175,44 @@ fn an_event_over_max_line_bytes_is_rejected_and_nothing_else_is_lost() {
 }
 
 #[test]
+fn a_start_line_over_max_line_bytes_does_not_take_the_event_before_it() {
+    // The over-long line starts an event of its own: the trace before it is
+    // whole and comes out; only the long line's event is rejected.
+    let d = Dir::new();
+    let long = format!("2026-03-01 long {}", "q".repeat(100));
+    let text = format!("2026-03-01 a\n\tat x\n{long}\n\tat y\n2026-03-01 b\n");
+    let log = d.create("app.log", &text);
+    let dead = d.path("dead.txt");
+    let out = streamctl()
+        .args(["--multiline-start", START, "--max-line-bytes", "60"])
+        .arg("--dead-letter")
+        .arg(&dead)
+        .arg("select line")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"line\":\"2026-03-01 a\\n\\tat x\"}\n{\"line\":\"2026-03-01 b\"}\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "{}:3: event of {} bytes (lines joined by --multiline-start) is longer than \
+             --max-line-bytes; it was skipped (raise the limit with --max-line-bytes)\n\
+             streamctl: 1 malformed line(s) skipped\n",
+            log.display(),
+            long.len() + "\n\tat y".len()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&dead).unwrap(),
+        format!("{long}\n\tat y\n")
+    );
+}
+
+#[test]
 fn other_input_formats_are_refused() {
     let out = streamctl()
         .args(["--multiline-start", "^x", "-i", "json", "select a"])

@@ -719,8 +719,7 @@ fn join_piece<E>(
         }
         Piece::LongEnd { end, .. } => {
             *line_no += 1;
-            joiner.long_end(end);
-            Ok(true)
+            joiner.long_end(end, &mut hand)
         }
     }
 }

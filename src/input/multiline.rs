@@ -10,7 +10,9 @@
 //! An event is bounded by `--max-line-bytes`: past it, what was held and
 //! every further line of the event stream out in parts (for the dead-letter
 //! file) and the event is rejected when the next one starts. A line too
-//! long by itself (the splitter streams it out in parts) belongs to the
+//! long by itself (the splitter streams it out in parts) is told apart by
+//! its first `max` bytes: if they match REGEX it starts an event of its own
+//! (the event before it is whole and handed on), else it belongs to the
 //! event it is in, which is rejected with it.
 
 use std::time::{Duration, Instant};
@@ -49,6 +51,9 @@ pub struct Joiner {
     last_end: u64,
     /// Inside a line that is over the limit by itself (the splitter streams it).
     in_long_line: bool,
+    /// The first bytes of such a line, while an event is held, until there
+    /// are enough to tell whether it starts an event; and its line number.
+    probe: Option<(Vec<u8>, u64)>,
     /// When the last line of the held event came.
     last_at: Instant,
 }
@@ -64,6 +69,7 @@ impl Joiner {
             first_offset: offset,
             last_end: offset,
             in_long_line: false,
+            probe: None,
             last_at: Instant::now(),
         }
     }
@@ -75,6 +81,7 @@ impl Joiner {
         self.first_offset = offset;
         self.last_end = offset;
         self.in_long_line = false;
+        self.probe = None;
     }
 
     /// While an event is held: its first line number and start offset (a
@@ -120,6 +127,13 @@ impl Joiner {
         emit: &mut impl FnMut(Joined<'_>) -> Result<bool, E>,
     ) -> Result<bool, E> {
         self.last_at = Instant::now();
+        if let Some((probe, _)) = self.probe.as_mut() {
+            probe.extend_from_slice(bytes);
+            if probe.len() >= self.max {
+                return self.decide(emit);
+            }
+            return Ok(true);
+        }
         if self.in_long_line {
             return self.stream(&[bytes], emit);
         }
@@ -130,14 +144,48 @@ impl Joiner {
                 self.held = Held::Long { len: 0 };
                 self.stream(&[bytes], emit)
             }
-            _ => self.append(bytes, false, emit),
+            _ => {
+                // Does it start an event? Wait for its first `max` bytes.
+                self.probe = Some((bytes.to_vec(), line_no));
+                if bytes.len() >= self.max {
+                    return self.decide(emit);
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// The first bytes of a line over the limit by itself are in `probe`:
+    /// it starts an event of its own (the held one is whole and goes out)
+    /// or is part of the held event, which it takes over the limit.
+    fn decide<E>(
+        &mut self,
+        emit: &mut impl FnMut(Joined<'_>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        let Some((probe, line_no)) = self.probe.take() else {
+            return Ok(true);
+        };
+        let head = &probe[..probe.len().min(self.max)];
+        if self.start.is_match(head) {
+            let go = self.finish(emit)?;
+            self.begin(line_no);
+            self.held = Held::Long { len: 0 };
+            Ok(self.stream(&[&probe], emit)? && go)
+        } else {
+            self.append(&probe, false, emit)
         }
     }
 
     /// The line over the limit by itself ended at `end`; its event goes on.
-    pub fn long_end(&mut self, end: u64) {
+    pub fn long_end<E>(
+        &mut self,
+        end: u64,
+        emit: &mut impl FnMut(Joined<'_>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        let go = self.decide(emit)?;
         self.in_long_line = false;
         self.last_end = end;
+        Ok(go)
     }
 
     /// End of the file, or of the wait for more: hand on the held event.
@@ -145,9 +193,13 @@ impl Joiner {
         &mut self,
         emit: &mut impl FnMut(Joined<'_>) -> Result<bool, E>,
     ) -> Result<bool, E> {
+        let mut go = true;
+        if self.probe.is_some() {
+            go = self.decide(emit)?;
+        }
         let held = std::mem::replace(&mut self.held, Held::Nothing);
         self.first_offset = self.last_end;
-        let go = match held {
+        let handed = match held {
             Held::Nothing => true,
             Held::Event => emit(Joined::Event {
                 bytes: &self.buf,
@@ -158,6 +210,7 @@ impl Joiner {
                 len,
             })?,
         };
+        let go = go && handed;
         self.buf.clear();
         Ok(go)
     }
@@ -245,7 +298,7 @@ mod tests {
                     j.long_part(b"xxx", n, &mut emit).unwrap();
                     j.long_part(b"yyy", n, &mut emit).unwrap();
                     end += 7;
-                    j.long_end(end);
+                    j.long_end(end, &mut emit).unwrap();
                 }
             }
             held.push(j.held_from());
@@ -305,16 +358,16 @@ mod tests {
             [
                 "part Err",
                 "part \n",
-                "part xxx",
-                "part yyy",
+                // Its first bytes, held to tell whether it starts an event.
+                "part xxxyyy",
                 "part \n",
                 "part  c",
                 "long 1:13",
-                // A line over the limit by itself takes its event with it.
+                // A line over the limit by itself that does not start an
+                // event takes its event with it.
                 "part Ok",
                 "part \n",
-                "part xxx",
-                "part yyy",
+                "part xxxyyy",
                 "long 4:9",
             ]
         );
