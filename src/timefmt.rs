@@ -171,7 +171,7 @@ fn parse_auto_str_unbounded(s: &str) -> Option<i64> {
         }
         return parse_apache_error_time(s);
     }
-    if b.len() == 15 && b[3] == b' ' && b[0].is_ascii_alphabetic() {
+    if (b.len() == 14 || b.len() == 15) && b[3] == b' ' && b[0].is_ascii_alphabetic() {
         return parse_syslog_time(s, now_ms());
     }
     if b.len() >= 24 && b[3] == b' ' && b[0].is_ascii_alphabetic() {
@@ -233,18 +233,30 @@ fn hms(b: &[u8], i: usize) -> Option<(u32, u32, u32)> {
 /// a day after `now` (a December line read in January), as rsyslog does.
 pub fn parse_syslog_time(s: &str, now: i64) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() != 15 || b[3] != b' ' || b[6] != b' ' {
+    if b.len() < 14 || b.len() != syslog_time_len(b) || b[3] != b' ' || b[b.len() - 9] != b' ' {
         return None;
     }
     let mo = month(b)?;
-    let d = day2(&b[4..6])?;
-    let (h, mi, sec) = hms(b, 7)?;
+    let d = match b.len() {
+        15 => day2(&b[4..6])?,
+        _ => num(b, 4, 1)?,
+    };
+    let (h, mi, sec) = hms(b, b.len() - 8)?;
     let (year, _, _) = civil_from_days(now.div_euclid(86_400_000));
     let this_year = to_ms(year, mo, d, h, mi, sec, 0, 0);
     match this_year {
         Some(t) if t <= now + 86_400_000 => Some(t),
         // In the future, or Feb 29 of a year without one: the year before.
         _ => to_ms(year - 1, mo, d, h, mi, sec, 0, 0),
+    }
+}
+
+/// How long the syslog date at the start of `b` is: 14 for `Mar 1 12:00:05`
+/// (a one-digit day after one space), else 15 (`Mar  1 12:00:05`).
+pub fn syslog_time_len(b: &[u8]) -> usize {
+    match b {
+        [_, _, _, b' ', d, b' ', ..] if d.is_ascii_digit() => 14,
+        _ => 15,
     }
 }
 

@@ -382,3 +382,58 @@ fn a_text_log_without_any_time_says_it_uses_arrival_time_once() {
          to choose this)\n"
     );
 }
+
+#[test]
+fn a_syslog_line_with_text_where_the_date_is_passes_on_unparsed_without_a_panic() {
+    // A multi-byte character inside the first 15 bytes (where the date
+    // would be) once cut a character in two: exit 101.
+    let (out, err, code) = run(
+        &["-i", "lines", "--stats", "parse syslog | select host, line"],
+        "Mar  1 12:00😀:05 web1 sshd[1]: x\nMär  1 12:00:05 web1 sshd[1]: x\n😀😀😀😀 web1 x\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "{\"host\":null,\"line\":\"Mar  1 12:00😀:05 web1 sshd[1]: x\"}\n\
+         {\"host\":null,\"line\":\"Mär  1 12:00:05 web1 sshd[1]: x\"}\n\
+         {\"host\":null,\"line\":\"😀😀😀😀 web1 x\"}\n"
+    );
+    assert!(err.contains("unparsed 3,"), "{err}");
+}
+
+#[test]
+fn a_syslog_day_written_with_one_space_is_read() {
+    // Some daemons and templates write `Mar 1`, not RFC 3164's `Mar  1`.
+    let out = ok(
+        &["-i", "lines", "parse syslog | drop line"],
+        "Mar 1 12:00:06 web1 kernel: oom\n",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{{\"ts\":\"{}-03-01T12:00:06.000Z\",\"host\":\"web1\",\"app\":\"kernel\",\"pid\":null,\"message\":\"oom\"}}\n",
+            syslog_year(3, 1)
+        )
+    );
+    let out = ok(
+        &[
+            "-i",
+            "lines",
+            "--time-format",
+            "auto",
+            "--time-field",
+            "line",
+            "eval t = time(line) | select t",
+        ],
+        "Mar 1 12:00:06\n",
+    );
+    assert_eq!(
+        out,
+        format!("{{\"t\":{}}}\n", {
+            use chrono::{TimeZone, Utc};
+            Utc.with_ymd_and_hms(syslog_year(3, 1), 3, 1, 12, 0, 6)
+                .unwrap()
+                .timestamp_millis()
+        })
+    );
+}

@@ -68,9 +68,11 @@ pub fn parse(line: &str, now: i64) -> Option<Vec<(&'static str, Value)>> {
     // RFC 3164: `Mmm dd hh:mm:ss` (day padded with a space), or the ISO
     // timestamp rsyslog writes with its high-precision file format.
     let rest = c.rest();
-    let ts = if rest.len() >= 15 && rest.as_bytes()[3] == b' ' {
-        let t = crate::timefmt::parse_syslog_time(&rest[..15], now)?;
-        c.pos += 15;
+    let ts = if rest.len() >= 14 && rest.as_bytes()[3] == b' ' {
+        // `Mar  1 12:00:05`, or `Mar 1 12:00:05` as some daemons write it.
+        let len = crate::timefmt::syslog_time_len(rest.as_bytes());
+        let t = crate::timefmt::parse_syslog_time(rest.get(..len)?, now)?;
+        c.pos += len;
         t
     } else {
         crate::timefmt::parse_auto_str(c.word()?)?
