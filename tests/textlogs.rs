@@ -437,3 +437,19 @@ fn a_syslog_day_written_with_one_space_is_read() {
         })
     );
 }
+
+#[test]
+fn parse_apache_error_with_an_ipv6_client() {
+    // Apache writes an IPv6 client bare (`::1:58619`) or, behind some
+    // proxies and formats, in brackets: a `]` inside a part does not end it.
+    let out = ok(
+        &["-i", "lines", "parse apache_error | select client, code, message"],
+        "[Sun Mar 01 12:00:08.5 2026] [ssl:warn] [pid 7:tid 8] [client [2001:db8::1]:443] AH01909: cert\n\
+         [Sun Mar 01 12:00:09 2026] [core:error] [pid 8832] [client ::1:58619] AH00126: Invalid URI\n",
+    );
+    assert_eq!(
+        out,
+        "{\"client\":\"[2001:db8::1]:443\",\"code\":\"AH01909\",\"message\":\"cert\"}\n\
+         {\"client\":\"::1:58619\",\"code\":\"AH00126\",\"message\":\"Invalid URI\"}\n"
+    );
+}

@@ -48,10 +48,31 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// `[text]` here: the text, then the spaces after it.
+    /// `[text]` here: the text, then the spaces after it. Brackets inside
+    /// pair up (`[client [2001:db8::1]:443]`); without a pair for each, the
+    /// first `]` ends it.
     pub fn bracketed(&mut self) -> Option<&'a str> {
         let rest = self.rest().strip_prefix('[')?;
-        let end = memchr::memchr(b']', rest.as_bytes())?;
+        let b = rest.as_bytes();
+        let first = memchr::memchr(b']', b)?;
+        let end = if memchr::memchr(b'[', &b[..first]).is_none() {
+            first
+        } else {
+            let mut depth = 0usize;
+            let mut end = first;
+            for (i, &c) in b.iter().enumerate() {
+                match c {
+                    b'[' => depth += 1,
+                    b']' if depth == 0 => {
+                        end = i;
+                        break;
+                    }
+                    b']' => depth -= 1,
+                    _ => {}
+                }
+            }
+            end
+        };
         self.pos += end + 2;
         self.spaces();
         Some(&rest[..end])
