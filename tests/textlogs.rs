@@ -453,3 +453,23 @@ fn parse_apache_error_with_an_ipv6_client() {
          {\"client\":\"::1:58619\",\"code\":\"AH00126\",\"message\":\"Invalid URI\"}\n"
     );
 }
+
+#[test]
+fn a_request_with_a_space_in_its_path_keeps_the_protocol_apart() {
+    // nginx logs the request line as sent: a client that did not encode a
+    // space leaves one in the path; the protocol is the last word.
+    let out = ok(
+        &[
+            "-i",
+            "lines",
+            "parse nginx | select method, path, proto, status",
+        ],
+        "10.0.0.1 - - [01/Mar/2026:12:00:05 +0000] \"GET /a b.html HTTP/1.1\" 400 0 \"-\" \"-\"\n\
+         10.0.0.1 - - [01/Mar/2026:12:00:06 +0000] \"GET / HTTP/1.0\" 200 1 \"-\" \"-\"\n",
+    );
+    assert_eq!(
+        out,
+        "{\"method\":\"GET\",\"path\":\"/a b.html\",\"proto\":\"HTTP/1.1\",\"status\":400}\n\
+         {\"method\":\"GET\",\"path\":\"/\",\"proto\":\"HTTP/1.0\",\"status\":200}\n"
+    );
+}

@@ -75,7 +75,8 @@ pub fn parse(line: &str, want: &Want) -> Option<Vec<(&'static str, Value)>> {
     Some(fields)
 }
 
-/// `GET /a HTTP/1.1` as (method, path, proto); a request of another shape
+/// `GET /a HTTP/1.1` as (method, path, proto), the path being all between
+/// the first and the last space; a request of another shape
 /// is its text as the path (null for `-`).
 fn split_request(r: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     let space = |s: &str| memchr::memchr(b' ', s.as_bytes());
@@ -83,7 +84,8 @@ fn split_request(r: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
         Some(i) => (&r[..i], &r[i + 1..]),
         None => (r, ""),
     };
-    let (p, proto) = match space(rest) {
+    // The protocol is the last word: a path sent with a space keeps it.
+    let (p, proto) = match memchr::memrchr(b' ', rest.as_bytes()) {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),
     };
@@ -143,12 +145,19 @@ mod tests {
         assert_eq!(f["referer"], json!(null));
     }
 
-    /// The memchr split against `splitn`, the slow path it replaced.
+    /// The memchr split against `split_once` and `rsplit_once`: the method
+    /// up to the first space, the protocol after the last.
     #[test]
-    fn split_request_is_splitn() {
+    fn split_request_is_first_and_last_space() {
         fn slow(r: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
-            let mut parts = r.splitn(3, ' ');
-            match (parts.next(), parts.next(), parts.next()) {
+            let (m, p, proto) = match r.split_once(' ') {
+                None => (Some(r), None, None),
+                Some((m, rest)) => match rest.rsplit_once(' ') {
+                    Some((p, proto)) => (Some(m), Some(p), Some(proto)),
+                    None => (Some(m), Some(rest), None),
+                },
+            };
+            match (m, p, proto) {
                 (Some(m), Some(p), proto)
                     if !m.is_empty()
                         && m.bytes().all(|b| b.is_ascii_uppercase())
@@ -170,6 +179,7 @@ mod tests {
             "",
             "get /a",
             "GET /a HTTP/1.1 more",
+            "GET /a b HTTP/1.1",
             "GET /a ",
             "\\x16\\x03",
             "PUT /é x",
