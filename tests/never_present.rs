@@ -163,3 +163,35 @@ fn a_long_run_names_it_after_10000_events_while_still_reading() {
     assert!(child.wait().unwrap().success());
     assert_eq!(rest, "", "said once");
 }
+
+/// `parse nginx | count by …` makes only the fields it reads (a saving):
+/// what is said of a field never there is as without that saving.
+#[test]
+fn a_parse_that_makes_only_what_is_read_still_suggests_its_other_fields() {
+    let line = "203.0.113.9 - - [01/Mar/2026:12:00:05 +0000] \"GET /a HTTP/1.1\" 200 512 \"-\" \"curl/8.5.0\"\n";
+    let (out, err, code) = run(&["-i", "lines", "parse nginx | count by stauts"], line);
+    assert_eq!(code, 0);
+    assert_eq!(out, "{\"stauts\":null,\"count\":1}\n");
+    assert_eq!(
+        err,
+        "streamctl: field `stauts` was never present; did you mean `status`?\n"
+    );
+    let (_, err, _) = run(&["-i", "lines", "parse nginx | count by agent"], line);
+    assert_eq!(
+        err,
+        "streamctl: field `agent` was never present (fields seen: line; the parse before it \
+         also makes: ip, user, ts, method, path, proto, status, bytes, referer, user_agent)\n"
+    );
+    let (_, err, _) = run(
+        &[
+            "-i",
+            "lines",
+            "parse regex \"\\\" (?P<code>\\d{3}) \" | count by cdoe",
+        ],
+        line,
+    );
+    assert_eq!(
+        err,
+        "streamctl: field `cdoe` was never present; did you mean `code`?\n"
+    );
+}

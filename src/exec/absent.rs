@@ -31,6 +31,9 @@ pub struct Watch {
     events: u64,
     /// Field names sampled from those events, nested ones dotted.
     seen: Vec<String>,
+    /// Fields a `parse` before this stage makes on a matching line but
+    /// left out, as nothing up to here reads them: near names too.
+    unmade: Vec<String>,
 }
 
 impl Watch {
@@ -40,6 +43,12 @@ impl Watch {
             missing: reads,
             ..Watch::default()
         }
+    }
+
+    /// The fields a `parse` before this stage leaves out as unread.
+    pub fn with_unmade(mut self, unmade: Vec<String>) -> Watch {
+        self.unmade = unmade;
+        self
     }
 
     /// An event reached the stage.
@@ -91,7 +100,7 @@ pub fn take_notices(watches: &mut [Watch], said: &mut Vec<String>) -> Vec<String
             if said.contains(&name) {
                 continue;
             }
-            out.push(notice(&name, &w.seen));
+            out.push(notice(&name, &w.seen, &w.unmade));
             said.push(name);
         }
     }
@@ -99,13 +108,27 @@ pub fn take_notices(watches: &mut [Watch], said: &mut Vec<String>) -> Vec<String
 }
 
 /// `field `status` was never present; did you mean `req.status`?`, or the
-/// names seen when none is near.
-fn notice(name: &str, seen: &[String]) -> String {
+/// names seen when none is near (and those a `parse` before makes but
+/// left out, `unmade`, as the events would have had them).
+fn notice(name: &str, seen: &[String], unmade: &[String]) -> String {
     let mut s = format!("field `{name}` was never present");
-    if let Some(near) = nearest(name, seen) {
+    let unmade: Vec<String> = unmade
+        .iter()
+        .filter(|u| !seen.contains(u))
+        .cloned()
+        .collect();
+    let near = [seen, &unmade[..]].concat();
+    if let Some(near) = nearest(name, &near) {
         s.push_str(&format!("; did you mean `{near}`?"));
-    } else if seen.is_empty() {
-        s.push_str(" (the events there had no fields)");
+        return s;
+    }
+    let made = if unmade.is_empty() {
+        String::new()
+    } else {
+        format!("; the parse before it also makes: {}", unmade.join(", "))
+    };
+    if seen.is_empty() {
+        s.push_str(&format!(" (the events there had no fields{made})"));
     } else {
         const SHOWN: usize = 8;
         let top: Vec<&str> = seen
@@ -115,7 +138,7 @@ fn notice(name: &str, seen: &[String]) -> String {
             .map(String::as_str)
             .collect();
         let more = if seen.len() > top.len() { ", …" } else { "" };
-        s.push_str(&format!(" (fields seen: {}{more})", top.join(", ")));
+        s.push_str(&format!(" (fields seen: {}{more}{made})", top.join(", ")));
     }
     s
 }
@@ -174,12 +197,25 @@ mod tests {
     #[test]
     fn without_a_near_name_the_names_seen_are_listed() {
         assert_eq!(
-            notice("host", &names(&["ts", "path", "req", "req.ip"])),
+            notice("host", &names(&["ts", "path", "req", "req.ip"]), &[]),
             "field `host` was never present (fields seen: ts, path, req, req.ip)"
         );
         assert_eq!(
-            notice("x", &[]),
+            notice("x", &[], &[]),
             "field `x` was never present (the events there had no fields)"
+        );
+    }
+
+    #[test]
+    fn fields_a_parse_left_out_as_unread_are_near_names_and_listed() {
+        let unmade = names(&["ip", "status", "user_agent"]);
+        assert_eq!(
+            notice("stauts", &names(&["line", "ts"]), &unmade),
+            "field `stauts` was never present; did you mean `status`?"
+        );
+        assert_eq!(
+            notice("agent", &names(&["line", "ts"]), &unmade),
+            "field `agent` was never present (fields seen: line, ts; the parse before it also makes: ip, status, user_agent)"
         );
     }
 

@@ -239,10 +239,12 @@ impl Chain {
     }
 
     /// Watch, for each stage, the fields it reads (`reads[i]` for stage
-    /// `i`), to say which were never there (`absent_notices`).
-    pub fn watch_fields(&mut self, reads: Vec<Vec<Vec<String>>>) {
+    /// `i`), to say which were never there (`absent_notices`); `unmade[i]`
+    /// are the fields a `parse` before it leaves out as unread.
+    pub fn watch_fields(&mut self, reads: Vec<Vec<Vec<String>>>, unmade: Vec<Vec<String>>) {
+        let mut unmade = unmade.into_iter();
         for (w, r) in self.watch.iter_mut().zip(reads) {
-            *w = Watch::new(r);
+            *w = Watch::new(r).with_unmade(unmade.next().unwrap_or_default());
         }
     }
 

@@ -38,6 +38,38 @@ impl LogFormat {
         })
     }
 
+    /// Every field this format can make (a line gives some or all of them).
+    pub fn field_names(self) -> &'static [&'static str] {
+        match self {
+            LogFormat::Access => &[
+                "ip",
+                "user",
+                "ts",
+                "method",
+                "path",
+                "proto",
+                "status",
+                "bytes",
+                "referer",
+                "user_agent",
+            ],
+            LogFormat::ApacheError => &[
+                "ts", "module", "level", "pid", "tid", "client", "code", "message",
+            ],
+            LogFormat::Syslog => &[
+                "facility",
+                "severity",
+                "ts",
+                "host",
+                "app",
+                "pid",
+                "msgid",
+                "structured_data",
+                "message",
+            ],
+        }
+    }
+
     /// The words `parse` takes for these formats.
     pub const WORDS: [&'static str; 4] = ["nginx", "apache", "apache_error", "syslog"];
 

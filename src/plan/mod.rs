@@ -40,6 +40,11 @@ pub struct Plan {
     /// `rename` name (nothing to do is fine there) nor what an `eval`
     /// reads after setting it itself.
     pub watch: Vec<Vec<Vec<String>>>,
+    /// Per stage, the fields a `parse` before it makes on a matching line
+    /// but leaves out because no stage up to the next row reads them
+    /// ([`Want`]): named with the fields seen, so that what is said of a
+    /// field never present does not depend on that saving.
+    pub unmade: Vec<Vec<String>>,
     /// The pipeline is watched (`emit every`, `emit on update`): how its
     /// rows replace each other, so a live table can show the newest.
     pub watched: Option<Watched>,
@@ -65,6 +70,9 @@ pub fn lower(plan: LogicalPlan, opts: &PlanOptions) -> Result<Plan, LangError> {
     let time_stage = time_needed_at.map(|i| stages[i].stage.to_string());
     let wants: Vec<Want> = (0..stages.len())
         .map(|i| wanted_after(&stages, i, opts.time_field.as_deref()))
+        .collect();
+    let unmade = (0..stages.len())
+        .map(|i| unmade_before(&stages, &wants, i))
         .collect();
     for (i, mut s) in stages.into_iter().enumerate() {
         watch.push(watched_reads(&s));
@@ -95,8 +103,40 @@ pub fn lower(plan: LogicalPlan, opts: &PlanOptions) -> Result<Plan, LangError> {
         time_needed_at,
         time_stage,
         watch,
+        unmade,
         watched,
     })
+}
+
+/// The fields the `parse` stages before stage `at` (back to the last stage
+/// that makes rows of its own) would make but leave out as unread.
+fn unmade_before(stages: &[LogicalStage], wants: &[Want], at: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for j in (0..at).rev() {
+        let s = &stages[j];
+        match &s.stage.kind {
+            StageKind::Aggregate(_) | StageKind::Top { .. } | StageKind::Select(_) => break,
+            StageKind::Parse { kind, .. } => {
+                let names: Vec<String> = match kind {
+                    ParseKind::Format(word) => crate::logformat::LogFormat::from_word(word)
+                        .map(|f| f.field_names().iter().map(|n| n.to_string()).collect())
+                        .unwrap_or_default(),
+                    ParseKind::Regex { .. } | ParseKind::Pattern { .. } => match &s.writes {
+                        Writes::Fields(f) => f.iter().map(|p| p.join(".")).collect(),
+                        _ => Vec::new(),
+                    },
+                    ParseKind::Logfmt | ParseKind::Json => Vec::new(),
+                };
+                for n in names {
+                    if !wants[j].has(&n) && !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The fields of a stage to watch for never being there (`Plan::watch`):

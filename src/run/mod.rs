@@ -156,7 +156,7 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         Some(at) => Chain::with_time(plan.ops, at, plan.time_needed_at.unwrap_or(at), event_time),
         None => Chain::new(plan.ops),
     };
-    chain.watch_fields(plan.watch);
+    chain.watch_fields(plan.watch, plan.unmade);
     if let (Some(ck), Some(s)) = (&saved, &store) {
         let bad = |e: &dyn std::fmt::Display| {
             RunError::Usage(format!(
