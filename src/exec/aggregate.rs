@@ -40,6 +40,7 @@ use super::state::{self, RawJson, Version};
 use super::window::{self, fmt_ms, Windows};
 use super::{Emit, ExecResult, Flow, Operator, RawValue, StateError, StateSize};
 use crate::event::Event;
+use crate::input::json_index::Member;
 use crate::lang::ast::{self, Aggregation, WindowKind};
 use crate::lang::LangError;
 use crate::timefmt::format_rfc3339_ms;
@@ -760,25 +761,56 @@ impl Aggregate {
                 return Ok(Flow::Continue);
             };
             buf.clear();
-            buf.extend_from_slice(&names[0]);
-            buf.extend_from_slice(start);
-            buf.extend_from_slice(&names[1]);
-            buf.extend_from_slice(end);
+            members.clear();
+            // Each member is indexed as it is written (what `index_object`
+            // would find, checked in debug builds).
+            let mut put = |buf: &mut Vec<u8>, name: &[u8], value: &dyn Fn(&mut Vec<u8>)| {
+                let at = buf.len() as u32;
+                buf.extend_from_slice(name);
+                let val_start = buf.len() as u32;
+                value(buf);
+                members.push(Member {
+                    key_start: at + 2,
+                    key_end: at + name.len() as u32 - 2,
+                    val_start,
+                    val_end: buf.len() as u32,
+                    key_escaped: name.contains(&b'\\'),
+                    // Not looked at: "not known" is always right.
+                    plain_value: false,
+                    // The names were checked distinct (`raw_row_names`).
+                    unique_key: true,
+                });
+            };
+            put(&mut buf, &names[0], &|b| b.extend_from_slice(start));
+            put(&mut buf, &names[1], &|b| b.extend_from_slice(end));
             let values: Vec<Value> = serde_json::from_slice(values).unwrap_or_default();
             for (name, v) in names[2..2 + nkeys].iter().zip(&values) {
-                buf.extend_from_slice(name);
-                let _ = serde_json::to_writer(&mut buf, v);
+                put(&mut buf, name, &|b| {
+                    let _ = serde_json::to_writer(b, v);
+                });
             }
             for (name, acc) in names[2 + nkeys..].iter().zip(accs) {
-                buf.extend_from_slice(name);
-                let _ = serde_json::to_writer(&mut buf, &acc.result());
+                let r = acc.result();
+                put(&mut buf, name, &|b| {
+                    let _ = serde_json::to_writer(b, &r);
+                });
             }
             buf.push(b'}');
             let time = Some(window::row_time(w.1));
-            if crate::input::json_index::index_object(&buf, &mut members).is_err() {
-                // Not expected: serde_json wrote it. The map says the same.
-                let m: Map<String, Value> = serde_json::from_slice(&buf).unwrap_or_default();
-                return out.emit(Event::new_row(m, time));
+            #[cfg(debug_assertions)]
+            {
+                let mut check = Vec::new();
+                crate::input::json_index::index_object(&buf, &mut check).expect("a JSON object");
+                let at = |m: &[Member]| -> Vec<(u32, u32, u32, u32, bool, bool)> {
+                    m.iter()
+                        .map(|m| {
+                            let (ks, ke, vs, ve) = (m.key_start, m.key_end, m.val_start, m.val_end);
+                            (ks, ke, vs, ve, m.key_escaped, m.unique_key)
+                        })
+                        .collect()
+                };
+                let row = String::from_utf8_lossy(&buf);
+                assert_eq!(at(&check), at(&members), "members of {row}");
             }
             out.emit(Event::row_from_json(&buf, &members, time))
         })
