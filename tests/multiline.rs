@@ -440,3 +440,39 @@ fn killed_and_resumed_exactly_once_gives_the_uninterrupted_output() {
     );
     assert!(killed >= 2, "too few kills landed while running");
 }
+
+#[test]
+fn a_line_still_being_written_holds_its_event_past_the_idle_timeout() {
+    // The writer wrote part of a continuation line (no `\n` yet) and paused
+    // longer than the idle timeout: the event is not let go without it.
+    let mut child = Command::new(util::bin_path())
+        .args([
+            "--multiline-start",
+            START,
+            "--idle-timeout",
+            "300ms",
+            "select line",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(&mut child);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"2026-03-01 12:00:06,456 ERROR boom\n\tat A.b(A.java:4")
+        .unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    stdin.write_all(b")\n").unwrap();
+    stdin.flush().unwrap();
+    let got = lines.recv_timeout(PROMPT).expect("the event, let go");
+    assert_eq!(
+        got,
+        r#"{"line":"2026-03-01 12:00:06,456 ERROR boom\n\tat A.b(A.java:4)"}"#
+    );
+    drop(stdin);
+    assert!(lines.recv_timeout(PROMPT).is_err());
+    assert!(child.wait().unwrap().success());
+}

@@ -470,7 +470,14 @@ impl Input {
             return Ok(None);
         };
         for (source, src) in self.sources.iter_mut().enumerate() {
-            let Some(joiner) = src.joiner.as_mut().filter(|j| src.live && j.stale(idle)) else {
+            // A line still being written (no `\n` yet) may be part of the
+            // event: it holds the event until it ends.
+            let writing = src.splitter.has_partial();
+            let Some(joiner) = src
+                .joiner
+                .as_mut()
+                .filter(|j| src.live && !writing && j.stale(idle))
+            else {
                 continue;
             };
             let go = joiner.finish(&mut |joined| {
