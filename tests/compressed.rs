@@ -374,3 +374,35 @@ fn killed_and_resumed_over_multiline_zstd_gives_the_uninterrupted_output() {
         r#"parse regex "^\S+ (?P<n>\d+) (?P<k>\w)" | count by k"#,
     );
 }
+
+#[test]
+fn zero_padding_after_the_last_gzip_member_is_not_damage() {
+    // Tape and block-device copies pad a .gz with zero bytes; gzip reads
+    // it whole ("trailing zero bytes ignored"). Not a truncated file.
+    let d = Dir::new();
+    let mut bytes = gzip("a=1 b=2\na=3 b=4\n");
+    bytes.extend_from_slice(&[0; 512]);
+    let f = d.create("padded.log.gz", &bytes);
+    let (out, err, code) = run(&["select a", p(&f)]);
+    assert_eq!(
+        (out.as_str(), err.as_str(), code),
+        ("{\"a\":1}\n{\"a\":3}\n", "", 0)
+    );
+    // Other bytes after it are not a gzip member: said as such, the text
+    // before them kept.
+    let mut bytes = gzip("a=1 b=2\n");
+    bytes.extend_from_slice(b"not gzip\n");
+    let f = d.create("trailing.log.gz", &bytes);
+    let (out, err, code) = run(&["select a", p(&f)]);
+    assert_eq!((out.as_str(), code), ("{\"a\":1}\n", 0));
+    assert_eq!(
+        err,
+        format!(
+            "{}:2: the gzip data is damaged after 8 bytes of text (bytes after the end of the \
+             gzip data that are not another gzip member); check the file with `gzip -t`. The \
+             lines before it were read; this partial line and the rest of the file were not\n\
+             streamctl: 1 malformed line(s) skipped\n",
+            p(&f)
+        )
+    );
+}

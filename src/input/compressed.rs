@@ -321,8 +321,65 @@ impl<R: Read> Read for Raw<R> {
 fn decoder<R: Read + 'static>(codec: Codec, raw: R) -> Box<dyn Read> {
     match codec {
         // Multi-member: `cat a.gz b.gz` and pigz's output are one text.
-        Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
+        Codec::Gzip => Box::new(GzMembers::new(BufReader::new(raw))),
         Codec::Zstd => Box::new(ZstdFrames::new(raw)),
+    }
+}
+
+/// Every gzip member of a stream in turn, as gzip reads them: zero bytes
+/// after the last member (the padding of a tape or block copy) end the
+/// text; other bytes that do not start a member are damage, said as such
+/// (not as a truncated member).
+struct GzMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+    /// Between members.
+    between: Option<R>,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(raw: R) -> GzMembers<R> {
+        GzMembers {
+            member: None,
+            between: Some(raw),
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(m) = self.member.as_mut() {
+                let n = m.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                self.between = self
+                    .member
+                    .take()
+                    .map(flate2::bufread::GzDecoder::into_inner);
+            }
+            let Some(raw) = self.between.as_mut() else {
+                return Ok(0);
+            };
+            let avail = raw.fill_buf()?;
+            match avail.first() {
+                None => return Ok(0),
+                Some(0x1f) => {
+                    let raw = self.between.take().expect("checked");
+                    self.member = Some(flate2::bufread::GzDecoder::new(raw));
+                }
+                Some(0) => {
+                    let zeros = avail.iter().take_while(|&&b| b == 0).count();
+                    raw.consume(zeros);
+                }
+                Some(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "bytes after the end of the gzip data that are not another gzip member",
+                    ))
+                }
+            }
+        }
     }
 }
 
