@@ -170,6 +170,36 @@ enum Extra<'a> {
     Encoded(EncodedRef<'a>, u64),
 }
 
+/// An event's [`Edits`], boxed when there are any: most events are never
+/// changed, and an event moves by value from stage to stage, so keeping the
+/// edits inline made every move of every event copy them (half of a
+/// `count by status every 1m`'s memory traffic). Reads see empty edits
+/// until a change makes the box.
+#[derive(Default)]
+struct EditsBox<'a>(Option<Box<Edits<'a>>>);
+
+static NO_EDITS: Edits<'static> = Edits {
+    base: Vec::new(),
+    extras: Extras {
+        first: None,
+        rest: Vec::new(),
+    },
+    touched: false,
+};
+
+impl<'a> std::ops::Deref for EditsBox<'a> {
+    type Target = Edits<'a>;
+    fn deref(&self) -> &Edits<'a> {
+        self.0.as_deref().unwrap_or(&NO_EDITS)
+    }
+}
+
+impl<'a> std::ops::DerefMut for EditsBox<'a> {
+    fn deref_mut(&mut self) -> &mut Edits<'a> {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
 /// The extras of an event: the first kept inline, so one added field or
 /// one lookup row costs no allocation.
 #[derive(Default)]
@@ -540,7 +570,7 @@ pub struct Event<'a> {
     raw_format: Option<RawFormat>,
     repr: Repr<'a>,
     /// Changes not yet folded into a map (see `Edits`).
-    edits: Edits<'a>,
+    edits: EditsBox<'a>,
     /// Event time in epoch milliseconds, when the pipeline uses time.
     pub time: Option<Millis>,
     pub pos: Pos,
@@ -553,7 +583,7 @@ impl<'a> Event<'a> {
             origin: line,
             raw_format: format,
             repr,
-            edits: Edits::default(),
+            edits: EditsBox::default(),
             time: None,
             pos,
         }
@@ -1087,7 +1117,7 @@ impl<'a> Event<'a> {
         self.raw_format = None;
         if let Some(map) = self.decode_all() {
             self.repr = Repr::Obj(map);
-            self.edits = Edits::default();
+            self.edits = EditsBox::default();
         }
         match &mut self.repr {
             Repr::Obj(map) => map,
@@ -1146,7 +1176,9 @@ impl<'a> Event<'a> {
             Repr::Obj(map) => map,
             Repr::Json { .. } if self.edits.base.is_empty() => {
                 let mut map = decode_object(self.line);
-                self.edits.extras.insert_into(&mut map);
+                if let Some(edits) = self.edits.0 {
+                    edits.extras.insert_into(&mut map);
+                }
                 map
             }
             _ => self.decode_all().unwrap_or_default(),
@@ -1157,7 +1189,7 @@ impl<'a> Event<'a> {
     pub fn set_map(&mut self, map: Map<String, Value>) {
         self.raw_format = None;
         self.repr = Repr::Obj(map);
-        self.edits = Edits::default();
+        self.edits = EditsBox::default();
     }
 
     /// Top-level field names in order (for table/CSV headers).
