@@ -473,3 +473,31 @@ fn a_request_with_a_space_in_its_path_keeps_the_protocol_apart() {
          {\"method\":\"GET\",\"path\":\"/\",\"proto\":\"HTTP/1.0\",\"status\":200}\n"
     );
 }
+
+#[test]
+fn a_pattern_reads_tab_newline_and_star_escapes() {
+    // `\t` in a pattern is a tab (as in the regex of `parse regex`), `\n`
+    // the line break of a --multiline-start event, `\*` a literal star.
+    let out = ok(
+        &["-i", "lines", r#"parse "*\t*" as k, v | select k, v"#],
+        "a\tb c\n",
+    );
+    assert_eq!(out, "{\"k\":\"a\",\"v\":\"b c\"}\n");
+    let out = ok(
+        &["-i", "lines", r#"parse "* \* *" as a, b | select a, b"#],
+        "2 * 3\n",
+    );
+    assert_eq!(out, "{\"a\":2,\"b\":3}\n");
+    let out = ok(
+        &[
+            "--multiline-start",
+            r"^\d{4}-",
+            r#"parse "* ERROR *\n*\n" as day, msg, ex | select msg, ex"#,
+        ],
+        "2026-03-01 ERROR boom\njava.lang.IllegalStateException: x\n\tat A.b(A.java:4)\n",
+    );
+    assert_eq!(
+        out,
+        "{\"msg\":\"boom\",\"ex\":\"java.lang.IllegalStateException: x\"}\n"
+    );
+}

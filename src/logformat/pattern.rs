@@ -10,7 +10,9 @@
 //! little as it can: up to the first place where the literal after it
 //! appears. A `*` at the end takes the rest of the text. Every literal must
 //! be found, or the text does not match. Captures are typed like CSV cells
-//! (`"148"` is the number 148); a name `_` drops its capture.
+//! (`"148"` is the number 148); a name `_` drops its capture. In the
+//! literal text `\t` is a tab, `\n` a newline (between the lines of a
+//! `--multiline-start` event) and `\*` a `*` that is text, not a capture.
 
 use crate::value::{typed_cell, Value};
 
@@ -36,7 +38,21 @@ impl Pattern {
     pub fn new(pattern: &str, names: &[String]) -> Result<Pattern, String> {
         let mut pieces = Vec::new();
         let mut lit = String::new();
-        for ch in pattern.chars() {
+        let mut chars = pattern.chars().peekable();
+        while let Some(ch) = chars.next() {
+            if ch == '\\' {
+                let escaped = match chars.peek() {
+                    Some('t') => Some('\t'),
+                    Some('n') => Some('\n'),
+                    Some('*') => Some('*'),
+                    _ => None,
+                };
+                if let Some(e) = escaped {
+                    chars.next();
+                    lit.push(e);
+                    continue;
+                }
+            }
             if ch == '*' {
                 if !lit.is_empty() {
                     pieces.push(Piece::Lit(std::mem::take(&mut lit)));
