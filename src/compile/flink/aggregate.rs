@@ -94,15 +94,7 @@ impl Compiler {
             None => (q(&rel.name), "Top-N (Rank over the GROUP BY result)", false),
         };
         for k in keys {
-            let v = scope.value(&k.expr)?;
-            if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
-                return no(format!(
-                    "the key `{}` is {}; keys are translated for plain values",
-                    k.name,
-                    v.ty.describe()
-                ));
-            }
-            let sql = key_sql(&v);
+            let (v, sql) = key_value(scope, k, "keys are")?;
             key_items.push(if sql == q(&k.name) {
                 sql.clone()
             } else {
@@ -177,15 +169,7 @@ impl Compiler {
         }
         let mut keys: Vec<(Column, String)> = Vec::new();
         for k in &a.by {
-            let v = scope.value(&k.expr)?;
-            if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
-                return no(format!(
-                    "the key `{}` is {}; grouping is translated for plain values",
-                    k.name,
-                    v.ty.describe()
-                ));
-            }
-            let sql = key_sql(&v);
+            let (v, sql) = key_value(scope, k, "grouping is")?;
             keys.push((
                 Column {
                     name: k.name.clone(),
@@ -440,6 +424,21 @@ pub(super) fn projection(out: &[(Column, String)], rel: &Rel, from: &str) -> Str
         items.push(q(ROWTIME));
     }
     format!("SELECT {}\nFROM {from}", items.join(", "))
+}
+
+/// A key's value and its SQL (see [`key_sql`]); only plain values are
+/// translated (`what`: "keys are", "grouping is").
+fn key_value(scope: &Scope, k: &KeyItem, what: &str) -> Result<(Sx, String), Untranslatable> {
+    let v = scope.value(&k.expr)?;
+    if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
+        return no(format!(
+            "the key `{}` is {}; {what} translated for plain values",
+            k.name,
+            v.ty.describe()
+        ));
+    }
+    let sql = key_sql(&v);
+    Ok((v, sql))
 }
 
 /// A value as a key (GROUP BY, PARTITION BY, COUNT DISTINCT): Flink tells
