@@ -164,9 +164,20 @@ fn follow_on_a_compressed_file_is_refused() {
             "streamctl: --follow cannot follow {0}: it is gzip-compressed, and a compressed \
              file does not grow line by line. Read it without --follow (it is decompressed as \
              it is read), and follow the plain log it was rotated from, e.g. `streamctl \
-             PIPELINE {0} && streamctl --follow PIPELINE app.log`\n",
-            p(&f)
+             PIPELINE {0} && streamctl --follow PIPELINE {1}`\n",
+            p(&f),
+            p(&d.path("app.log"))
         )
+    );
+    // The plain log it names is the one the file was rotated from.
+    let f = d.create("access.log-20260301.zst", zstd("{}\n"));
+    let (_, err, _) = run(&["--follow", "count", p(&f)]);
+    assert!(
+        err.ends_with(&format!(
+            "streamctl --follow PIPELINE {}`\n",
+            p(&d.path("access.log"))
+        )),
+        "{err}"
     );
 }
 

@@ -290,11 +290,33 @@ fn follow_compressed(p: &Path, codec: Codec) -> OpenError {
         "--follow cannot follow {}: it is {}-compressed, and a compressed file does not grow \
          line by line. Read it without --follow (it is decompressed as it is read), and follow \
          the plain log it was rotated from, e.g. `streamctl PIPELINE {} && streamctl --follow \
-         PIPELINE app.log`",
+         PIPELINE {}`",
         p.display(),
         codec.name(),
-        p.display()
+        p.display(),
+        rotated_from(p)
     ))
+}
+
+/// The plain log a rotated, compressed file was most likely made from:
+/// `access.log.1.gz` → `access.log`, `app.log-20260301.zst` → `app.log`.
+fn rotated_from(p: &Path) -> String {
+    let s = p.display().to_string();
+    let mut base = [".gz", ".zst", ".zstd"]
+        .iter()
+        .find_map(|ext| s.strip_suffix(ext))
+        .unwrap_or(&s);
+    if let Some((head, tail)) = base.rsplit_once(['.', '-']) {
+        if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) {
+            base = head;
+        }
+    }
+    let file = Path::new(base).file_name();
+    if base == s || file.is_none() {
+        "app.log".into()
+    } else {
+        base.into()
+    }
 }
 
 fn open_error(p: &Path, e: io::Error) -> OpenError {
