@@ -307,7 +307,7 @@ impl Operator for Running {
                     }
                     for (acc, s) in accs.iter_mut().zip(items) {
                         acc.restore_raw(s)
-                            .map_err(|why| StateError::invalid("running", why))?;
+                            .map_err(|why| StateError::invalid("running", why.to_string()))?;
                     }
                     Group::Cumulative(accs)
                 }
@@ -325,7 +325,7 @@ impl Operator for Running {
                         _ => None,
                     };
                     let slide = Slide::restore(&self.aggs, entries, over, sums.as_ref())
-                        .map_err(|why| StateError::invalid("running", why))?;
+                        .map_err(|why| StateError::invalid("running", why.to_string()))?;
                     Group::Kept(Box::new(slide))
                 }
             };

@@ -32,6 +32,7 @@
 //! past its exact limit, a percentile whose range spans more than the
 //! sketch's bucket limit, and an event that arrives out of time order.
 
+use crate::exec::state::{bad, StateError};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -236,7 +237,7 @@ impl Slide {
         entries: Vec<(Millis, Box<[Value]>)>,
         over: Option<Millis>,
         sums: Option<&serde_json::Value>,
-    ) -> Result<Slide, String> {
+    ) -> Result<Slide, StateError> {
         let mut s = Slide::new(aggs);
         for (time, vals) in entries {
             let e = s.entry(time, vals);
@@ -265,12 +266,12 @@ impl Slide {
         json!({ "updates": self.updates, "accs": accs })
     }
 
-    fn restore_sums(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    fn restore_sums(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         let bad = || "running: bad sliding sums in state".to_string();
         self.updates = s.get("updates").and_then(|u| u.as_u64()).ok_or_else(bad)?;
         let accs = s.get("accs").and_then(|a| a.as_array()).ok_or_else(bad)?;
         if accs.len() != self.accs.len() {
-            return Err(bad());
+            return Err(bad().into());
         }
         for (acc, s) in self.accs.iter_mut().zip(accs) {
             acc.restore_sums(s)?;
@@ -476,14 +477,14 @@ impl SlideAcc {
         }
     }
 
-    fn restore_sums(&mut self, s: &serde_json::Value) -> Result<(), String> {
-        fn pair(v: Option<&serde_json::Value>) -> Result<Neumaier, String> {
+    fn restore_sums(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
+        fn pair(v: Option<&serde_json::Value>) -> Result<Neumaier, StateError> {
             match v.and_then(|v| v.as_array()).map(Vec::as_slice) {
                 Some([s, c]) => Ok(Neumaier {
                     s: f64_from_json(s)?,
                     c: f64_from_json(c)?,
                 }),
-                _ => Err("running: bad compensated sum in state".into()),
+                _ => bad("running: bad compensated sum in state"),
             }
         }
         match self {

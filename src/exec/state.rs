@@ -47,6 +47,9 @@ pub enum StateError {
     /// A value inside the state that the stage cannot use.
     #[error("{stage}: {why}")]
     Invalid { stage: &'static str, why: String },
+    /// An accumulator's state it cannot use; the accumulator names itself.
+    #[error("{0}")]
+    Accumulator(String),
     /// The checkpoint holds states for another number of stages.
     #[error("checkpoint has state for {found} stages, pipeline has {want}")]
     Stages { found: usize, want: usize },
@@ -56,6 +59,25 @@ pub enum StateError {
         stage: usize,
         error: Box<StateError>,
     },
+}
+
+/// A value in an accumulator's state that it cannot use, as text (kept
+/// for the accumulators' own checks, which name what was wrong).
+impl From<String> for StateError {
+    fn from(why: String) -> StateError {
+        StateError::Accumulator(why)
+    }
+}
+
+impl From<&str> for StateError {
+    fn from(why: &str) -> StateError {
+        StateError::Accumulator(why.to_string())
+    }
+}
+
+/// `Err` of an accumulator state it cannot use.
+pub fn bad<T>(why: impl Into<String>) -> Result<T, StateError> {
+    Err(StateError::Accumulator(why.into()))
 }
 
 impl StateError {

@@ -522,7 +522,7 @@ impl Top {
                 }
                 let mut a = self.agg.new_acc();
                 a.restore_raw(acc)
-                    .map_err(|why| StateError::invalid("top", why))?;
+                    .map_err(|why| StateError::invalid("top", why.to_string()))?;
                 let group = Group {
                     values,
                     seq,

@@ -1,5 +1,6 @@
 //! `count` and `count(e)`: the number of events (with `e` not null).
 
+use crate::exec::state::StateError;
 use serde::{Deserialize, Serialize};
 
 use crate::value::Value;
@@ -36,7 +37,7 @@ impl Count {
         CountState { n: self.n }
     }
 
-    pub fn restore_state(&mut self, st: CountState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: CountState) -> Result<(), StateError> {
         self.n = st.n;
         Ok(())
     }
@@ -45,7 +46,7 @@ impl Count {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
 
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(CountState::deserialize(s).map_err(|e| format!("count: {e}"))?)
     }
 }

@@ -7,6 +7,7 @@
 //! Values are hashed by meaning, not spelling: `1` and `1.0` are one value,
 //! `"1"` and `1` are two. Arrays and objects are hashed as compact JSON.
 
+use crate::exec::state::{bad, StateError};
 use rustc_hash::FxHashSet;
 use serde_json::json;
 
@@ -125,7 +126,7 @@ impl Distinct {
         }
     }
 
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         if let Some(list) = s.get("exact").and_then(|v| v.as_array()) {
             let mut set = FxHashSet::default();
             for h in list {
@@ -139,7 +140,7 @@ impl Distinct {
             .and_then(|v| v.as_str())
             .ok_or("distinct: state has neither `exact` nor `hll`")?;
         if hex.len() != M * 2 || !hex.is_ascii() {
-            return Err(format!(
+            return bad(format!(
                 "distinct: sketch state has {} characters, expected {}",
                 hex.len(),
                 M * 2

@@ -1,6 +1,7 @@
 //! `ewma(e, alpha)` (running only): starts at the first value, then
 //! `s = alpha·x + (1−alpha)·s`.
 
+use crate::exec::state::StateError;
 use serde::{Deserialize, Serialize};
 
 use super::F64;
@@ -39,7 +40,7 @@ impl Ewma {
         EwmaState { s: self.s.map(F64) }
     }
 
-    pub fn restore_state(&mut self, st: EwmaState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: EwmaState) -> Result<(), StateError> {
         self.s = st.s.map(|f| f.0);
         Ok(())
     }
@@ -48,7 +49,7 @@ impl Ewma {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
 
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(EwmaState::deserialize(s).map_err(|e| format!("ewma: {e}"))?)
     }
 }

@@ -4,6 +4,7 @@
 //! (`add_at`), so the slices of a hopping window merge into the value that
 //! arrived first (last) whatever the order of the slices (issue 19).
 
+use crate::exec::state::StateError;
 use serde::{Deserialize, Serialize};
 
 use super::{is_zero, Held};
@@ -72,14 +73,14 @@ impl First {
     pub fn state(&self) -> FirstLastState {
         state(&self.v, self.seq)
     }
-    pub fn restore_state(&mut self, st: FirstLastState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: FirstLastState) -> Result<(), StateError> {
         (self.v, self.seq) = of_state(st);
         Ok(())
     }
     pub fn snapshot(&self) -> serde_json::Value {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(FirstLastState::deserialize(s).map_err(|e| format!("first: {e}"))?)
     }
 }
@@ -125,14 +126,14 @@ impl Last {
     pub fn state(&self) -> FirstLastState {
         state(&self.v, self.seq)
     }
-    pub fn restore_state(&mut self, st: FirstLastState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: FirstLastState) -> Result<(), StateError> {
         (self.v, self.seq) = of_state(st);
         Ok(())
     }
     pub fn snapshot(&self) -> serde_json::Value {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(FirstLastState::deserialize(s).map_err(|e| format!("last: {e}"))?)
     }
 }

@@ -6,6 +6,7 @@
 //! keeps the arrival number (`seq`) of its value when fed with one, so the
 //! slices of a hopping window merge as one pass would (issue 19).
 
+use crate::exec::state::StateError;
 use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
@@ -115,14 +116,14 @@ impl Min {
     pub fn state(&self) -> MinMaxState {
         state(&self.cur, self.seq)
     }
-    pub fn restore_state(&mut self, st: MinMaxState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: MinMaxState) -> Result<(), StateError> {
         (self.cur, self.seq) = of_state(st);
         Ok(())
     }
     pub fn snapshot(&self) -> serde_json::Value {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(MinMaxState::deserialize(s).map_err(|e| format!("min: {e}"))?)
     }
 }
@@ -167,14 +168,14 @@ impl Max {
     pub fn state(&self) -> MinMaxState {
         state(&self.cur, self.seq)
     }
-    pub fn restore_state(&mut self, st: MinMaxState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: MinMaxState) -> Result<(), StateError> {
         (self.cur, self.seq) = of_state(st);
         Ok(())
     }
     pub fn snapshot(&self) -> serde_json::Value {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(MinMaxState::deserialize(s).map_err(|e| format!("max: {e}"))?)
     }
 }

@@ -38,6 +38,7 @@ mod sum;
 use std::borrow::Cow;
 
 use crate::event::Event;
+use crate::exec::state::{bad, StateError};
 use crate::expr::{self, Compiled, Fields};
 use crate::lang::ast::{AggCall, AggFunc, ExprKind};
 use crate::lang::LangError;
@@ -266,7 +267,7 @@ impl Accumulator {
 
     /// Replace the state with one `snapshot` made by an accumulator of the
     /// same function. A state that does not fit is an error, never a panic.
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         match self {
             Accumulator::Count(a) => a.restore(s),
             Accumulator::Sum(a) => a.restore(s),
@@ -316,8 +317,8 @@ pub(crate) fn is_zero(n: &u64) -> bool {
 }
 
 /// Parse an accumulator's typed state, naming the aggregate in the error.
-fn typed<'a, T: serde::Deserialize<'a>>(raw: &'a str, what: &str) -> Result<T, String> {
-    serde_json::from_str(raw).map_err(|e| format!("{what}: {e}"))
+fn typed<'a, T: serde::Deserialize<'a>>(raw: &'a str, what: &str) -> Result<T, StateError> {
+    serde_json::from_str(raw).map_err(|e| format!("{what}: {e}").into())
 }
 
 /// An accumulator's state in a checkpoint: a serde-typed struct per
@@ -343,7 +344,7 @@ impl serde::Serialize for Accumulator {
 
 impl Accumulator {
     /// Restore from a state's JSON text, as [`restore`](Self::restore) does.
-    pub fn restore_raw(&mut self, raw: &serde_json::value::RawValue) -> Result<(), String> {
+    pub fn restore_raw(&mut self, raw: &serde_json::value::RawValue) -> Result<(), StateError> {
         let raw = raw.get();
         match self {
             Accumulator::Count(a) => a.restore_state(typed(raw, "count")?),
@@ -595,13 +596,13 @@ pub(crate) fn f64_to_json(f: f64) -> serde_json::Value {
     }
 }
 
-pub(crate) fn f64_from_json(v: &serde_json::Value) -> Result<f64, String> {
+pub(crate) fn f64_from_json(v: &serde_json::Value) -> Result<f64, StateError> {
     match v {
-        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("bad float {n}")),
+        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("bad float {n}").into()),
         serde_json::Value::String(s) if s == "nan" => Ok(f64::NAN),
         serde_json::Value::String(s) if s == "inf" => Ok(f64::INFINITY),
         serde_json::Value::String(s) if s == "-inf" => Ok(f64::NEG_INFINITY),
-        other => Err(format!("expected a float, found {other}")),
+        other => bad(format!("expected a float, found {other}")),
     }
 }
 
@@ -609,15 +610,15 @@ pub(crate) fn field<'v>(
     s: &'v serde_json::Value,
     what: &str,
     key: &str,
-) -> Result<&'v serde_json::Value, String> {
+) -> Result<&'v serde_json::Value, StateError> {
     s.get(key)
-        .ok_or_else(|| format!("{what}: state without `{key}`"))
+        .ok_or_else(|| format!("{what}: state without `{key}`").into())
 }
 
-pub(crate) fn u64_field(s: &serde_json::Value, what: &str, key: &str) -> Result<u64, String> {
+pub(crate) fn u64_field(s: &serde_json::Value, what: &str, key: &str) -> Result<u64, StateError> {
     field(s, what, key)?
         .as_u64()
-        .ok_or_else(|| format!("{what}: `{key}` is not a count"))
+        .ok_or_else(|| format!("{what}: `{key}` is not a count").into())
 }
 
 #[cfg(test)]
@@ -818,6 +819,7 @@ mod tests {
         assert!(Accumulator::new(AggFunc::Count)
             .restore_raw(raw(r#"{"v":1}"#))
             .unwrap_err()
+            .to_string()
             .starts_with("count: missing field `n`"));
     }
 

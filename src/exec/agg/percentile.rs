@@ -12,6 +12,7 @@
 //!
 //! When every input was an integer, the answer is an integer (rounded).
 
+use crate::exec::state::{bad, StateError};
 use serde_json::json;
 
 use super::{f64_from_json, f64_to_json, field, u64_field};
@@ -149,7 +150,7 @@ impl Percentile {
         }
     }
 
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.all_int = field(s, "percentile", "int")?
             .as_bool()
             .ok_or("percentile: `int` is not a bool")?;
@@ -157,9 +158,9 @@ impl Percentile {
             let v = list
                 .iter()
                 .map(f64_from_json)
-                .collect::<Result<Vec<f64>, String>>()?;
+                .collect::<Result<Vec<f64>, StateError>>()?;
             if v.len() > EXACT_LIMIT {
-                return Err("percentile: too many exact values in state".into());
+                return bad("percentile: too many exact values in state");
             }
             self.state = State::Exact(v);
             return Ok(());
@@ -244,7 +245,7 @@ impl Store {
         json!({ "offset": self.offset, "bins": self.bins })
     }
 
-    fn restore(s: &serde_json::Value) -> Result<Store, String> {
+    fn restore(s: &serde_json::Value) -> Result<Store, StateError> {
         let offset = field(s, "percentile", "offset")?
             .as_i64()
             .and_then(|o| i32::try_from(o).ok())
@@ -258,7 +259,7 @@ impl Store {
             .map(|b| b.as_u64().ok_or("percentile: bad bucket count"))
             .collect::<Result<Vec<u64>, _>>()?;
         if bins.len() > MAX_BINS {
-            return Err("percentile: too many buckets in state".into());
+            return bad("percentile: too many buckets in state");
         }
         Ok(Store { offset, bins })
     }
@@ -355,7 +356,7 @@ impl Sketch {
         })
     }
 
-    fn restore(s: &serde_json::Value) -> Result<Sketch, String> {
+    fn restore(s: &serde_json::Value) -> Result<Sketch, StateError> {
         let mut k = Sketch::new();
         k.pos = Store::restore(field(s, "percentile", "pos")?)?;
         k.neg = Store::restore(field(s, "percentile", "neg")?)?;

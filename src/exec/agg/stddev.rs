@@ -9,6 +9,7 @@
 //! plain summation loses only about n·ε (the struct stays 32 bytes, so an
 //! accumulator stays within 40).
 
+use crate::exec::state::StateError;
 use serde::{Deserialize, Serialize};
 
 use super::F64;
@@ -86,7 +87,7 @@ impl Stddev {
         }
     }
 
-    pub fn restore_state(&mut self, st: StddevState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: StddevState) -> Result<(), StateError> {
         self.n = st.n;
         self.mean = st.mean.0;
         self.mean_lo = st.mean_lo.0;
@@ -98,7 +99,7 @@ impl Stddev {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
 
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(StddevState::deserialize(s).map_err(|e| format!("stddev: {e}"))?)
     }
 }

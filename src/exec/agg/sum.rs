@@ -2,6 +2,7 @@
 //! an integer (widened to i128, so u64 and i64 inputs mix), and becomes a
 //! float at the first float input or on overflow. `avg` is always a float.
 
+use crate::exec::state::StateError;
 use serde::{Deserialize, Serialize};
 
 use super::{numeric, F64};
@@ -73,12 +74,12 @@ impl Total {
         }
     }
 
-    fn of_state(st: TotalState, what: &str) -> Result<Total, String> {
+    fn of_state(st: TotalState, what: &str) -> Result<Total, StateError> {
         match st {
             TotalState::Int(t) => t
                 .parse::<i128>()
                 .map(|i| Total::Int(Wide(i)))
-                .map_err(|_| format!("{what}: bad integer total {t:?}")),
+                .map_err(|_| format!("{what}: bad integer total {t:?}").into()),
             TotalState::Float(f) => Ok(Total::Float(f.0)),
         }
     }
@@ -148,7 +149,7 @@ impl Sum {
         }
     }
 
-    pub fn restore_state(&mut self, st: SumState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: SumState) -> Result<(), StateError> {
         self.total = Total::of_state(st.total, "sum")?;
         self.seen = st.seen;
         Ok(())
@@ -158,7 +159,7 @@ impl Sum {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
 
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(SumState::deserialize(s).map_err(|e| format!("sum: {e}"))?)
     }
 }
@@ -200,7 +201,7 @@ impl Avg {
         }
     }
 
-    pub fn restore_state(&mut self, st: AvgState) -> Result<(), String> {
+    pub fn restore_state(&mut self, st: AvgState) -> Result<(), StateError> {
         self.total = Total::of_state(st.total, "avg")?;
         self.n = st.n;
         Ok(())
@@ -210,7 +211,7 @@ impl Avg {
         serde_json::to_value(self.state()).unwrap_or_default()
     }
 
-    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, s: &serde_json::Value) -> Result<(), StateError> {
         self.restore_state(AvgState::deserialize(s).map_err(|e| format!("avg: {e}"))?)
     }
 }
