@@ -501,3 +501,18 @@ fn a_pattern_reads_tab_newline_and_star_escapes() {
         "{\"msg\":\"boom\",\"ex\":\"java.lang.IllegalStateException: x\"}\n"
     );
 }
+
+#[test]
+fn quotes_escaped_in_a_user_agent_are_read_back() {
+    // nginx writes `"` inside a quoted field as `\x22`, Apache as `\"`.
+    let out = ok(
+        &["-i", "lines", "parse nginx | select referer, user_agent"],
+        "10.0.0.1 - - [01/Mar/2026:12:00:05 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 \\x22x\\x22 \\xC3\\xA9\"\n\
+         10.0.0.1 - - [01/Mar/2026:12:00:05 +0000] \"GET / HTTP/1.1\" 200 1 \"http://a/?q=\\\"b\\\"\" \"bot \\\\ \\\"y\\\"\"\n",
+    );
+    assert_eq!(
+        out,
+        "{\"referer\":null,\"user_agent\":\"Mozilla/5.0 \\\"x\\\" é\"}\n\
+         {\"referer\":\"http://a/?q=\\\"b\\\"\",\"user_agent\":\"bot \\\\ \\\"y\\\"\"}\n"
+    );
+}

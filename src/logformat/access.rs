@@ -69,8 +69,8 @@ pub fn parse(line: &str, want: &Want) -> Option<Vec<(&'static str, Value)>> {
     put(6, &|| Value::from(status));
     put(7, &|| Value::from(bytes));
     if let Some((referer, agent)) = combined {
-        put(8, &|| text_or_null(referer));
-        put(9, &|| text_or_null(agent));
+        put(8, &|| text_or_null(&unescape(referer)));
+        put(9, &|| text_or_null(&unescape(agent)));
     }
     Some(fields)
 }
@@ -98,6 +98,47 @@ fn split_request(r: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     }
 }
 
+/// A quoted field's text as the client sent it: Apache writes `"` and `\`
+/// as `\"` and `\\`, nginx as `\x22` and `\x5C` (and other bytes as
+/// `\xHH`). Escapes that would not give UTF-8 are kept as written.
+fn unescape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return s.into();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            match b.get(i + 1) {
+                Some(&c @ (b'"' | b'\\')) => {
+                    out.push(c);
+                    i += 2;
+                    continue;
+                }
+                Some(b'x') => {
+                    let hex = b
+                        .get(i + 2..i + 4)
+                        .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                        .and_then(|h| std::str::from_utf8(h).ok());
+                    if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                        out.push(v);
+                        i += 4;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(t) => t.into(),
+        Err(_) => s.into(),
+    }
+}
+
 /// Decimal digits (at most 18) as an integer.
 pub(super) fn small_uint(s: &str) -> Option<i64> {
     if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -122,7 +163,7 @@ mod tests {
                 r#"203.0.113.9 - alice [01/Mar/2026:12:00:05 +0100] "GET /a?x=1 HTTP/1.1" 200 512 "https://ex.com/" "curl/8.5 (x \"y\")""#
             ),
             Some(
-                json!({"ip":"203.0.113.9","user":"alice","ts":"2026-03-01T11:00:05.000Z","method":"GET","path":"/a?x=1","proto":"HTTP/1.1","status":200,"bytes":512,"referer":"https://ex.com/","user_agent":"curl/8.5 (x \\\"y\\\")"})
+                json!({"ip":"203.0.113.9","user":"alice","ts":"2026-03-01T11:00:05.000Z","method":"GET","path":"/a?x=1","proto":"HTTP/1.1","status":200,"bytes":512,"referer":"https://ex.com/","user_agent":"curl/8.5 (x \"y\")"})
             )
         );
     }
