@@ -454,6 +454,20 @@ fn processing_time_windows_are_refused() {
     );
 }
 
+/// Time is read at the input when a filter comes first, but the refusal
+/// names the stage that needs it.
+#[test]
+fn a_processing_time_window_after_a_filter_is_refused_at_the_window() {
+    let d = fixtures();
+    let src = "where line != \"\" | count every 1m";
+    let (_, err, code) = compile(&d, &with_sink(&[src, "app.log"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cannot compile stage 2 (`aggregate`) to Flink SQL: it needs event time"),
+        "{err}"
+    );
+}
+
 #[test]
 fn functions_without_a_faithful_form_are_refused() {
     for (src, why) in [

@@ -23,6 +23,9 @@ pub struct LogicalPlan {
     /// Where event time is read, from the event as it arrives there: the
     /// first stage that works in event time, or earlier — see [`time_point`].
     pub time_at: Option<usize>,
+    /// The first stage that works in event time: an event reaching it
+    /// without a readable time is rejected there.
+    pub time_needed_at: Option<usize>,
     /// The pipeline is watched (`emit every`, `emit on update`): how the
     /// rows of its last such stage replace each other.
     pub watched: Option<Watched>,
@@ -115,13 +118,12 @@ pub fn validate(p: &Pipeline, time_field: Option<&str>) -> Result<LogicalPlan, L
             lookup,
         });
     }
-    let time_at = stages
-        .iter()
-        .position(|s| s.event_time)
-        .map(|first| time_point(&stages, first, time_field));
+    let time_needed_at = stages.iter().position(|s| s.event_time);
+    let time_at = time_needed_at.map(|first| time_point(&stages, first, time_field));
     Ok(LogicalPlan {
         stages,
         time_at,
+        time_needed_at,
         watched,
     })
 }

@@ -61,12 +61,12 @@ pub fn lower(plan: LogicalPlan, opts: &PlanOptions) -> Result<Plan, LangError> {
     let LogicalPlan {
         stages,
         time_at,
+        time_needed_at,
         watched,
     } = plan;
     let mut ops: Vec<Box<dyn Operator>> = Vec::with_capacity(stages.len());
     let mut explain = Vec::new();
     let mut watch = Vec::with_capacity(stages.len());
-    let time_needed_at = stages.iter().position(|s| s.event_time);
     let time_stage = time_needed_at.map(|i| stages[i].stage.to_string());
     let wants: Vec<Want> = (0..stages.len())
         .map(|i| wanted_after(&stages, i, opts.time_field.as_deref()))

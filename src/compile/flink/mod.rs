@@ -69,7 +69,9 @@ pub fn compile(opts: &Options) -> Result<String, CompileError> {
         check_time_from_source(&plan, at, opts).map_err(|e| e.render(src))?;
     }
     let source = Source::build(opts, needs_time.is_some())?;
-    if let (Some(i), None) = (needs_time, &source.time) {
+    // Named at the stage that needs time (it may be read earlier, see
+    // `LogicalPlan::time_at`).
+    if let (Some(i), None) = (plan.time_needed_at, &source.time) {
         let stage = &pipeline.stages[i];
         return Err(CompileError::Refused(
             refusal(
