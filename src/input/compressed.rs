@@ -190,18 +190,7 @@ impl Text {
         let stream = Cursor::new(prefix).chain(file);
         Ok(match codec {
             None => Text::plain(From::Pipe(stream), raw_failed, 0),
-            Some(codec) => {
-                let raw = Raw {
-                    inner: stream,
-                    failed: raw_failed.clone(),
-                };
-                Text {
-                    from: From::Decoded(decoder(codec, raw)),
-                    compressed: Some(Compressed { codec, fingerprint }),
-                    raw_failed,
-                    at: 0,
-                }
-            }
+            Some(codec) => Text::decoding(codec, fingerprint, stream, raw_failed),
         })
     }
 
@@ -217,8 +206,18 @@ impl Text {
     /// A compressed regular file, read from where it is.
     fn decoded(codec: Codec, file: File, raw_failed: Rc<Cell<bool>>) -> Text {
         let fingerprint = raw_fingerprint(&file);
+        Text::decoding(codec, fingerprint, file, raw_failed)
+    }
+
+    /// The text `codec` makes of the compressed bytes `inner`.
+    fn decoding<R: Read + 'static>(
+        codec: Codec,
+        fingerprint: Fingerprint,
+        inner: R,
+        raw_failed: Rc<Cell<bool>>,
+    ) -> Text {
         let raw = Raw {
-            inner: file,
+            inner,
             failed: raw_failed.clone(),
         };
         Text {

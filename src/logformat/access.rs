@@ -16,8 +16,6 @@ use super::scan::Scan;
 use super::{text_or_null, ts_value, Want};
 use crate::value::Value;
 
-/// The fields of `line` that `want` names (every part of the line is
-/// checked either way, so a line parses, or does not, whatever is wanted).
 /// The fields, in order (`Want` keeps which of them are wanted as bits).
 pub const FIELDS: [&str; 10] = [
     "ip",
@@ -32,6 +30,8 @@ pub const FIELDS: [&str; 10] = [
     "user_agent",
 ];
 
+/// The fields of `line` that `want` names (every part of the line is
+/// checked either way, so a line parses, or does not, whatever is wanted).
 pub fn parse(line: &str, want: &Want) -> Option<Vec<(&'static str, Value)>> {
     let mut c = Scan::new(line);
     let ip = c.word()?;

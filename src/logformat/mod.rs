@@ -41,18 +41,7 @@ impl LogFormat {
     /// Every field this format can make (a line gives some or all of them).
     pub fn field_names(self) -> &'static [&'static str] {
         match self {
-            LogFormat::Access => &[
-                "ip",
-                "user",
-                "ts",
-                "method",
-                "path",
-                "proto",
-                "status",
-                "bytes",
-                "referer",
-                "user_agent",
-            ],
+            LogFormat::Access => &access::FIELDS,
             LogFormat::ApacheError => &[
                 "ts", "module", "level", "pid", "tid", "client", "code", "message",
             ],

@@ -380,15 +380,7 @@ pub(super) fn arrival_input(
     let mut extra = vec![format!("PROCTIME() AS {}", q(PROCTIME))];
     let mut parts = Vec::new();
     for (i, k) in keys.iter().enumerate() {
-        let v = scope.value(&k.expr)?;
-        if matches!(v.ty, Ty::Row(_) | Ty::Array(_) | Ty::Other(_)) {
-            return no(format!(
-                "the key `{}` is {}; keys are translated for plain values",
-                k.name,
-                v.ty.describe()
-            ));
-        }
-        let sql = key_sql(&v);
+        let (_, sql) = key_value(scope, k, "keys are")?;
         if rel.cols.iter().any(|c| q(&c.name) == sql) {
             parts.push(sql);
         } else {
