@@ -21,7 +21,7 @@ if ! "$PY" -c "import pyflink, importlib.metadata as m; assert m.version('apache
     echo "== creating $VENV with apache-flink==$FLINK_VERSION (about 850 MB)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "apache-flink==$FLINK_VERSION"
+    "$VENV/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check "apache-flink==$FLINK_VERSION"
 fi
 
 cargo build --quiet
