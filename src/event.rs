@@ -1411,6 +1411,14 @@ fn write_json_object(
     edits: &Edits<'_>,
     out: &mut Vec<u8>,
 ) -> bool {
+    if edits.base.is_empty() && line_is_plain(line, members) {
+        // Written as it reads: copied whole but its `}`, added fields after.
+        // (The common case, tested first: one pass over the members.)
+        out.extend_from_slice(&line[..line.len() - 1]);
+        write_extras(&edits.extras, false, out);
+        out.push(b'}');
+        return true;
+    }
     // Base edits are only made on lines without such keys. The indexer
     // proved most keys unique while it validated the line: the keys are
     // compared only when it could not.
@@ -1419,13 +1427,6 @@ fn write_json_object(
             || !members.iter().all(|m| m.unique_key) && has_duplicate_keys(line, members))
     {
         return false;
-    }
-    if edits.base.is_empty() && line_is_plain(line, members) {
-        // Written as it reads: copied whole but its `}`, added fields after.
-        out.extend_from_slice(&line[..line.len() - 1]);
-        write_extras(&edits.extras, false, out);
-        out.push(b'}');
-        return true;
     }
     let start = out.len();
     // A run of members to copy as they are: line[run.0..run.1].

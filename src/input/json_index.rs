@@ -219,7 +219,7 @@ pub fn index_members(line: &[u8], out: &mut Vec<Member>) -> Result<(), JsonError
                 key_end: ke as u32,
                 val_start: vs as u32,
                 val_end: p.i as u32,
-                key_escaped: escaped,
+                key_escaped: escaped != Escapes::None,
                 plain_value,
                 unique_key,
             });
@@ -263,6 +263,18 @@ impl KeySeen {
     }
 }
 
+/// What escapes a string has. serde_json writes a string back with the
+/// same escapes exactly when each is its own: `\"`, `\\`, `\b`, `\f`,
+/// `\n`, `\r`, `\t`, or `\u00xx` (lowercase) for another control character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escapes {
+    None,
+    /// Only escapes serde_json writes the same way.
+    Canonical,
+    /// Some serde_json writes otherwise (`\/`, `\u00e9`, `\u000A`, …).
+    Other,
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
@@ -287,13 +299,13 @@ impl Parser<'_> {
         }
     }
 
-    /// At an opening quote: returns (content start, content end, had escapes).
+    /// At an opening quote: returns (content start, content end, escapes).
     ///
     /// Most strings in logs are short plain ASCII: this inlined fast path
     /// takes those and leaves anything else (escapes, non-ASCII bytes,
     /// errors) to `string_slow`, which starts over.
     #[inline(always)]
-    fn string(&mut self) -> Result<(usize, usize, bool), JsonError> {
+    fn string(&mut self) -> Result<(usize, usize, Escapes), JsonError> {
         let s = self.s;
         let start = self.i + 1;
         let mut i = start;
@@ -313,13 +325,13 @@ impl Parser<'_> {
                 return self.string_slow();
             }
             self.i = i + k as usize + 1;
-            return Ok((start, i + k as usize, false));
+            return Ok((start, i + k as usize, Escapes::None));
         }
         let (i, at_special) = skip_plain_words(s, i, &mut high);
         if at_special {
             if s[i] == b'"' && high & HI == 0 {
                 self.i = i + 1;
-                return Ok((start, i, false));
+                return Ok((start, i, Escapes::None));
             }
             return self.string_slow();
         }
@@ -327,7 +339,7 @@ impl Parser<'_> {
         while let Some(&c) = s.get(i) {
             if c == b'"' && high & HI == 0 {
                 self.i = i + 1;
-                return Ok((start, i, false));
+                return Ok((start, i, Escapes::None));
             }
             if c == b'\\' || !(0x20..0x80).contains(&c) {
                 break;
@@ -343,11 +355,11 @@ impl Parser<'_> {
     /// its end, so a valid line never needs a separate UTF-8 pass.
     #[cold]
     #[inline(never)]
-    fn string_slow(&mut self) -> Result<(usize, usize, bool), JsonError> {
+    fn string_slow(&mut self) -> Result<(usize, usize, Escapes), JsonError> {
         let s = self.s;
         let start = self.i + 1;
         let mut i = start;
-        let mut escaped = false;
+        let mut escaped = Escapes::None;
         let mut high = 0u64;
         loop {
             i = skip_plain_words(s, i, &mut high).0;
@@ -368,12 +380,23 @@ impl Parser<'_> {
                     return Ok((start, i, escaped));
                 }
                 b'\\' => {
-                    escaped = true;
                     self.i = i + 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                    let canonical = match self.peek() {
+                        Some(b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.i += 1;
+                            true
+                        }
+                        Some(b'/') => {
+                            self.i += 1;
+                            false
+                        }
                         Some(b'u') => self.unicode_escape()?,
                         _ => return Err(self.err("bad escape in string")),
+                    };
+                    if !canonical {
+                        escaped = Escapes::Other;
+                    } else if escaped == Escapes::None {
+                        escaped = Escapes::Canonical;
                     }
                     i = self.i;
                 }
@@ -393,9 +416,16 @@ impl Parser<'_> {
     }
 
     /// At the `u` of `\uXXXX`: four hex digits; a surrogate must come in a
-    /// pair (high then low), as serde_json requires.
-    fn unicode_escape(&mut self) -> Result<(), JsonError> {
+    /// pair (high then low), as serde_json requires. True if serde_json
+    /// writes the character back as this same escape: a control character
+    /// without a short escape, in lowercase hex (`\u001f`).
+    fn unicode_escape(&mut self) -> Result<bool, JsonError> {
         let code = self.hex4(self.i + 1)?;
+        let canonical = code < 0x20
+            && !matches!(code, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
+            && !self.s[self.i + 1..self.i + 5]
+                .iter()
+                .any(u8::is_ascii_uppercase);
         self.i += 5;
         match code {
             0xD800..=0xDBFF => {
@@ -407,10 +437,10 @@ impl Parser<'_> {
                     return Err(self.err("lone surrogate in \\u escape"));
                 }
                 self.i += 6;
-                Ok(())
+                Ok(false)
             }
             0xDC00..=0xDFFF => Err(self.err("lone surrogate in \\u escape")),
-            _ => Ok(()),
+            _ => Ok(canonical),
         }
     }
 
@@ -436,7 +466,9 @@ impl Parser<'_> {
     #[inline(always)]
     fn member_value(&mut self) -> Result<bool, JsonError> {
         match self.peek() {
-            Some(b'"') => self.string().map(|(_, _, escaped)| !escaped),
+            Some(b'"') => self
+                .string()
+                .map(|(_, _, escaped)| escaped != Escapes::Other),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b't' | b'f' | b'n') => self.value(1).map(|()| true),
             _ => self.value(1).map(|()| false),
@@ -857,6 +889,8 @@ mod tests {
                             serde_json::to_string(&f).unwrap()
                         }),
                         (any::<u32>(), 0..6usize).prop_map(|(n, z)| format!("{n}.{}", "0".repeat(z) + "7")),
+                        proptest::collection::vec(proptest::sample::select(super::ESCAPES.to_vec()), 0..4)
+                            .prop_map(|parts| format!("\"{}\"", parts.concat())),
                     ],
                 ), 0..8),
             ) {
@@ -901,17 +935,66 @@ mod tests {
         }
     }
 
+    /// Escapes and text around them, for strings.
+    const ESCAPES: [&str; 24] = [
+        "a",
+        "é",
+        "\\\"",
+        "\\\\",
+        "\\/",
+        "\\b",
+        "\\f",
+        "\\n",
+        "\\r",
+        "\\t",
+        "\\u0001",
+        "\\u001f",
+        "\\u001F",
+        "\\u0008",
+        "\\u000a",
+        "\\u000c",
+        "\\u0009",
+        "\\u000d",
+        "\\u0020",
+        "\\u0022",
+        "\\u005c",
+        "\\u00e9",
+        "\\u007f",
+        "\\ud83d\\ude00",
+    ];
+
+    /// A string is marked plain exactly when serde_json writes it back with
+    /// the same escapes (so a line with `\"` in a value is still copied whole).
+    #[test]
+    fn strings_with_serdes_own_escapes_are_plain() {
+        for a in ESCAPES {
+            for b in ESCAPES {
+                let raw = format!("\"{a}x{b}\"");
+                let line = format!("{{\"k\":{raw}}}");
+                let mut out = Vec::new();
+                index_object(line.as_bytes(), &mut out).unwrap();
+                let v: serde_json::Value = serde_json::from_str(&raw).unwrap();
+                let same = serde_json::to_string(&v).unwrap() == raw;
+                assert_eq!(out[0].plain_value, same, "{raw}");
+                // A key with any escape is still marked escaped.
+                let line = format!("{{{raw}:1}}");
+                index_object(line.as_bytes(), &mut out).unwrap();
+                assert_eq!(out[0].key_escaped, raw.contains('\\'), "{raw}");
+            }
+        }
+    }
+
     /// The forms most log lines have are marked plain (so the writer copies
     /// them without a second look), and distinct keys unique.
     #[test]
     fn common_values_are_marked_plain() {
-        let line = br#"{"a":1,"b":-25,"c":2.5,"d":0.25,"e":"x","f":true,"g":null,"h":1.50,"i":1e3,"j":"\n","k":[1],"l":-0}"#;
+        let line = br#"{"a":1,"b":-25,"c":2.5,"d":0.25,"e":"x","f":true,"g":null,"h":1.50,"i":1e3,"j":"\n","k":[1],"l":-0,"m":"\/"}"#;
         let mut out = Vec::new();
         index_object(line, &mut out).unwrap();
         let plain: Vec<bool> = out.iter().map(|m| m.plain_value).collect();
         assert_eq!(
             plain,
-            [true, true, true, true, true, true, true, false, false, false, false, false]
+            [true, true, true, true, true, true, true, false, false, true, false, false, false]
         );
         assert!(out.iter().all(|m| m.unique_key));
         index_object(br#"{"a":1,"a":2}"#, &mut out).unwrap();
