@@ -45,8 +45,9 @@ impl Sink for RunSink {
         // It was counted in when read; it is a rejected line instead.
         self.stats.events_in = self.stats.events_in.saturating_sub(1);
         let name = self.names.get(ev.pos.source as usize);
+        let line = ev.pos.line;
         let location = match name {
-            Some(n) if ev.pos.line > 0 => format!("{n}:{}", ev.pos.line),
+            Some(n) if line > 0 => format!("{n}:{line}"),
             _ => "streamctl".to_string(),
         };
         self.reporter
