@@ -69,6 +69,10 @@ pub struct Cells<'a> {
     /// CSV/TSV cells are typed (`value::typed_cell`); a `lines` line is
     /// always a string.
     pub typed: bool,
+    /// The parts of a `lines` line that the reader thread found it has as
+    /// an access log (`parse nginx` first in the pipeline), so the parse
+    /// only makes values.
+    pub access: Option<&'a crate::logformat::access::AccessScan>,
 }
 
 /// Where a cell is in `Cells::text`.
@@ -577,12 +581,29 @@ pub struct Event<'a> {
     repr: Repr<'a>,
     /// Changes not yet folded into a map (see `Edits`).
     edits: EditsBox<'a>,
-    /// Event time in epoch milliseconds, when the pipeline uses time.
-    pub time: Option<Millis>,
+    /// Event time in epoch milliseconds, when the pipeline uses time
+    /// (`NO_TIME`: none). Not an `Option`: that would take 16 bytes, and
+    /// an event must stay within 128 (see the test).
+    time: Millis,
     pub pos: Pos,
 }
 
+/// `Event::time` when the event has none (no timestamp reads as this:
+/// `timefmt` keeps times within years 0–9999).
+const NO_TIME: Millis = Millis::MIN;
+
 impl<'a> Event<'a> {
+    /// Event time in epoch milliseconds, once it is read (or set by a stage).
+    #[inline]
+    pub fn time(&self) -> Option<Millis> {
+        (self.time != NO_TIME).then_some(self.time)
+    }
+
+    #[inline]
+    pub fn set_time(&mut self, t: Option<Millis>) {
+        self.time = t.unwrap_or(NO_TIME);
+    }
+
     fn of(line: &'a [u8], format: Option<RawFormat>, repr: Repr<'a>, pos: Pos) -> Event<'a> {
         Event {
             line,
@@ -590,7 +611,7 @@ impl<'a> Event<'a> {
             raw_format: format,
             repr,
             edits: EditsBox::default(),
-            time: None,
+            time: NO_TIME,
             pos,
         }
     }
@@ -635,7 +656,7 @@ impl<'a> Event<'a> {
     /// A row a stage produced (aggregation output, …).
     pub fn new_row(fields: Map<String, Value>, time: Option<Millis>) -> Event<'static> {
         let mut ev = Event::of(b"", None, Repr::Obj(Box::new(fields)), Pos::default());
-        ev.time = time;
+        ev.set_time(time);
         ev
     }
 
@@ -651,7 +672,7 @@ impl<'a> Event<'a> {
             Pos::default(),
         );
         ev.origin = b"";
-        ev.time = time;
+        ev.set_time(time);
         ev
     }
 
@@ -681,6 +702,17 @@ impl<'a> Event<'a> {
     }
 
     /// The original bytes when no stage changed the event.
+    /// The access-log parts the reader found in this `lines` line, while
+    /// no stage has changed it.
+    pub fn access_scan(&self) -> Option<&'a crate::logformat::access::AccessScan> {
+        match (&self.repr, self.raw_format) {
+            (Repr::Cells { cells, .. }, Some(RawFormat::Lines)) if !self.edits.touched => {
+                cells.access
+            }
+            _ => None,
+        }
+    }
+
     pub fn unchanged_raw(&self) -> Option<(&'a [u8], RawFormat)> {
         if self.edits.touched {
             return None;
@@ -1754,7 +1786,7 @@ impl Fields for Event<'_> {
         self.get_raw_json(name)
     }
     fn event_time(&self) -> Option<i64> {
-        self.time
+        self.time()
     }
 }
 

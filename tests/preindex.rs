@@ -223,3 +223,106 @@ fn csv_and_tsv_files_of_many_blocks_read_as_line_by_line() {
         assert_read_line_by_line(&out, &kept, &dead, &rejected);
     }
 }
+
+/// An nginx log of many blocks, with lines the access parser takes and
+/// lines it does not (junk, a broken date, CRLF, a byte order mark, bytes
+/// that are not UTF-8, an over-long line): `parse nginx` first lets the
+/// reader thread scan lines (and hands the parsed time straight to the
+/// window). The rows, the unparsed count and the rejected lines are what
+/// the main loop alone gives (a `where true` first: no scan ahead; an
+/// `eval ts = ts`: the time read back from the text).
+#[test]
+fn an_access_log_scanned_on_the_reader_thread_reads_as_on_the_main_loop() {
+    let dir = Dir::new();
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..30_000u64 {
+        let r = next_random(&mut seed);
+        let (h, m, s) = (i / 3600 % 24, i / 60 % 60, i % 60);
+        let status = [200, 200, 200, 404, 500, 503][(r % 6) as usize];
+        let ua = "Mozilla/5.0".repeat((r % 9) as usize);
+        let line = format!(
+            r#"10.0.{}.{} - - [01/Mar/2026:{h:02}:{m:02}:{s:02} +0100] "GET /p/{} HTTP/1.1" {status} {} "-" "{ua}""#,
+            r % 7,
+            i % 250,
+            r % 13,
+            r % 5000
+        );
+        match r % 41 {
+            0 => input.extend_from_slice(b"junk that is no access log\n"),
+            1 => input.extend_from_slice(b"10.0.0.1 - - [yesterday] \"GET / HTTP/1.1\" 200 1\n"),
+            2 => write!(input, "{line}\r\n").unwrap(),
+            3 => {
+                input.extend_from_slice(line.as_bytes());
+                input.extend_from_slice(b" \xFF\xFE\n");
+            }
+            4 => writeln!(input, "{line} {}", "z".repeat(700)).unwrap(),
+            _ => writeln!(input, "{line}").unwrap(),
+        }
+    }
+    assert!(input.len() > 8 * 256 * 1024, "spans many reader blocks");
+    let file = dir.create("access.log", &input);
+    let run = |pipeline: &str, dead: &str| {
+        let dead = dir.path(dead);
+        let out = streamctl()
+            .args(["-i", "lines", "--stats"])
+            .args(ARGS)
+            .arg(&dead)
+            .arg(pipeline)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{pipeline}");
+        let stats = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("unparsed") || l.contains("rejected"))
+            // Not the time it took.
+            .map(|l| l.split(", elapsed").next().unwrap_or(l).to_owned())
+            .collect::<Vec<_>>();
+        (out.stdout, stats, std::fs::read(dead).unwrap())
+    };
+    let scanned = run("parse nginx | count by status every 10m", "d1");
+    assert!(scanned.0.len() > 1000 && !scanned.2.is_empty());
+    let on_main_loop = run("where true | parse nginx | count by status every 10m", "d2");
+    let time_read_back = run(
+        "parse nginx | eval ts = ts | count by status every 10m",
+        "d3",
+    );
+    same(&scanned, &on_main_loop, "scanned ahead");
+    same(&scanned, &time_read_back, "time handed over");
+    // Whole events too, every field made.
+    let all = run("parse nginx | drop line", "d4");
+    let all_main = run("where true | parse nginx | drop line", "d5");
+    same(&all, &all_main, "whole events");
+}
+
+/// Two runs' (output, stats lines, dead letters) are equal; on a
+/// difference, say where (not megabytes of both).
+fn same(a: &(Vec<u8>, Vec<String>, Vec<u8>), b: &(Vec<u8>, Vec<String>, Vec<u8>), what: &str) {
+    let first_diff = |x: &[u8], y: &[u8]| {
+        let lx = x.split(|&c| c == b'\n');
+        let ly = y.split(|&c| c == b'\n');
+        lx.zip(ly)
+            .enumerate()
+            .find(|(_, (l, r))| l != r)
+            .map(|(i, (l, r))| {
+                format!(
+                    "line {}: {} | {}",
+                    i + 1,
+                    String::from_utf8_lossy(l),
+                    String::from_utf8_lossy(r)
+                )
+            })
+    };
+    assert!(
+        a.0 == b.0,
+        "{what}: output differs at {:?}",
+        first_diff(&a.0, &b.0)
+    );
+    assert_eq!(a.1, b.1, "{what}: stats");
+    assert!(
+        a.2 == b.2,
+        "{what}: dead letters differ at {:?}",
+        first_diff(&a.2, &b.2)
+    );
+}

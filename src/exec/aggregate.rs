@@ -425,7 +425,7 @@ impl Aggregate {
         Self::update(specs, self.global.accs_mut(g), ev);
         if self.emit == ast::Emit::OnUpdate {
             let t = &self.global;
-            return out.emit(self.row(None, &t.values(g), t.accs(g), ev.time));
+            return out.emit(self.row(None, &t.values(g), t.accs(g), ev.time()));
         }
         Ok(Flow::Continue)
     }
@@ -841,14 +841,14 @@ impl Aggregate {
 
 impl Operator for Aggregate {
     fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
-        if let Some(t) = ev.time {
+        if let Some(t) = ev.time() {
             self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
         }
         self.keys.encode(&ev, &mut self.key_buf);
         let Some(w) = self.windows else {
             return self.event_unwindowed(&ev, out);
         };
-        let Some(t) = ev.time else {
+        let Some(t) = ev.time() else {
             // Only rows of an unwindowed stage have no time: they belong to no window.
             out.late(&ev);
             return Ok(Flow::Continue);

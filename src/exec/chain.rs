@@ -73,7 +73,7 @@ impl Emit for Downstream<'_> {
             }
         }
         if let Some((left, reason)) = &mut self.gate {
-            if self.ops.len() == *left && ev.time.is_none() {
+            if self.ops.len() == *left && ev.time().is_none() {
                 let why = reason.take().unwrap_or_else(|| "no readable time".into());
                 return self.sink.reject(&ev, &why);
             }
@@ -189,7 +189,7 @@ fn settle(
         Some(Decided::Pass(held)) => {
             for h in &held {
                 let mut ev = h.event();
-                ev.time = Some(h.arrival);
+                ev.set_time(Some(h.arrival));
                 let g = gate.as_mut().map(|(l, r)| (*l, &mut **r));
                 flow = flow.and(timed(ops, watch, sink, g).emit(ev)?);
                 if flow == Flow::Stop {

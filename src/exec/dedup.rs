@@ -79,7 +79,7 @@ impl Operator for Dedup {
         };
         // The plan turns event time on for `within`; an event without a
         // time (none reaches here) counts as seen now.
-        let t = ev.time.unwrap_or(self.watermark.max(0));
+        let t = ev.time().unwrap_or(self.watermark.max(0));
         if t < self.watermark {
             out.late(&ev);
             return Ok(Flow::Continue);

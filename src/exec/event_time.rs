@@ -66,6 +66,9 @@ pub struct EventTime {
     pending_reason: Option<String>,
     /// Where time is read, for messages (`count by status every 1m`).
     stage: String,
+    /// The stage before sets an event's time from the `ts` it parsed
+    /// (`plan::Plan::time_hint`): such a time is the `ts` field's.
+    parsed_ts: bool,
 }
 
 /// What becomes of an event that reached the stage that reads time.
@@ -112,7 +115,14 @@ impl EventTime {
             decided: Vec::new(),
             pending_reason: None,
             stage: String::new(),
+            parsed_ts: false,
         }
+    }
+
+    /// The stage before sets the time of an event from the `ts` it parsed
+    /// (and may not write `ts` itself): take that time as the `ts` field's.
+    pub fn take_parsed_ts(&mut self) {
+        self.parsed_ts = true;
     }
 
     /// Name the stage where time is read, for the arrival-time notice.
@@ -148,18 +158,18 @@ impl EventTime {
 
     /// An event reached the stage that needs time.
     pub fn read<'a>(&mut self, mut ev: Event<'a>) -> Verdict<'a> {
+        if let Some(t) = ev.time().filter(|_| self.parsed_ts) {
+            if self.source == Source::Detect {
+                self.found_field(AUTO_FIELDS[0]);
+            }
+            if matches!(&self.source, Source::Field(p) if p.len() == 1 && p[0] == AUTO_FIELDS[0]) {
+                self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
+                return Verdict::Pass(ev);
+            }
+        }
         if self.source == Source::Detect {
             match AUTO_FIELDS.iter().find(|f| ev.get(f).is_some()) {
-                Some(f) => {
-                    self.source = Source::Field(vec![f.to_string()]);
-                    if !self.held.is_empty() {
-                        let reason = format!(
-                            "no time field (later events have `{f}`; this one has none of {})",
-                            AUTO_FIELDS.join(", ")
-                        );
-                        self.decided_reject(reason);
-                    }
-                }
+                Some(f) => self.found_field(f),
                 None => {
                     self.held.push(Held::new(&ev, self.last_input));
                     if self.held.len() >= DETECT_EVENTS {
@@ -172,6 +182,18 @@ impl EventTime {
         match self.assign(&mut ev) {
             Ok(()) => Verdict::Pass(ev),
             Err(reason) => Verdict::Reject(ev, reason),
+        }
+    }
+
+    /// Detection found the time field `f`: events held before it have none.
+    fn found_field(&mut self, f: &str) {
+        self.source = Source::Field(vec![f.to_string()]);
+        if !self.held.is_empty() {
+            let reason = format!(
+                "no time field (later events have `{f}`; this one has none of {})",
+                AUTO_FIELDS.join(", ")
+            );
+            self.decided_reject(reason);
         }
     }
 
@@ -221,7 +243,7 @@ impl EventTime {
         }
     }
 
-    /// Set `ev.time`. An event without a readable time is rejected with the reason.
+    /// Set `ev.time()`. An event without a readable time is rejected with the reason.
     fn assign(&mut self, ev: &mut Event<'_>) -> Result<(), String> {
         let t = match &self.source {
             Source::Field(path) => {
@@ -230,7 +252,7 @@ impl EventTime {
                 if let (TimeFormat::Auto, [top]) = (&self.format, path.as_slice()) {
                     let memo = &mut self.memo;
                     if let Some(t) = ev.get_raw_json(top).and_then(|r| raw_auto_time(r, memo)) {
-                        ev.time = Some(t);
+                        ev.set_time(Some(t));
                         self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
                         return Ok(());
                     }
@@ -240,7 +262,7 @@ impl EventTime {
                 // A string a stage made (`parse nginx`'s `ts`): by the memo too.
                 if let (TimeFormat::Auto, Some(Value::String(s))) = (&self.format, v.as_deref()) {
                     if let Some(t) = self.memo.parse_auto(s.as_bytes()) {
-                        ev.time = Some(t);
+                        ev.set_time(Some(t));
                         self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
                         return Ok(());
                     }
@@ -262,7 +284,7 @@ impl EventTime {
             }
             _ => self.last_input,
         };
-        ev.time = Some(t);
+        ev.set_time(Some(t));
         self.max_seen = Some(self.max_seen.map_or(t, |m| m.max(t)));
         Ok(())
     }

@@ -345,6 +345,7 @@ mod tests {
                 text: cell.as_bytes(),
                 spans: &spans,
                 typed: true,
+                access: None,
             };
             let ev = Event::from_csv_cells(b"", RawFormat::Csv, &header, cells, Pos::default());
             let mut fast = Vec::new();

@@ -17,6 +17,7 @@ use regex::{CaptureLocations, Regex};
 
 use crate::event::{Event, RawFormat};
 use crate::input::logfmt::parse_logfmt;
+use crate::logformat::access;
 use crate::logformat::pattern::Pattern;
 use crate::logformat::{LogFormat, Want};
 use crate::value::{typed_cell, Value};
@@ -150,6 +151,12 @@ pub fn narrow(re: &Regex, want: &Want) -> Option<Regex> {
 pub struct Parse {
     pub parser: Parser,
     pub from: Vec<String>,
+    /// `from` is `line`, the text of a `lines` event (whose parts the
+    /// reader thread may have found, see `Event::access_scan`).
+    from_line: bool,
+    /// Time is read right after this `parse nginx` from its `ts`: set the
+    /// event's time from the instant read (`plan::Plan::time_hint`).
+    time_hint: bool,
     /// The fields made, reused from event to event.
     buf: Vec<(&'static str, Value)>,
 }
@@ -158,9 +165,15 @@ impl Parse {
     pub fn new(parser: Parser, from: Vec<String>) -> Parse {
         Parse {
             parser,
+            from_line: from == ["line"],
             from,
+            time_hint: false,
             buf: Vec::new(),
         }
+    }
+
+    pub fn set_time_hint(&mut self, on: bool) {
+        self.time_hint = on;
     }
 }
 
@@ -208,13 +221,21 @@ impl Operator for Parse {
         let buf = &mut self.buf;
         let parsed = match &mut self.parser {
             Parser::Regex(r) => r.fields(&text, buf),
-            Parser::Format(f, want) => match f.parse(&text, year_clock(*f), want) {
-                Some(fields) => {
-                    buf.extend(fields);
-                    true
+            Parser::Format(LogFormat::Access, want) => {
+                // The reader thread may have scanned the line already (preindex).
+                let scanned = ev.access_scan().filter(|_| self.from_line);
+                match scanned.copied().or_else(|| access::scan(&text)) {
+                    Some(scan) => {
+                        access::fields(&text, &scan, want, buf);
+                        if self.time_hint {
+                            ev.set_time(Some(scan.ts()));
+                        }
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            },
+            }
+            Parser::Format(f, want) => f.parse(&text, year_clock(*f), want, buf),
             Parser::Pattern(p, names) => p.captures(&text, |i, cap| {
                 if let Some(name) = names[i] {
                     buf.push((name, typed_cell(cap)));
@@ -327,11 +348,15 @@ mod tests {
         ];
         for want in subsets(&names) {
             for line in lines {
-                let mut expect = LogFormat::Access.parse(line, 0, &Want::all());
+                let parse = |want: &Want| {
+                    let mut f = Vec::new();
+                    LogFormat::Access.parse(line, 0, want, &mut f).then_some(f)
+                };
+                let mut expect = parse(&Want::all());
                 if let Some(f) = &mut expect {
                     f.retain(|(k, _)| want.has(k));
                 }
-                assert_eq!(LogFormat::Access.parse(line, 0, &want), expect, "{line}");
+                assert_eq!(parse(&want), expect, "{line}");
             }
         }
     }

@@ -145,7 +145,7 @@ impl Operator for Running {
         let time = match self.scope {
             Scope::Over(_) => {
                 // The plan turns event time on for `over`.
-                let t = ev.time.unwrap_or(self.watermark.max(0));
+                let t = ev.time().unwrap_or(self.watermark.max(0));
                 if t < self.watermark {
                     out.late(&ev);
                     return Ok(Flow::Continue);

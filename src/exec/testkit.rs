@@ -30,7 +30,7 @@ pub struct Collect {
 
 impl Sink for Collect {
     fn write(&mut self, ev: Event<'_>) -> Result<Flow, ExecError> {
-        let time = ev.time;
+        let time = ev.time();
         let map = ev.into_map();
         let mut line = serde_json::to_string(&map).expect("serialise");
         if let Some(t) = time {
@@ -71,7 +71,7 @@ pub fn drive(chain: &mut Chain, steps: &[Step], out: &mut Collect) {
                 let map: Map<String, Value> =
                     serde_json::from_str(text).expect("test event is a JSON object");
                 let mut ev = Event::new_row(map, *time);
-                ev.time = *time;
+                ev.set_time(*time);
                 chain.push(ev, out).expect("push");
             }
             Step::Watermark(wm) => {

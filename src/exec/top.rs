@@ -358,7 +358,7 @@ impl Operator for Top {
     }
 
     fn on_event(&mut self, ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
-        if let Some(t) = ev.time {
+        if let Some(t) = ev.time() {
             self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
         }
         self.keys.encode(&ev, &mut self.buf);
@@ -374,7 +374,7 @@ impl Operator for Top {
             return Ok(Flow::Continue);
         };
         // The plan turns event time on for windows.
-        let t = ev.time.unwrap_or(self.watermark.max(0));
+        let t = ev.time().unwrap_or(self.watermark.max(0));
         if let WindowKind::Session { gap } = windows.kind {
             self.on_session_event(gap, t, &ev, out);
             return Ok(Flow::Continue);

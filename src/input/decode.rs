@@ -128,6 +128,10 @@ impl Decoder {
                     text: line,
                     spans: &self.spans,
                     typed: false,
+                    access: match pre {
+                        Pre::Access(scan) => Some(scan),
+                        _ => None,
+                    },
                 };
                 Decoded::Event(Event::from_csv_cells(
                     line,
@@ -244,6 +248,7 @@ impl Decoder {
             text,
             spans,
             typed: true,
+            access: None,
         };
         if self.header.is_none() {
             self.header = Some(cells.iter().map(Cow::into_owned).collect());

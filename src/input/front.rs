@@ -139,7 +139,11 @@ enum Pending {
 }
 
 /// Find every input; when resuming, find each where `resume` left it.
-pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenError> {
+pub fn open(
+    cfg: &Config,
+    resume: Option<&[InputState]>,
+    scans_access: bool,
+) -> Result<Input, OpenError> {
     let mut unstarted = Vec::new();
     let mut sources = Vec::new();
     for (i, path) in cfg.inputs.iter().enumerate() {
@@ -240,6 +244,10 @@ pub fn open(cfg: &Config, resume: Option<&[InputState]>) -> Result<Input, OpenEr
             path: path.clone(),
             segments,
             kind: match format {
+                // Text lines the pipeline parses as an access log first
+                // (with `-i auto` too: a JSON line is then decoded on the
+                // main loop alone, as any line the reader did not index).
+                None | Some(Format::Lines) if scans_access => LineKind::Access,
                 None | Some(Format::Json) => LineKind::Json,
                 Some(Format::Csv) => LineKind::Csv,
                 Some(Format::Tsv) => LineKind::Tsv,

@@ -1,5 +1,5 @@
-//! Indexing JSON lines (and splitting CSV/TSV lines) on the reader thread,
-//! so both cores share the work.
+//! Indexing JSON lines (splitting CSV/TSV lines, scanning access-log lines)
+//! on the reader thread, so both cores share the work.
 //!
 //! Why: validating and indexing a JSON line, or finding a CSV line's cells,
 //! is most of what a simple pipeline (`where status >= 500`) costs, while
@@ -25,6 +25,7 @@ use super::cells::{split_csv_in_place, split_tsv_in_place};
 use super::json_index::{index_members, Member};
 use super::lines::trim_cr;
 use crate::event::Span;
+use crate::logformat::access::{self, AccessScan};
 
 /// What the reader may prepare for an input's lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,9 @@ pub enum LineKind {
     Json,
     Csv,
     Tsv,
+    /// Text lines that the pipeline first parses as an access log
+    /// (`parse nginx`): the reader finds their parts (`access::scan`).
+    Access,
 }
 
 /// Marks a line the reader found invalid (the main loop decodes it again).
@@ -45,9 +49,10 @@ struct IndexedLine {
     /// Offset in the block just after the line's `\n`.
     end: u32,
     /// Its members (JSON) are `members[first..first + count]`, its cells
-    /// (CSV/TSV) `spans[first..first + count]`; `count` is `INVALID` for a
-    /// line that is not a valid JSON object, or not a CSV/TSV line that can
-    /// be split in place.
+    /// (CSV/TSV) `spans[first..first + count]`, its access-log parts
+    /// `access[first]`; `count` is `INVALID` for a line that is not a valid
+    /// JSON object, not a CSV/TSV line that can be split in place, or not
+    /// an access-log line.
     first: u32,
     count: u32,
     /// A CSV/TSV line is all ASCII (so it needs no UTF-8 check).
@@ -61,6 +66,7 @@ pub struct BlockIndex {
     lines: Vec<IndexedLine>,
     members: Vec<Member>,
     spans: Vec<Span>,
+    access: Vec<AccessScan>,
     scratch: Vec<Span>,
 }
 
@@ -73,6 +79,8 @@ pub enum Pre<'a> {
     Valid(&'a [Member]),
     /// A CSV/TSV line whose cells are these slices of it.
     Cells { spans: &'a [Span], ascii: bool },
+    /// An access-log line whose parts are here.
+    Access(&'a AccessScan),
     /// Not a valid JSON object (or blank): decode it as usual to say why.
     Invalid,
 }
@@ -83,6 +91,7 @@ impl BlockIndex {
         self.lines.clear();
         self.members.clear();
         self.spans.clear();
+        self.access.clear();
     }
 
     /// Index every line of `data` that starts in it and ends with a `\n` in
@@ -104,6 +113,7 @@ impl BlockIndex {
             }
             let entry = match kind {
                 LineKind::Json => self.index_json(trim_cr(line)),
+                LineKind::Access => self.scan_access(trim_cr(line)),
                 _ => self.split_cells(trim_cr(line), kind),
             };
             self.lines.push(IndexedLine {
@@ -125,6 +135,27 @@ impl BlockIndex {
         IndexedLine {
             end: 0,
             first: first as u32,
+            count,
+            ascii: false,
+        }
+    }
+
+    /// The parts of an access-log line. A line that is not one, or not
+    /// UTF-8, is left to the main loop (which says why, or counts it as
+    /// unparsed).
+    fn scan_access(&mut self, line: &[u8]) -> IndexedLine {
+        let first = self.access.len() as u32;
+        let scanned = std::str::from_utf8(line).ok().and_then(access::scan);
+        let count = match scanned {
+            Some(scan) => {
+                self.access.push(scan);
+                1
+            }
+            None => INVALID,
+        };
+        IndexedLine {
+            end: 0,
+            first,
             count,
             ascii: false,
         }
@@ -187,6 +218,7 @@ impl<'a> Cursor<'a> {
             lines: Vec::new(),
             members: Vec::new(),
             spans: Vec::new(),
+            access: Vec::new(),
             scratch: Vec::new(),
         };
         EMPTY.cursor(0)
@@ -211,6 +243,10 @@ impl<'a> Cursor<'a> {
             self.next += 1;
             if line_end == rel {
                 if line.count == INVALID {
+                    // Not an access-log line: the main loop tries it itself.
+                    if self.index.kind == Some(LineKind::Access) {
+                        return Pre::Unknown;
+                    }
                     return Pre::Invalid;
                 }
                 let range = line.first as usize..(line.first + line.count) as usize;
@@ -220,6 +256,11 @@ impl<'a> Cursor<'a> {
                         spans: &self.index.spans[range],
                         ascii: line.ascii,
                     },
+                    Some(LineKind::Access) => self
+                        .index
+                        .access
+                        .get(line.first as usize)
+                        .map_or(Pre::Unknown, Pre::Access),
                     _ => Pre::Unknown,
                 };
             }
@@ -255,6 +296,27 @@ mod tests {
         assert_eq!(c.line_ending_at(135), Pre::Valid(&b));
         // The unfinished last line has no entry.
         assert_eq!(c.line_ending_at(141), Pre::Unknown);
+    }
+
+    #[test]
+    fn access_log_lines_are_scanned_and_others_left_to_the_main_loop() {
+        let good = r#"1.2.3.4 - - [01/Mar/2026:12:00:05 +0000] "GET / HTTP/1.1" 200 5"#;
+        let data = format!("{good}\n{good}\r\njunk\n#{good}\n{good}");
+        let mut data = data.into_bytes();
+        // A byte that is not UTF-8 in the fourth line.
+        let at = data.iter().position(|&b| b == b'#').unwrap_or(0);
+        data[at] = 0xFF;
+        let mut idx = BlockIndex::default();
+        idx.build(&data, true, LineKind::Access);
+        let mut c = idx.cursor(0);
+        let scan = access::scan(good).unwrap();
+        let n = good.len() as u64;
+        assert_eq!(c.line_ending_at(n + 1), Pre::Access(&scan));
+        assert_eq!(c.line_ending_at(2 * n + 3), Pre::Access(&scan), "CRLF");
+        assert_eq!(c.line_ending_at(2 * n + 8), Pre::Unknown, "junk");
+        assert_eq!(c.line_ending_at(3 * n + 10), Pre::Unknown, "not UTF-8");
+        // The unfinished last line has no entry.
+        assert_eq!(c.line_ending_at(4 * n + 10), Pre::Unknown);
     }
 
     #[test]

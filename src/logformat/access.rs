@@ -30,49 +30,123 @@ pub const FIELDS: [&str; 10] = [
     "user_agent",
 ];
 
-/// The fields of `line` that `want` names (every part of the line is
-/// checked either way, so a line parses, or does not, whatever is wanted).
-pub fn parse(line: &str, want: &Want) -> Option<Vec<(&'static str, Value)>> {
+/// Where the parts of an access-log line are, and what its numbers and time
+/// read as: everything that decides whether the line has the format, found
+/// without making a value. `scan` can run on the reader thread (the
+/// pre-index), leaving only `fields` to the main loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessScan {
+    ip: Part,
+    user: Part,
+    request: Part,
+    /// The referer and user agent of the combined format, as written.
+    combined: Option<(Part, Part)>,
+    ts: i64,
+    status: i64,
+    bytes: i64,
+}
+
+impl AccessScan {
+    /// The line's time, epoch milliseconds.
+    pub fn ts(&self) -> i64 {
+        self.ts
+    }
+}
+
+/// A byte range of the line (`start..end`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Part {
+    start: u32,
+    end: u32,
+}
+
+impl Part {
+    fn of(line: &str, s: &str) -> Part {
+        // `s` is a slice of `line`; lines are bounded by --max-line-bytes.
+        let start = s.as_ptr() as usize - line.as_ptr() as usize;
+        Part {
+            start: start as u32,
+            end: (start + s.len()) as u32,
+        }
+    }
+
+    fn text(self, line: &str) -> &str {
+        line.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// Check that `line` is an access-log line (every part of it, so a line
+/// parses, or does not, whatever fields are wanted) and say where its parts
+/// are. `None`: not this format.
+pub fn scan(line: &str) -> Option<AccessScan> {
+    if line.len() >= u32::MAX as usize {
+        return None;
+    }
     let mut c = Scan::new(line);
     let ip = c.word()?;
     let _ident = c.word()?;
     let user = c.word()?;
     let ts = crate::timefmt::parse_clf_text(c.bracketed()?)?;
     let request = c.quoted()?;
-    let status = c.word()?;
-    let status = small_uint(status)?;
+    let status = small_uint(c.word()?)?;
     let bytes = c.word()?;
     let bytes = if bytes == "-" { 0 } else { small_uint(bytes)? };
     let combined = if c.at_end() {
         None
     } else {
-        Some((c.quoted()?, c.quoted()?))
+        let referer = c.quoted()?;
+        let agent = c.quoted()?;
+        Some((Part::of(line, referer), Part::of(line, agent)))
     };
+    Some(AccessScan {
+        ip: Part::of(line, ip),
+        user: Part::of(line, user),
+        request: Part::of(line, request),
+        combined,
+        ts,
+        status,
+        bytes,
+    })
+}
+
+/// The fields `want` names of the line `scan` was made from, appended to `out`.
+pub fn fields(line: &str, scan: &AccessScan, want: &Want, out: &mut Vec<(&'static str, Value)>) {
     let (method, path, proto) = if want.access(3) || want.access(4) || want.access(5) {
-        split_request(request)
+        split_request(scan.request.text(line))
     } else {
         (None, None, None)
     };
     let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
-    let mut fields = Vec::with_capacity(10);
     let mut put = |i: usize, v: &dyn Fn() -> Value| {
         if want.access(i) {
-            fields.push((FIELDS[i], v()));
+            out.push((FIELDS[i], v()));
         }
     };
-    put(0, &|| Value::String(ip.to_owned()));
-    put(1, &|| text_or_null(user));
-    put(2, &|| ts_value(ts));
+    put(0, &|| Value::String(scan.ip.text(line).to_owned()));
+    put(1, &|| text_or_null(scan.user.text(line)));
+    put(2, &|| ts_value(scan.ts));
     put(3, &|| text(method));
     put(4, &|| text(path));
     put(5, &|| text(proto));
-    put(6, &|| Value::from(status));
-    put(7, &|| Value::from(bytes));
-    if let Some((referer, agent)) = combined {
-        put(8, &|| text_or_null(&unescape(referer)));
-        put(9, &|| text_or_null(&unescape(agent)));
+    put(6, &|| Value::from(scan.status));
+    put(7, &|| Value::from(scan.bytes));
+    if let Some((referer, agent)) = scan.combined {
+        put(8, &|| text_or_null(&unescape(referer.text(line))));
+        put(9, &|| text_or_null(&unescape(agent.text(line))));
     }
-    Some(fields)
+}
+
+/// The fields of `line` that `want` names, appended to `out`; `false` when
+/// it is not an access-log line.
+pub fn parse(line: &str, want: &Want, out: &mut Vec<(&'static str, Value)>) -> bool {
+    match scan(line) {
+        Some(s) => {
+            fields(line, &s, want, out);
+            true
+        }
+        None => false,
+    }
 }
 
 /// `GET /a HTTP/1.1` as (method, path, proto), the path being all between
@@ -153,7 +227,9 @@ mod tests {
     use serde_json::json;
 
     fn obj(line: &str) -> Option<serde_json::Value> {
-        parse(line, &Want::all()).map(|f| f.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        let mut f = Vec::new();
+        parse(line, &Want::all(), &mut f)
+            .then(|| f.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
     #[test]
@@ -240,7 +316,7 @@ mod tests {
             r#"1.2.3.4 - - [yesterday] "GET / HTTP/1.1" 200 1"#,
             r#"1.2.3.4 - - [01/Mar/2026:12:00:05 +0000] "GET / HTTP/1.1 200 1"#,
         ] {
-            assert_eq!(parse(line, &Want::all()), None, "{line}");
+            assert_eq!(scan(line), None, "{line}");
         }
     }
 }

@@ -62,17 +62,26 @@ impl LogFormat {
     /// The words `parse` takes for these formats.
     pub const WORDS: [&'static str; 4] = ["nginx", "apache", "apache_error", "syslog"];
 
-    /// The fields of `line` that `want` names, or `None` when it is not in
-    /// this format. `now` (epoch ms) gives the year of a syslog date
-    /// written without one.
-    pub fn parse(self, line: &str, now: i64, want: &Want) -> Option<Vec<(&'static str, Value)>> {
-        let mut fields = match self {
-            LogFormat::Access => return access::parse(line, want),
-            LogFormat::ApacheError => apache_error::parse(line)?,
-            LogFormat::Syslog => syslog::parse(line, now)?,
+    /// The fields of `line` that `want` names, appended to `out`; `false`
+    /// when it is not in this format. `now` (epoch ms) gives the year of a
+    /// syslog date written without one.
+    pub fn parse(
+        self,
+        line: &str,
+        now: i64,
+        want: &Want,
+        out: &mut Vec<(&'static str, Value)>,
+    ) -> bool {
+        let fields = match self {
+            LogFormat::Access => return access::parse(line, want, out),
+            LogFormat::ApacheError => apache_error::parse(line),
+            LogFormat::Syslog => syslog::parse(line, now),
         };
-        fields.retain(|(k, _)| want.has(k));
-        Some(fields)
+        let Some(fields) = fields else {
+            return false;
+        };
+        out.extend(fields.into_iter().filter(|(k, _)| want.has(k)));
+        true
     }
 }
 

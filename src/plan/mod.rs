@@ -20,6 +20,9 @@ pub struct PlanOptions {
     /// `--time-field` (`None`: auto-detected), which decides where event
     /// time can be read ([`LogicalPlan::time_at`]).
     pub time_field: Option<String>,
+    /// `--time-format` is `auto`: a time a parser read can be handed to the
+    /// event-time reader as is ([`Plan::time_hint`]).
+    pub auto_time_format: bool,
 }
 
 pub struct Plan {
@@ -48,6 +51,14 @@ pub struct Plan {
     /// The pipeline is watched (`emit every`, `emit on update`): how its
     /// rows replace each other, so a live table can show the newest.
     pub watched: Option<Watched>,
+    /// The first stage parses `line` as an access log (`parse nginx`): the
+    /// reader thread can find each text line's parts ahead of it.
+    pub scans_access: bool,
+    /// The stage before the one where time is read is `parse nginx`, and
+    /// the time field is its `ts`: the parse sets the event's time from the
+    /// instant it read, and the time reader takes it (no text written and
+    /// read back). Then `ts` is made only if a later stage reads it.
+    pub time_hint: bool,
 }
 
 /// Check the pipeline ([`validate`]) and build its operators.
@@ -68,15 +79,19 @@ pub fn lower(plan: LogicalPlan, opts: &PlanOptions) -> Result<Plan, LangError> {
     let mut explain = Vec::new();
     let mut watch = Vec::with_capacity(stages.len());
     let time_stage = time_needed_at.map(|i| stages[i].stage.to_string());
+    let scans_access = stages
+        .first()
+        .is_some_and(|s| parses_access_from_line(&s.stage));
+    let time_hint = time_hint_at(&stages, time_at, opts);
     let wants: Vec<Want> = (0..stages.len())
-        .map(|i| wanted_after(&stages, i, opts.time_field.as_deref()))
+        .map(|i| wanted_after(&stages, i, opts.time_field.as_deref(), time_hint == Some(i)))
         .collect();
     let unmade = (0..stages.len())
         .map(|i| unmade_before(&stages, &wants, i))
         .collect();
     for (i, mut s) in stages.into_iter().enumerate() {
         watch.push(watched_reads(&s));
-        let (op, what) = build_stage(&s.stage, s.lookup.take(), &wants[i])?;
+        let (op, what) = build_stage(&s.stage, s.lookup.take(), &wants[i], time_hint == Some(i))?;
         let reads: Vec<String> = s.reads.iter().map(|p| p.join(".")).collect();
         let reads = if reads.is_empty() {
             "-".to_string()
@@ -105,7 +120,42 @@ pub fn lower(plan: LogicalPlan, opts: &PlanOptions) -> Result<Plan, LangError> {
         watch,
         unmade,
         watched,
+        scans_access,
+        time_hint: time_hint.is_some(),
     })
+}
+
+/// The `parse nginx` whose `ts` is the time field, read right after it
+/// ([`Plan::time_hint`]).
+fn time_hint_at(
+    stages: &[LogicalStage],
+    time_at: Option<usize>,
+    opts: &PlanOptions,
+) -> Option<usize> {
+    let i = time_at?.checked_sub(1)?;
+    let is_access = matches!(
+        &stages[i].stage.kind,
+        StageKind::Parse { kind: ParseKind::Format(w), .. }
+            if crate::logformat::LogFormat::from_word(w) == Some(crate::logformat::LogFormat::Access)
+    );
+    let ts = crate::exec::event_time::AUTO_FIELDS[0];
+    let field_is_ts = opts.time_field.as_deref().is_none_or(|f| f == ts);
+    (is_access && field_is_ts && opts.auto_time_format).then_some(i)
+}
+
+/// `parse nginx` / `parse apache` from `line` (the default).
+fn parses_access_from_line(stage: &Stage) -> bool {
+    match &stage.kind {
+        StageKind::Parse {
+            kind: ParseKind::Format(word),
+            from,
+        } => {
+            crate::logformat::LogFormat::from_word(word)
+                == Some(crate::logformat::LogFormat::Access)
+                && from.as_ref().is_none_or(|f| f.parts == ["line"])
+        }
+        _ => false,
+    }
 }
 
 /// The fields the `parse` stages before stage `at` (back to the last stage
@@ -199,15 +249,23 @@ fn compile(e: &Expr) -> Result<Compiled, LangError> {
 /// later stage makes rows of its own (an aggregate, `top`, `select`) — then
 /// those the stages up to it read, and, when the pipeline reads event time,
 /// the time field (named, or any of the names detection tries).
-fn wanted_after(stages: &[LogicalStage], at: usize, time_field: Option<&str>) -> Want {
+/// `time_hint`: stage `at` hands its time over without the time field (it
+/// is made only if a later stage reads it).
+fn wanted_after(
+    stages: &[LogicalStage],
+    at: usize,
+    time_field: Option<&str>,
+    time_hint: bool,
+) -> Want {
     let mut names: Vec<String> = Vec::new();
     if stages.iter().any(|s| s.event_time) {
         names.extend(
             crate::exec::event_time::AUTO_FIELDS
                 .iter()
+                .skip(usize::from(time_hint))
                 .map(|f| f.to_string()),
         );
-        if let Some(f) = time_field {
+        if let Some(f) = time_field.filter(|_| !time_hint) {
             names.push(f.split('.').next().unwrap_or(f).to_string());
             names.push(f.to_string());
         }
@@ -228,10 +286,12 @@ fn wanted_after(stages: &[LogicalStage], at: usize, time_field: Option<&str>) ->
     Want::all()
 }
 
+/// `time_hint`: the stage is a `parse` that sets the event's time ([`Plan::time_hint`]).
 fn build_stage(
     stage: &Stage,
     lookup: Option<exec::join::Lookup>,
     want: &Want,
+    time_hint: bool,
 ) -> Result<(Box<dyn Operator>, String), LangError> {
     Ok(match &stage.kind {
         StageKind::Where(cond) => (
@@ -326,7 +386,9 @@ fn build_stage(
                 }
             };
             let desc = format!("parse {what} from {}", from_parts.join("."));
-            (Box::new(exec::parse::Parse::new(parser, from_parts)), desc)
+            let mut parse = exec::parse::Parse::new(parser, from_parts);
+            parse.set_time_hint(time_hint);
+            (Box::new(parse), desc)
         }
         StageKind::Head(n) => (
             Box::new(exec::head::Head { limit: *n, seen: 0 }),
@@ -425,8 +487,44 @@ mod tests {
     fn wants(src: &str, time_field: Option<&str>) -> Vec<Want> {
         let p = validate(&crate::lang::parse(src).unwrap(), time_field).unwrap();
         (0..p.stages.len())
-            .map(|i| wanted_after(&p.stages, i, time_field))
+            .map(|i| wanted_after(&p.stages, i, time_field, false))
             .collect()
+    }
+
+    fn hinted(src: &str, time_field: Option<&str>, auto_time_format: bool) -> Plan {
+        let opts = PlanOptions {
+            time_field: time_field.map(str::to_owned),
+            auto_time_format,
+            ..PlanOptions::default()
+        };
+        build(&crate::lang::parse(src).unwrap(), &opts).unwrap()
+    }
+
+    #[test]
+    fn a_parse_read_for_time_hands_its_time_over_and_makes_ts_only_if_read() {
+        let p = hinted("parse nginx | count by status every 1m", None, true);
+        assert!(p.time_hint);
+        assert!(hinted("parse nginx | count by status every 1m", Some("ts"), true).time_hint);
+        // Another time field, a time format to apply, a stage that can
+        // change `ts` after the parse, a parse whose `ts` comes later: no hint.
+        assert!(!hinted("parse nginx | count by status every 1m", Some("when"), true).time_hint);
+        assert!(!hinted("parse nginx | count by status every 1m", None, false).time_hint);
+        assert!(!hinted("parse nginx | eval ts = now() | count every 1m", None, true).time_hint);
+        assert!(!hinted("parse syslog | count every 1m", None, true).time_hint);
+        assert!(!hinted("parse nginx | count by status", None, true).time_hint);
+        // `ts` is made when a later stage reads it, else not.
+        let p = validate(
+            &crate::lang::parse("parse nginx | count by status every 1m").unwrap(),
+            None,
+        )
+        .unwrap();
+        assert!(!wanted_after(&p.stages, 0, None, true).has("ts"));
+        let p = validate(
+            &crate::lang::parse("parse nginx | where ts > \"2026\" | count every 1m").unwrap(),
+            None,
+        )
+        .unwrap();
+        assert!(wanted_after(&p.stages, 0, None, true).has("ts"));
     }
 
     #[test]

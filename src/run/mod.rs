@@ -78,6 +78,7 @@ fn plan_with_text(cfg: &Config) -> Result<(Plan, String), RunError> {
     let opts = PlanOptions {
         lateness_ms: cfg.lateness.as_millis() as i64,
         time_field: cfg.time_field.clone(),
+        auto_time_format: TimeFormat::parse_arg(&cfg.time_format) == Ok(TimeFormat::Auto),
     };
     let plan = plan::build(&ast, &opts).map_err(|e| RunError::Pipeline(e.render(&cfg.pipeline)))?;
     Ok((plan, crate::lang::print::print(&ast)))
@@ -145,10 +146,17 @@ fn run_pipeline(cfg: &Config) -> Result<u64, RunError> {
         }
     }
 
-    let input = input::open(cfg, saved.as_ref().map(|c| &c.meta.inputs[..]))?;
+    let input = input::open(
+        cfg,
+        saved.as_ref().map(|c| &c.meta.inputs[..]),
+        plan.scans_access,
+    )?;
     let names = input.names();
     if let Some(stage) = &plan.time_stage {
         event_time.set_stage(stage.clone());
+    }
+    if plan.time_hint {
+        event_time.take_parsed_ts();
     }
     let watched = plan.watched.clone();
     let watch = StateWatch::new(plan.explain.clone());
