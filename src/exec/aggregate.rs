@@ -239,6 +239,47 @@ impl KeySessions {
     }
 }
 
+/// The items of a JSON array as serde_json writes it (no white space), each
+/// as its text: what serde_json writes for each value on its own.
+fn json_array_items(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = text
+        .strip_prefix(b"[")
+        .and_then(|t| t.strip_suffix(b"]"))
+        .unwrap_or_default();
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+        let mut end = rest.len();
+        for (i, &c) in rest.iter().enumerate() {
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if c == b'\\' {
+                    esc = true;
+                } else if c == b'"' {
+                    in_str = false;
+                }
+                continue;
+            }
+            match c {
+                b'"' => in_str = true,
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let item = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or_default();
+        Some(item)
+    })
+}
+
 fn json_values(v: &[Value]) -> Box<[u8]> {
     serde_json::to_vec(v).unwrap_or_default().into_boxed_slice()
 }
@@ -737,7 +778,10 @@ impl Aggregate {
     /// Hopping windows' rows written as JSON text rather than maps (a
     /// window of `slide 1s` has as many rows as groups, every second): the
     /// bytes serde_json writes for the map, so every output format gives
-    /// what the map would.
+    /// what the map would. Per window, its bounds are written once; per
+    /// row, the key values are copied from the text they are kept in (the
+    /// array serde_json wrote, split at its top-level commas) and counts
+    /// and integer sums written as digits, with no `Value` in between.
     fn close_slices_raw(
         &self,
         sl: &mut Sliced,
@@ -745,55 +789,56 @@ impl Aggregate {
         names: &[Vec<u8>],
         out: &mut dyn Emit,
     ) -> ExecResult {
-        // The window of the last row, and its bounds as JSON strings.
-        type Bounds = ((Millis, Millis), Vec<u8>, Vec<u8>);
-        let mut bounds: Option<Bounds> = None;
+        // The window of the last row, and the row's text and members up to
+        // the keys: `{"window_start":"…","window_end":"…"`.
+        let mut window: Option<(Millis, Millis)> = None;
         // Called at every watermark, mostly to close nothing: allocate when a row comes.
         let mut buf = Vec::new();
         let mut members = Vec::new();
+        let mut head = 0;
         let nkeys = self.keys.names().len();
+        let member = |name: &[u8], at: usize, val_start: usize, val_end: usize| Member {
+            key_start: at as u32 + 2,
+            key_end: (at + name.len()) as u32 - 2,
+            val_start: val_start as u32,
+            val_end: val_end as u32,
+            key_escaped: name.contains(&b'\\'),
+            // Not looked at: "not known" is always right.
+            plain_value: false,
+            // The names were checked distinct (`raw_row_names`).
+            unique_key: true,
+        };
         sl.close(wm, &mut |w, values, accs| {
-            if bounds.as_ref().is_none_or(|b| b.0 != w) {
-                let json = |t| serde_json::to_vec(&format_rfc3339_ms(t)).unwrap_or_default();
-                bounds = Some((w, json(w.0), json(w.1)));
+            if window != Some(w) {
+                window = Some(w);
+                buf.clear();
+                members.clear();
+                for (name, t) in names[..2].iter().zip([w.0, w.1]) {
+                    let at = buf.len();
+                    buf.extend_from_slice(name);
+                    let val_start = buf.len();
+                    buf.push(b'"');
+                    buf.extend_from_slice(format_rfc3339_ms(t).as_bytes());
+                    buf.push(b'"');
+                    members.push(member(name, at, val_start, buf.len()));
+                }
+                head = buf.len();
             }
-            let Some((_, start, end)) = &bounds else {
-                return Ok(Flow::Continue);
-            };
-            buf.clear();
-            members.clear();
-            // Each member is indexed as it is written (what `index_object`
-            // would find, checked in debug builds).
-            let mut put = |buf: &mut Vec<u8>, name: &[u8], value: &dyn Fn(&mut Vec<u8>)| {
-                let at = buf.len() as u32;
+            buf.truncate(head);
+            members.truncate(2);
+            for (name, item) in names[2..2 + nkeys].iter().zip(json_array_items(values)) {
+                let at = buf.len();
                 buf.extend_from_slice(name);
-                let val_start = buf.len() as u32;
-                value(buf);
-                members.push(Member {
-                    key_start: at + 2,
-                    key_end: at + name.len() as u32 - 2,
-                    val_start,
-                    val_end: buf.len() as u32,
-                    key_escaped: name.contains(&b'\\'),
-                    // Not looked at: "not known" is always right.
-                    plain_value: false,
-                    // The names were checked distinct (`raw_row_names`).
-                    unique_key: true,
-                });
-            };
-            put(&mut buf, &names[0], &|b| b.extend_from_slice(start));
-            put(&mut buf, &names[1], &|b| b.extend_from_slice(end));
-            let values: Vec<Value> = serde_json::from_slice(values).unwrap_or_default();
-            for (name, v) in names[2..2 + nkeys].iter().zip(&values) {
-                put(&mut buf, name, &|b| {
-                    let _ = serde_json::to_writer(b, v);
-                });
+                let val_start = buf.len();
+                buf.extend_from_slice(item);
+                members.push(member(name, at, val_start, buf.len()));
             }
             for (name, acc) in names[2 + nkeys..].iter().zip(accs) {
-                let r = acc.result();
-                put(&mut buf, name, &|b| {
-                    let _ = serde_json::to_writer(b, &r);
-                });
+                let at = buf.len();
+                buf.extend_from_slice(name);
+                let val_start = buf.len();
+                acc.write_result_json(&mut buf);
+                members.push(member(name, at, val_start, buf.len()));
             }
             buf.push(b'}');
             let time = Some(window::row_time(w.1));
@@ -1203,6 +1248,26 @@ mod tests {
                 panic!("not an aggregation: {src}")
             };
             Box::new(Aggregate::new(a).expect("plans"))
+        }
+    }
+
+    /// Rows copy each key value's text out of the array serde_json wrote:
+    /// the same bytes serde_json writes for the value on its own.
+    #[test]
+    fn key_values_split_as_serde_writes_each() {
+        let values: Vec<Value> = serde_json::from_str(
+            r#"["a,b", "q\"],[", "\\", 1, -1.5e3, 2.0, null, true, [1, [2, ","]],
+               {"a": {"b": [1, "}"]}, "c": ""}, [], {}, "é\u0001"]"#,
+        )
+        .unwrap();
+        for n in 0..=values.len() {
+            let text = serde_json::to_vec(&values[..n]).unwrap();
+            let got: Vec<&[u8]> = json_array_items(&text).collect();
+            let want: Vec<Vec<u8>> = values[..n]
+                .iter()
+                .map(|v| serde_json::to_vec(v).unwrap())
+                .collect();
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(&text));
         }
     }
 

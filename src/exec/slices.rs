@@ -75,6 +75,8 @@ pub struct Sliced {
     slot_of: Vec<u32>,
     merged: Vec<Merged>,
     accs: Vec<Accumulator>,
+    /// The merged groups' places in first-seen order, when not already in it.
+    order: Vec<(u64, u32)>,
     /// Two stacks, when every aggregate is small (see the module doc).
     stacks: Option<Stacks>,
 }
@@ -296,6 +298,7 @@ impl Sliced {
             slot_of: Vec::new(),
             merged: Vec::new(),
             accs: Vec::new(),
+            order: Vec::new(),
             stacks: None,
         }
     }
@@ -426,17 +429,33 @@ impl Sliced {
         for m in &self.merged {
             self.slot_of[m.gid as usize] = NONE;
         }
-        // Rows in the order the groups were first seen in the window.
-        let mut order: Vec<usize> = (0..self.merged.len()).collect();
-        order.sort_unstable_by_key(|&i| self.merged[i].seq);
+        // Rows in the order the groups were first seen in the window: the
+        // order they were merged in when events came in time order (checked
+        // here), else sorted.
+        let sorted = self.merged.windows(2).all(|p| p[0].seq < p[1].seq);
+        self.order.clear();
+        if !sorted {
+            let keyed = self.merged.iter().enumerate();
+            self.order.extend(keyed.map(|(i, m)| (m.seq, i as u32)));
+            self.order.sort_unstable();
+        }
         let w = (clamp(start), clamp(start + self.size));
         let mut flow = Flow::Continue;
-        for i in order {
+        // The slice the last row's key values were in: most rows in a row
+        // come from the same slice.
+        let mut last: Option<(Millis, &Slice)> = None;
+        for k in 0..self.merged.len() {
+            let i = if sorted { k } else { self.order[k].1 as usize };
             let (s, slot) = self.merged[i].from;
-            let values = self
-                .slices
-                .get(&s)
-                .map_or(&b"[]"[..], |x| x.values_json(slot));
+            let slice = match last {
+                Some((at, sl)) if at == s => Some(sl),
+                _ => {
+                    let sl = self.slices.get(&s);
+                    last = sl.map(|sl| (s, sl));
+                    sl
+                }
+            };
+            let values = slice.map_or(&b"[]"[..], |x| x.values_json(slot));
             flow = rows(w, values, &self.accs[i * stride..(i + 1) * stride])?;
             if flow == Flow::Stop {
                 break;
@@ -473,43 +492,93 @@ impl Sliced {
         }
         if st.front_stale {
             st.front.clear();
-            let mut acc = Agg::default();
-            let mut built = Vec::new();
-            for (&s, slice) in self.slices.range(clamp(block)..clamp(back_from)).rev() {
-                acc.merge_slice(s, slice, stride);
-                built.push((s, acc.clone()));
-            }
-            built.reverse();
-            st.front = built;
             st.front_stale = false;
+            // F(s), for each slice s of the block from the last: s's groups
+            // in their order, then those of F(s + 1) not in s. Each
+            // accumulator is F(s + 1)'s merged with s's, as one fed the
+            // slices from the last back would be. In time order, groups
+            // come first-seen first.
+            let pos = &mut self.slot_of;
+            for (&s, slice) in self.slices.range(clamp(block)..clamp(back_from)).rev() {
+                let mut a = Agg::default();
+                a.groups.reserve(slice.gids.len());
+                for (i, &g) in slice.gids.iter().enumerate() {
+                    pos[g as usize] = i as u32;
+                    a.groups.push(Merged {
+                        gid: g,
+                        seq: slice.seqs[i],
+                        from: (s, i as u32),
+                    });
+                }
+                a.accs.extend_from_slice(&slice.accs);
+                if let Some((_, later)) = st.front.last() {
+                    for (j, m) in later.groups.iter().enumerate() {
+                        let from = &later.accs[j * stride..(j + 1) * stride];
+                        match pos[m.gid as usize] {
+                            NONE => {
+                                a.groups.push(*m);
+                                a.accs.extend_from_slice(from);
+                            }
+                            k => {
+                                let k = k as usize;
+                                let into = &mut a.accs[k * stride..(k + 1) * stride];
+                                for (x, y) in into.iter_mut().zip(from) {
+                                    let mine = std::mem::replace(x, y.clone());
+                                    x.merge_by_arrival(&mine);
+                                }
+                                let g = &mut a.groups[k];
+                                if m.seq < g.seq {
+                                    g.seq = m.seq;
+                                    g.from = m.from;
+                                }
+                            }
+                        }
+                    }
+                }
+                for &g in &slice.gids {
+                    pos[g as usize] = NONE;
+                }
+                st.front.push((s, a));
+            }
+            st.front.reverse();
         }
         let at = st.front.partition_point(|(s, _)| (*s as i128) < start);
-        let parts = st
-            .front
-            .get(at)
-            .map(|(_, a)| a)
-            .into_iter()
-            .chain([&st.back]);
-        for part in parts {
-            for (j, m) in part.groups.iter().enumerate() {
-                let from = &part.accs[j * stride..(j + 1) * stride];
-                match self.slot_of[m.gid as usize] {
-                    NONE => {
-                        self.slot_of[m.gid as usize] = self.merged.len() as u32;
-                        self.merged.push(*m);
-                        self.accs.extend_from_slice(from);
+        // The window's groups: the front's entry at its start (taken when
+        // no later window starts at or before it, else copied), then the
+        // back merged in.
+        match st.front.get_mut(at) {
+            Some((s, a)) if (*s as i128) < start + self.slide => {
+                std::mem::swap(&mut self.merged, &mut a.groups);
+                std::mem::swap(&mut self.accs, &mut a.accs);
+            }
+            Some((_, a)) => {
+                self.merged.extend_from_slice(&a.groups);
+                self.accs.extend_from_slice(&a.accs);
+            }
+            None => {}
+        }
+        for (i, m) in self.merged.iter().enumerate() {
+            self.slot_of[m.gid as usize] = i as u32;
+        }
+        let part = &st.back;
+        for (j, m) in part.groups.iter().enumerate() {
+            let from = &part.accs[j * stride..(j + 1) * stride];
+            match self.slot_of[m.gid as usize] {
+                NONE => {
+                    self.slot_of[m.gid as usize] = self.merged.len() as u32;
+                    self.merged.push(*m);
+                    self.accs.extend_from_slice(from);
+                }
+                k => {
+                    let k = k as usize;
+                    let into = &mut self.accs[k * stride..(k + 1) * stride];
+                    for (a, b) in into.iter_mut().zip(from) {
+                        a.merge_by_arrival(b);
                     }
-                    k => {
-                        let k = k as usize;
-                        let into = &mut self.accs[k * stride..(k + 1) * stride];
-                        for (a, b) in into.iter_mut().zip(from) {
-                            a.merge_by_arrival(b);
-                        }
-                        let mine = &mut self.merged[k];
-                        if m.seq < mine.seq {
-                            mine.seq = m.seq;
-                            mine.from = m.from;
-                        }
+                    let mine = &mut self.merged[k];
+                    if m.seq < mine.seq {
+                        mine.seq = m.seq;
+                        mine.from = m.from;
                     }
                 }
             }
@@ -639,7 +708,12 @@ impl Sliced {
                     return Err(bad("with a key twice in a slice"));
                 }
                 fresh.dict.refs[gid as usize] += 1;
-                slice.push(gid, g.seq, g.values.get().as_bytes(), accs);
+                // Rows copy each key value's text out of the array: keep it
+                // as serde_json writes it (no white space), whoever wrote it.
+                let values: Vec<serde_json::Value> = serde_json::from_str(g.values.get())
+                    .map_err(|_| bad("with key values that are not an array"))?;
+                let values = serde_json::to_vec(&values).unwrap_or_default();
+                slice.push(gid, g.seq, &values, accs);
                 Ok(())
             })?;
             fresh.slices.insert(s.start, slice);

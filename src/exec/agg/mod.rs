@@ -197,6 +197,25 @@ impl Accumulator {
         }
     }
 
+    /// The text serde_json writes for [`result`](Self::result), appended to
+    /// `out`: counts and integer sums as digits (rows of hopping windows,
+    /// millions of them), the rest through the value.
+    pub fn write_result_json(&self, out: &mut Vec<u8>) {
+        let mut digits = itoa::Buffer::new();
+        match self {
+            Accumulator::Count(a) => out.extend_from_slice(digits.format(a.get()).as_bytes()),
+            Accumulator::Sum(a) => match a.int_result() {
+                Some(i) => out.extend_from_slice(digits.format(i).as_bytes()),
+                None => {
+                    let _ = serde_json::to_writer(out, &a.result());
+                }
+            },
+            other => {
+                let _ = serde_json::to_writer(out, &other.result());
+            }
+        }
+    }
+
     /// Fold in another accumulator of the same function, whose values come
     /// after this one's (session windows that merge). Accumulators of
     /// different functions are left as they are.

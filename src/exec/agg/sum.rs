@@ -142,6 +142,19 @@ impl Sum {
         }
     }
 
+    /// The result when it is an integer JSON writes as such (in the range
+    /// of i64 or u64: [`result`](Self::result) gives a float beyond it).
+    pub fn int_result(&self) -> Option<i128> {
+        match self.total {
+            Total::Int(i)
+                if self.seen && (i64::MIN as i128..=u64::MAX as i128).contains(&i.get()) =>
+            {
+                Some(i.get())
+            }
+            _ => None,
+        }
+    }
+
     pub fn state(&self) -> SumState {
         SumState {
             total: self.total.state(),
