@@ -782,6 +782,9 @@ impl Aggregate {
     /// row, the key values are copied from the text they are kept in (the
     /// array serde_json wrote, split at its top-level commas) and counts
     /// and integer sums written as digits, with no `Value` in between.
+    /// When the rows go straight to a JSON output (`Emit::json_out`), they
+    /// are written into it; otherwise each is an event, its members indexed
+    /// as they are written.
     fn close_slices_raw(
         &self,
         sl: &mut Sliced,
@@ -793,9 +796,9 @@ impl Aggregate {
         // the keys: `{"window_start":"…","window_end":"…"`.
         let mut window: Option<(Millis, Millis)> = None;
         // Called at every watermark, mostly to close nothing: allocate when a row comes.
+        let mut head = Vec::new();
         let mut buf = Vec::new();
         let mut members = Vec::new();
-        let mut head = 0;
         let nkeys = self.keys.names().len();
         let member = |name: &[u8], at: usize, val_start: usize, val_end: usize| Member {
             key_start: at as u32 + 2,
@@ -811,29 +814,44 @@ impl Aggregate {
         sl.close(wm, &mut |w, values, accs| {
             if window != Some(w) {
                 window = Some(w);
-                buf.clear();
+                head.clear();
                 members.clear();
                 for (name, t) in names[..2].iter().zip([w.0, w.1]) {
-                    let at = buf.len();
-                    buf.extend_from_slice(name);
-                    let val_start = buf.len();
-                    buf.push(b'"');
-                    buf.extend_from_slice(format_rfc3339_ms(t).as_bytes());
-                    buf.push(b'"');
-                    members.push(member(name, at, val_start, buf.len()));
+                    let at = head.len();
+                    head.extend_from_slice(name);
+                    let val_start = head.len();
+                    head.push(b'"');
+                    head.extend_from_slice(format_rfc3339_ms(t).as_bytes());
+                    head.push(b'"');
+                    members.push(member(name, at, val_start, head.len()));
                 }
-                head = buf.len();
             }
-            buf.truncate(head);
+            let keys = names[2..2 + nkeys].iter().zip(json_array_items(values));
+            let aggs = names[2 + nkeys..].iter().zip(accs);
+            if let Some(line) = out.json_out() {
+                line.extend_from_slice(&head);
+                for (name, item) in keys {
+                    line.extend_from_slice(name);
+                    line.extend_from_slice(item);
+                }
+                for (name, acc) in aggs {
+                    line.extend_from_slice(name);
+                    acc.write_result_json(line);
+                }
+                line.extend_from_slice(b"}\n");
+                return out.json_row_written();
+            }
+            buf.clear();
+            buf.extend_from_slice(&head);
             members.truncate(2);
-            for (name, item) in names[2..2 + nkeys].iter().zip(json_array_items(values)) {
+            for (name, item) in keys {
                 let at = buf.len();
                 buf.extend_from_slice(name);
                 let val_start = buf.len();
                 buf.extend_from_slice(item);
                 members.push(member(name, at, val_start, buf.len()));
             }
-            for (name, acc) in names[2 + nkeys..].iter().zip(accs) {
+            for (name, acc) in aggs {
                 let at = buf.len();
                 buf.extend_from_slice(name);
                 let val_start = buf.len();

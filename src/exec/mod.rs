@@ -104,6 +104,18 @@ pub trait Emit {
     /// that cannot be reloaded): the run reports it on stderr, operators
     /// never write to the terminal themselves.
     fn warn(&mut self, message: &str);
+    /// Where a stage may write result rows itself, as JSON lines (`{…}\n`,
+    /// the bytes the JSON output writes for an untouched `Event::row_from_json`),
+    /// when they would go straight to a JSON output: no later stage, nothing
+    /// that needs them as events. `None` (the default): emit events. Each
+    /// row written is then told with [`json_row_written`](Self::json_row_written).
+    fn json_out(&mut self) -> Option<&mut Vec<u8>> {
+        None
+    }
+    /// A row was written into [`json_out`](Self::json_out).
+    fn json_row_written(&mut self) -> ExecResult {
+        Ok(Flow::Continue)
+    }
 }
 
 pub trait Operator: Send {

@@ -144,6 +144,21 @@ struct Stacks {
     back: Agg,
     back_end: i128,
     back_stale: bool,
+    /// Emptied entries, kept for their memory: the front is rebuilt every
+    /// block, and allocating it anew cost as much again in page faults.
+    spare: Vec<Agg>,
+}
+
+impl Stacks {
+    /// Keep the vectors of entries no window needs any more.
+    fn recycle(&mut self, entries: impl IntoIterator<Item = (Millis, Agg)>) {
+        for (_, mut a) in entries {
+            a.index.clear();
+            a.groups.clear();
+            a.accs.clear();
+            self.spare.push(a);
+        }
+    }
 }
 
 /// A group of the window being merged.
@@ -255,6 +270,29 @@ impl Slice {
         slot
     }
 
+    /// [`push`](Self::push) for an event: its key values written straight
+    /// into `values`, its accumulators into `accs`.
+    fn push_event(
+        &mut self,
+        gid: u32,
+        seq: u64,
+        keys: &KeyExtractor,
+        ev: &Event<'_>,
+        specs: &[AggSpec],
+    ) -> u32 {
+        let slot = self.gids.len() as u32;
+        self.index.insert(gid, slot);
+        self.gids.push(gid);
+        self.seqs.push(seq);
+        let at = self.values.len();
+        // Writing JSON into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.values, &keys.values(ev));
+        self.spans
+            .push((at as u32, (self.values.len() - at) as u32));
+        self.accs.extend(specs.iter().map(AggSpec::new_acc));
+        slot
+    }
+
     fn heap_bytes(&self) -> u64 {
         let own = self.index.capacity() * 9
             + self.gids.capacity() * 4
@@ -271,6 +309,15 @@ fn gcd(a: i128, b: i128) -> i128 {
         a
     } else {
         gcd(b, a % b)
+    }
+}
+
+/// `x` rounded down to a multiple of `m` (> 0), divided in i64 when both
+/// fit (an i128 division is a library call, and this is done per event).
+fn floor_to(x: i128, m: i128) -> i128 {
+    match (i64::try_from(x), i64::try_from(m)) {
+        (Ok(a), Ok(b)) => a as i128 - a.rem_euclid(b) as i128,
+        _ => x - x.rem_euclid(m),
     }
 }
 
@@ -328,11 +375,11 @@ impl Sliced {
     ) -> bool {
         let t = t as i128;
         // The last window holding t starts at the slide boundary at or before it.
-        let last_start = t - t.rem_euclid(self.slide);
+        let last_start = floor_to(t, self.slide);
         if window::is_closed(clamp(last_start + self.size), wm) {
             return false;
         }
-        let slice_start = clamp(t - t.rem_euclid(self.width));
+        let slice_start = clamp(floor_to(t, self.width));
         if let Some(st) = &mut self.stacks {
             // Behind the watermark, into a slice the stacks hold: rebuild them.
             if let Some(f) = st.block {
@@ -352,9 +399,7 @@ impl Sliced {
             Some(&s) => s,
             None => {
                 self.dict.refs[gid as usize] += 1;
-                let values = serde_json::to_vec(&keys.values(ev)).unwrap_or_default();
-                let accs = specs.iter().map(AggSpec::new_acc).collect();
-                slice.push(gid, seq, &values, accs)
+                slice.push_event(gid, seq, keys, ev, specs)
             }
         } as usize;
         let accs = &mut slice.accs[slot * self.stride..(slot + 1) * self.stride];
@@ -371,13 +416,13 @@ impl Sliced {
         // Windows starting at or before `wm + 1 − size` have closed.
         let bound = wm.map(|wm| {
             let x = wm as i128 + 1 - self.size;
-            (x.div_euclid(self.slide) + 1) * self.slide
+            floor_to(x, self.slide) + self.slide
         });
         let mut flow = Flow::Continue;
         while let Some(&first) = self.slices.keys().next() {
             let first = first as i128;
             // The first window holding the first slice, unless it closed before.
-            let mut start = ((first - self.size).div_euclid(self.slide) + 1) * self.slide;
+            let mut start = floor_to(first - self.size, self.slide) + self.slide;
             if let Some(n) = self.next_start {
                 start = start.max(n);
             }
@@ -471,7 +516,7 @@ impl Sliced {
         let Some(st) = &mut self.stacks else {
             return;
         };
-        let block = start.div_euclid(self.size) * self.size;
+        let block = floor_to(start, self.size);
         let back_from = block + self.size;
         if st.block != Some(block) {
             st.block = Some(block);
@@ -491,7 +536,8 @@ impl Sliced {
             st.back_end = end;
         }
         if st.front_stale {
-            st.front.clear();
+            let old = std::mem::take(&mut st.front);
+            st.recycle(old);
             st.front_stale = false;
             // F(s), for each slice s of the block from the last: s's groups
             // in their order, then those of F(s + 1) not in s. Each
@@ -500,8 +546,10 @@ impl Sliced {
             // come first-seen first.
             let pos = &mut self.slot_of;
             for (&s, slice) in self.slices.range(clamp(block)..clamp(back_from)).rev() {
-                let mut a = Agg::default();
-                a.groups.reserve(slice.gids.len());
+                let mut a = st.spare.pop().unwrap_or_default();
+                let n = slice.gids.len() + st.front.last().map_or(0, |(_, l)| l.groups.len());
+                a.groups.reserve(n);
+                a.accs.reserve(n * stride);
                 for (i, &g) in slice.gids.iter().enumerate() {
                     pos[g as usize] = i as u32;
                     a.groups.push(Merged {
@@ -585,7 +633,8 @@ impl Sliced {
         }
         // Entries before this window's start are not asked for again.
         if at > 0 {
-            st.front.drain(..at);
+            let done: Vec<_> = st.front.drain(..at).collect();
+            st.recycle(done);
         }
     }
 

@@ -66,6 +66,20 @@ impl Output {
 
     pub fn write_event(&mut self, ev: &Event<'_>) -> io::Result<()> {
         self.enc.encode(ev, &mut self.buf);
+        self.written_row()
+    }
+
+    /// With `-O json`, the buffer a producer may append JSON lines to
+    /// itself (what `write_event` would append); `written_row` after each.
+    pub fn json_buf(&mut self) -> Option<&mut Vec<u8>> {
+        match self.enc {
+            Encoder::Json => Some(&mut self.buf),
+            _ => None,
+        }
+    }
+
+    /// A row is in the buffer: write out what is due.
+    pub fn written_row(&mut self) -> io::Result<()> {
         if self.hold {
             Ok(())
         } else if self.line_buffered {

@@ -61,6 +61,17 @@ impl Sink for RunSink {
     fn warn(&mut self, message: &str) {
         self.reporter.warning(message);
     }
+    fn json_out(&mut self) -> Option<&mut Vec<u8>> {
+        if self.quiet {
+            return None;
+        }
+        self.out.json_buf()
+    }
+    fn json_row_written(&mut self) -> Result<Flow, ExecError> {
+        self.stats.events_out += 1;
+        self.out.written_row().map_err(ExecError::Output)?;
+        Ok(Flow::Continue)
+    }
 }
 
 pub(super) fn print_stats(sink: &RunSink, started: Instant) {

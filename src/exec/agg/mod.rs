@@ -243,8 +243,10 @@ impl Accumulator {
     /// value one pass in arrival order would, from the arrival numbers they
     /// were fed with (`update_*_at`). Sums of floats may differ from one
     /// pass in the last bits: float addition is not associative.
+    #[inline]
     pub fn merge_by_arrival(&mut self, other: &Accumulator) {
         match (self, other) {
+            (Accumulator::Count(a), Accumulator::Count(b)) => a.merge(b),
             (Accumulator::Min(a), Accumulator::Min(b)) => a.merge_by_arrival(b),
             (Accumulator::Max(a), Accumulator::Max(b)) => a.merge_by_arrival(b),
             (Accumulator::First(a), Accumulator::First(b)) => a.merge_by_arrival(b),
