@@ -601,7 +601,7 @@ impl Input {
         let rest = &block.data[done..];
         src.head.saw(src.splitter.offset(), rest);
         let mut pre = block.index.cursor_at(base, line);
-        let go = src.splitter.feed(rest, |piece| {
+        let mut each = |piece: Piece<'_>| {
             src_piece(
                 &src.name,
                 &mut src.decoder,
@@ -613,7 +613,12 @@ impl Input {
                 &mut pre,
                 on,
             )
-        })?;
+        };
+        // An indexed block's line ends are known: no second search for them.
+        let go = match block.index.newlines(done) {
+            Some(newlines) => src.splitter.feed_at(rest, newlines, &mut each)?,
+            None => src.splitter.feed(rest, &mut each)?,
+        };
         if go {
             if let Some(ch) = &self.channel {
                 let _ = ch.recycle.try_send(block);

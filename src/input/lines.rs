@@ -68,12 +68,23 @@ impl LineSplitter {
     pub fn feed<E>(
         &mut self,
         chunk: &[u8],
+        f: impl FnMut(Piece<'_>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        self.feed_at(chunk, memchr_iter(b'\n', chunk), f)
+    }
+
+    /// `feed`, where the offsets in `chunk` of its `\n`s are known already
+    /// (every one, in order: the reader thread found them, see `preindex`).
+    pub fn feed_at<E>(
+        &mut self,
+        chunk: &[u8],
+        newlines: impl Iterator<Item = usize>,
         mut f: impl FnMut(Piece<'_>) -> Result<bool, E>,
     ) -> Result<bool, E> {
         let base = self.offset;
         self.offset += chunk.len() as u64;
         let mut start = 0;
-        for nl in memchr_iter(b'\n', chunk) {
+        for nl in newlines {
             let end = base + nl as u64 + 1;
             let part = &chunk[start..nl];
             start = nl + 1;

@@ -63,6 +63,9 @@ struct IndexedLine {
 #[derive(Default)]
 pub struct BlockIndex {
     kind: Option<LineKind>,
+    /// Offset just after the first line's `\n` when that line began in an
+    /// earlier block (it has no entry in `lines`); 0 if none.
+    first_end: u32,
     lines: Vec<IndexedLine>,
     members: Vec<Member>,
     spans: Vec<Span>,
@@ -88,6 +91,7 @@ pub enum Pre<'a> {
 impl BlockIndex {
     pub fn clear(&mut self) {
         self.kind = None;
+        self.first_end = 0;
         self.lines.clear();
         self.members.clear();
         self.spans.clear();
@@ -109,6 +113,7 @@ impl BlockIndex {
             let line = &data[start..nl];
             start = nl + 1;
             if std::mem::take(&mut first_line) {
+                self.first_end = start as u32;
                 continue;
             }
             let entry = match kind {
@@ -187,6 +192,21 @@ impl BlockIndex {
         }
     }
 
+    /// The offsets of the block's `\n`s from offset `from` on, relative to
+    /// `from` (every one: each ends a line the index has, or the first
+    /// line); `None` if the block was not indexed.
+    pub fn newlines(&self, from: usize) -> Option<impl Iterator<Item = usize> + '_> {
+        self.kind?;
+        let ends = std::iter::once(self.first_end)
+            .filter(|&e| e != 0)
+            .chain(self.lines.iter().map(|l| l.end));
+        Some(
+            ends.map(|end| end as usize - 1)
+                .skip_while(move |&nl| nl < from)
+                .map(move |nl| nl - from),
+        )
+    }
+
     /// Look lines up in order; `base` is the stream offset of the block's
     /// first byte.
     pub fn cursor(&self, base: u64) -> Cursor<'_> {
@@ -215,6 +235,7 @@ impl<'a> Cursor<'a> {
     pub fn none() -> Cursor<'static> {
         static EMPTY: BlockIndex = BlockIndex {
             kind: None,
+            first_end: 0,
             lines: Vec::new(),
             members: Vec::new(),
             spans: Vec::new(),
@@ -317,6 +338,29 @@ mod tests {
         assert_eq!(c.line_ending_at(3 * n + 10), Pre::Unknown, "not UTF-8");
         // The unfinished last line has no entry.
         assert_eq!(c.line_ending_at(4 * n + 10), Pre::Unknown);
+    }
+
+    #[test]
+    fn newlines_are_every_newline_of_an_indexed_block() {
+        let data = b"x\":1}\n{\"a\":1}\r\nnot json\n\n{\"b\":[2]}\n{\"c\":";
+        let all: Vec<usize> = memchr_iter(b'\n', data).collect();
+        for at_line_start in [false, true] {
+            let mut idx = BlockIndex::default();
+            idx.build(data, at_line_start, LineKind::Json);
+            for from in 0..data.len() {
+                let want: Vec<usize> = all
+                    .iter()
+                    .filter(|&&n| n >= from)
+                    .map(|n| n - from)
+                    .collect();
+                let got: Vec<usize> = idx.newlines(from).unwrap().collect();
+                assert_eq!(got, want, "from {from}");
+            }
+        }
+        let mut idx = BlockIndex::default();
+        idx.build(data, true, LineKind::Opaque);
+        assert!(idx.newlines(0).is_none());
+        assert!(BlockIndex::default().newlines(0).is_none());
     }
 
     #[test]
