@@ -1323,15 +1323,19 @@ fn raw_top_level<'l>(line: &'l [u8], members: &[Member], key: &str) -> Option<&'
 /// as in serde_json.
 fn raw_key_index(line: &[u8], members: &[Member], key: &[u8]) -> Option<usize> {
     members.iter().rposition(|m| {
-        if m.key_escaped {
-            serde_json::from_slice::<String>(
-                &line[m.key_start as usize - 1..m.key_end as usize + 1],
-            )
-            .is_ok_and(|s| s.as_bytes() == key)
+        // Most members differ in length: tell that from the index alone,
+        // before touching the line. An escaped key is longer than it reads
+        // (every escape is longer than the character it stands for).
+        let raw_len = (m.key_end - m.key_start) as usize;
+        if raw_len == key.len() {
+            !m.key_escaped && same_bytes(m.key(line), key)
         } else {
-            // Most members differ in length: tell that from the index alone,
-            // before touching the line.
-            (m.key_end - m.key_start) as usize == key.len() && same_bytes(m.key(line), key)
+            raw_len > key.len()
+                && m.key_escaped
+                && serde_json::from_slice::<String>(
+                    &line[m.key_start as usize - 1..m.key_end as usize + 1],
+                )
+                .is_ok_and(|s| s.as_bytes() == key)
         }
     })
 }
@@ -1652,13 +1656,14 @@ pub fn write_cell_json(cells: &Cells<'_>, i: usize, out: &mut Vec<u8>) {
 /// `"key":` as serde_json writes it.
 fn write_key(k: &str, out: &mut Vec<u8>) {
     if name_is_plain(k) {
+        out.reserve(k.len() + 3);
         out.push(b'"');
         out.extend_from_slice(k.as_bytes());
-        out.push(b'"');
+        out.extend_from_slice(b"\":");
     } else {
         serde_json::to_writer(&mut *out, k).expect("writing to a Vec");
+        out.push(b':');
     }
-    out.push(b':');
 }
 
 /// Whether serde_json writes this string without escapes.

@@ -177,12 +177,19 @@ impl Operator for Running {
         let Some((_, group)) = self.groups.get_mut(idx) else {
             return Ok(Flow::Continue);
         };
+        // The names are lent to the event (it lives no longer than this call).
+        let mut ev: Event<'_> = ev;
         match (group, self.scope, vals) {
             (Group::Cumulative(accs), _, _) => {
+                // Each result goes straight into the event, read before
+                // anything is added (an aggregate may read a field another
+                // one adds: `running avg(x) as x, …`).
                 self.results.clear();
                 for (spec, acc) in self.aggs.iter().zip(accs.iter_mut()) {
                     spec.update(acc, &ev);
-                    self.results.push(acc.result());
+                }
+                for (spec, acc) in self.aggs.iter().zip(accs.iter()) {
+                    ev.append_field(&spec.name, Cow::Owned(acc.result()));
                 }
             }
             (Group::Kept(s), Scope::Over(d), Some(vals)) => {
@@ -208,8 +215,6 @@ impl Operator for Running {
             }
             (Group::Kept(_), _, _) => {}
         }
-        // The names are lent to the event (it lives no longer than this call).
-        let mut ev: Event<'_> = ev;
         for (spec, v) in self.aggs.iter().zip(self.results.drain(..)) {
             ev.append_field(&spec.name, Cow::Owned(v));
         }
