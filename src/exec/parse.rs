@@ -211,8 +211,35 @@ fn set_all(ev: &mut Event<'_>, fields: Option<Vec<(String, Value)>>) -> bool {
     true
 }
 
+impl Parse {
+    /// The reader thread scanned this `lines` line as an access log
+    /// (preindex): make the values from its parts, reading no more of the
+    /// line than the wanted parts. `false`: no scan here.
+    fn parse_scanned(&mut self, ev: &mut Event<'_>) -> bool {
+        let (Parser::Format(LogFormat::Access, want), true) = (&self.parser, self.from_line) else {
+            return false;
+        };
+        let (Some(scan), Some((line, RawFormat::Lines))) = (ev.access_scan(), ev.unchanged_raw())
+        else {
+            return false;
+        };
+        self.buf.clear();
+        access::fields(line, scan, want, &mut self.buf);
+        if self.time_hint {
+            ev.set_time(Some(scan.ts()));
+        }
+        for (k, v) in self.buf.drain(..) {
+            ev.append_field(k, Cow::Owned(v));
+        }
+        true
+    }
+}
+
 impl Operator for Parse {
     fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
+        if self.parse_scanned(&mut ev) {
+            return out.emit(ev);
+        }
         let Some(text) = source_text(&ev, &self.from) else {
             out.stats().unparsed += 1;
             return out.emit(ev);
@@ -221,20 +248,16 @@ impl Operator for Parse {
         let buf = &mut self.buf;
         let parsed = match &mut self.parser {
             Parser::Regex(r) => r.fields(&text, buf),
-            Parser::Format(LogFormat::Access, want) => {
-                // The reader thread may have scanned the line already (preindex).
-                let scanned = ev.access_scan().filter(|_| self.from_line);
-                match scanned.copied().or_else(|| access::scan(&text)) {
-                    Some(scan) => {
-                        access::fields(&text, &scan, want, buf);
-                        if self.time_hint {
-                            ev.set_time(Some(scan.ts()));
-                        }
-                        true
+            Parser::Format(LogFormat::Access, want) => match access::scan(&text) {
+                Some(scan) => {
+                    access::fields(text.as_bytes(), &scan, want, buf);
+                    if self.time_hint {
+                        ev.set_time(Some(scan.ts()));
                     }
-                    None => false,
+                    true
                 }
-            }
+                None => false,
+            },
             Parser::Format(f, want) => f.parse(&text, year_clock(*f), want, buf),
             Parser::Pattern(p, names) => p.captures(&text, |i, cap| {
                 if let Some(name) = names[i] {

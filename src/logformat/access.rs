@@ -70,8 +70,12 @@ impl Part {
         }
     }
 
-    fn text(self, line: &str) -> &str {
+    /// The part's text. `line` is UTF-8 (the decoder checked it) and parts
+    /// end at ASCII bytes, so the check here never fails; it costs what
+    /// the part is long, not the line (a wanted part only is read).
+    fn text(self, line: &[u8]) -> &str {
         line.get(self.start as usize..self.end as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
             .unwrap_or_default()
     }
 }
@@ -110,8 +114,9 @@ pub fn scan(line: &str) -> Option<AccessScan> {
     })
 }
 
-/// The fields `want` names of the line `scan` was made from, appended to `out`.
-pub fn fields(line: &str, scan: &AccessScan, want: &Want, out: &mut Vec<(&'static str, Value)>) {
+/// The fields `want` names of the line `scan` was made from (its bytes,
+/// checked as UTF-8), appended to `out`.
+pub fn fields(line: &[u8], scan: &AccessScan, want: &Want, out: &mut Vec<(&'static str, Value)>) {
     let (method, path, proto) = if want.access(3) || want.access(4) || want.access(5) {
         split_request(scan.request.text(line))
     } else {
@@ -142,7 +147,7 @@ pub fn fields(line: &str, scan: &AccessScan, want: &Want, out: &mut Vec<(&'stati
 pub fn parse(line: &str, want: &Want, out: &mut Vec<(&'static str, Value)>) -> bool {
     match scan(line) {
         Some(s) => {
-            fields(line, &s, want, out);
+            fields(line.as_bytes(), &s, want, out);
             true
         }
         None => false,
