@@ -22,7 +22,7 @@ fn malformed_lines_are_reported_and_skipped() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "<stdin>:2: invalid JSON: expected a value, found end of line\n\
-<stdin>:3: invalid UTF-8 at byte 7\n\
+<stdin>:3: invalid UTF-8 at byte 7 (streamctl reads UTF-8: convert the text first, e.g. iconv -f latin1 -t utf-8)\n\
 <stdin>:4: expected a JSON object at column 1\n\
 streamctl: 3 malformed line(s) skipped\n"
     );
@@ -38,7 +38,7 @@ fn invalid_utf8_bytes_as_raw_input() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":5}\n");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "<stdin>:1: invalid UTF-8 at byte 7\nstreamctl: 1 malformed line(s) skipped\n"
+        "<stdin>:1: invalid UTF-8 at byte 7 (streamctl reads UTF-8: convert the text first, e.g. iconv -f latin1 -t utf-8)\nstreamctl: 1 malformed line(s) skipped\n"
     );
 }
 

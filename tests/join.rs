@@ -581,7 +581,7 @@ fn malformed_lookup_lines() {
     assert_eq!(
         fails_in(&d, &["join users.tsv on id"], EVENTS),
         concat!(
-            "error: lookup file users.tsv, line 2: invalid UTF-8 at byte 3\n",
+            "error: lookup file users.tsv, line 2: invalid UTF-8 at byte 3 (streamctl reads UTF-8: convert the text first, e.g. iconv -f latin1 -t utf-8)\n",
             "  |\n",
             "1 | join users.tsv on id\n",
             "  |      ^^^^^^^^^\n",

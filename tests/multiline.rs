@@ -133,7 +133,7 @@ fn messages_name_the_events_first_line() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.starts_with(&format!("{}:1: invalid UTF-8 at byte 26", log.display())),
+        err.starts_with(&format!("{}:1: invalid UTF-8 at byte 26 (streamctl reads UTF-8: convert the text first, e.g. iconv -f latin1 -t utf-8)", log.display())),
         "{err}"
     );
 }

@@ -365,8 +365,13 @@ fn utf8_reject<'a>(e: std::str::Utf8Error) -> Decoded<'a> {
 }
 
 fn utf8_reason(e: std::str::Utf8Error) -> String {
-    format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1)
+    format!("invalid UTF-8 at byte {}{UTF8_HINT}", e.valid_up_to() + 1)
 }
+
+/// What to do about a line that is not UTF-8 (most often Latin-1 or
+/// Windows-1252 text from an old system).
+pub const UTF8_HINT: &str =
+    " (streamctl reads UTF-8: convert the text first, e.g. iconv -f latin1 -t utf-8)";
 
 #[cfg(test)]
 mod tests {
@@ -523,7 +528,7 @@ mod tests {
             match std::str::from_utf8(&line) {
                 Err(e) => proptest::prop_assert_eq!(
                     got,
-                    Err(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
+                    Err(utf8_reason(e))
                 ),
                 Ok(_) => {
                     let want = csv_core_cells(&line);
@@ -554,7 +559,7 @@ mod tests {
             match std::str::from_utf8(&line) {
                 Err(e) => proptest::prop_assert_eq!(
                     got,
-                    Err(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))
+                    Err(utf8_reason(e))
                 ),
                 Ok(text) => {
                     let want: Vec<String> = text.split('\t').map(unescape_tsv).collect();
@@ -606,7 +611,11 @@ mod tests {
             (b"1,\xff", "invalid UTF-8 at byte 3"),
             (b"\"\xff\",2", "invalid UTF-8 at byte 2"),
         ] {
-            assert_eq!(decoder_cells(&mut d, line), Err(want.to_string()));
+            let want = match want.starts_with("invalid UTF-8") {
+                true => format!("{want}{UTF8_HINT}"),
+                false => want.to_string(),
+            };
+            assert_eq!(decoder_cells(&mut d, line), Err(want));
         }
         // Nothing carries over from a rejected row.
         assert_eq!(decoder_cells(&mut d, b"x,y").unwrap(), ["x", "y"]);
@@ -682,7 +691,7 @@ mod tests {
         ));
         assert!(matches!(
             d.decode(b"a=\xff", Pos::default()),
-            Decoded::Reject(r) if r == "invalid UTF-8 at byte 3"
+            Decoded::Reject(r) if r == format!("invalid UTF-8 at byte 3{UTF8_HINT}")
         ));
     }
 
@@ -762,7 +771,7 @@ mod tests {
         assert_eq!(ev.unchanged_raw(), Some((&b"-1.5"[..], RawFormat::Lines)));
         assert!(matches!(
             d.decode(b"\xffa", Pos::default()),
-            Decoded::Reject(r) if r == "invalid UTF-8 at byte 1"
+            Decoded::Reject(r) if r == format!("invalid UTF-8 at byte 1{UTF8_HINT}")
         ));
     }
 
@@ -770,7 +779,7 @@ mod tests {
     fn invalid_utf8_is_rejected() {
         let mut d = Decoder::new(Some(Format::Json));
         match d.decode(b"{\"a\":\"\xff\"}", Pos::default()) {
-            Decoded::Reject(r) => assert_eq!(r, "invalid UTF-8 at byte 7"),
+            Decoded::Reject(r) => assert_eq!(r, format!("invalid UTF-8 at byte 7{UTF8_HINT}")),
             _ => panic!("accepted invalid UTF-8"),
         }
     }

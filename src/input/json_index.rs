@@ -145,7 +145,7 @@ pub enum JsonError {
     },
     #[error("invalid JSON: unterminated string")]
     UnterminatedString,
-    #[error("invalid UTF-8 at byte {byte}")]
+    #[error("invalid UTF-8 at byte {byte}{}", crate::input::decode::UTF8_HINT)]
     InvalidUtf8 { byte: usize },
     #[error("invalid JSON: control character in string at column {column}")]
     ControlCharacter { column: usize },
