@@ -559,52 +559,56 @@ fn is_number_start(raw: &[u8]) -> bool {
 }
 
 /// A raw JSON number (already validated by the indexer), parsed without
-/// building a `Value`.
+/// building a `Value`. The common forms in one pass over the digits: an
+/// integer of up to 18 digits (it fits an i64), and `I.F` of at most 15
+/// digits in all (most measured values: `33.676`), read as the double it
+/// is without the text parser: the digits as an integer are exact in a
+/// double (under 2^53), so is 10^len(F), and one IEEE division of two exact
+/// doubles is correctly rounded: the same double `str::parse` gives (its
+/// own first fast path). Anything else goes to the text parser.
 fn raw_number(raw: &[u8]) -> Option<Num> {
-    // Plain integers, the common case, by hand.
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
     let (neg, digits) = match raw.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, raw),
     };
-    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
-        let mut n: i64 = 0;
-        for d in digits {
-            n = n * 10 + (d - b'0') as i64;
+    if !digits.is_empty() && digits.len() <= 18 {
+        let mut m: u64 = 0;
+        let mut dot = None;
+        let mut plain = true;
+        for (i, &d) in digits.iter().enumerate() {
+            match d {
+                b'0'..=b'9' => m = m * 10 + u64::from(d - b'0'),
+                b'.' if dot.is_none() => dot = Some(i),
+                _ => {
+                    plain = false;
+                    break;
+                }
+            }
         }
-        return Some(Num::Int(if neg { -(n as i128) } else { n as i128 }));
-    }
-    if let Some(f) = short_decimal(digits) {
-        return Some(Num::Float(if neg { -f } else { f }));
+        match dot {
+            _ if !plain => {}
+            None => {
+                let n = m as i128;
+                return Some(Num::Int(if neg { -n } else { n }));
+            }
+            // `I.F` with both parts, and no leading zero (`01.5` is not
+            // JSON: the parser refuses it).
+            Some(dot)
+                if digits.len() <= 16
+                    && dot > 0
+                    && dot + 1 < digits.len()
+                    && !(dot > 1 && digits[0] == b'0') =>
+            {
+                let f = m as f64 / POW10[digits.len() - dot - 1];
+                return Some(Num::Float(if neg { -f } else { f }));
+            }
+            Some(_) => {}
+        }
     }
     value::parse_json_number(std::str::from_utf8(raw).ok()?)
-}
-
-/// `I.F` of at most 15 digits in all (most measured values: `33.676`) as
-/// the double it reads as, without the text parser: the digits as an
-/// integer are exact in a double (under 2^53), so is 10^len(F) (up to
-/// 10^22), and one IEEE division of two exact doubles is correctly rounded:
-/// the same double `str::parse` gives (its own first fast path).
-fn short_decimal(digits: &[u8]) -> Option<f64> {
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
-    if digits.len() > 16 {
-        return None;
-    }
-    let dot = digits.iter().position(|&c| c == b'.')?;
-    let (int, frac) = (&digits[..dot], &digits[dot + 1..]);
-    // Not JSON (`01.5`): the parser refuses it.
-    if int.is_empty() || frac.is_empty() || int.len() > 1 && int[0] == b'0' {
-        return None;
-    }
-    let mut m: u64 = 0;
-    for &d in int.iter().chain(frac) {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        m = m * 10 + (d - b'0') as u64;
-    }
-    Some(m as f64 / POW10[frac.len()])
 }
 
 /// A float as JSON that keeps every bit: a number when finite, else a string.
@@ -878,6 +882,13 @@ mod raw_number_props {
             "1.",
             "1.5e3",
             "7",
+            "-0",
+            "0",
+            "0.05",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "1234567890.1234567",
         ] {
             assert_eq!(raw_number(raw.as_bytes()), by_text(raw), "{raw}");
         }
