@@ -77,6 +77,8 @@ pub struct Sliced {
     accs: Vec<Accumulator>,
     /// The merged groups' places in first-seen order, when not already in it.
     order: Vec<(u64, u32)>,
+    /// The back's groups found in the window's front entry.
+    taken: Vec<bool>,
     /// Two stacks, when every aggregate is small (see the module doc).
     stacks: Option<Stacks>,
 }
@@ -346,6 +348,7 @@ impl Sliced {
             merged: Vec::new(),
             accs: Vec::new(),
             order: Vec::new(),
+            taken: Vec::new(),
             stacks: None,
         }
     }
@@ -605,30 +608,42 @@ impl Sliced {
             }
             None => {}
         }
-        for (i, m) in self.merged.iter().enumerate() {
-            self.slot_of[m.gid as usize] = i as u32;
+        // The back merged in, walking the front's entry in order (it was
+        // built a block ago: out of the caches, so read it front to back)
+        // and finding each group in the back by number; then the back's
+        // groups the entry lacks, in order.
+        let back = &st.back;
+        for (j, m) in back.groups.iter().enumerate() {
+            self.slot_of[m.gid as usize] = j as u32;
         }
-        let part = &st.back;
-        for (j, m) in part.groups.iter().enumerate() {
-            let from = &part.accs[j * stride..(j + 1) * stride];
-            match self.slot_of[m.gid as usize] {
-                NONE => {
-                    self.slot_of[m.gid as usize] = self.merged.len() as u32;
-                    self.merged.push(*m);
-                    self.accs.extend_from_slice(from);
-                }
-                k => {
-                    let k = k as usize;
-                    let into = &mut self.accs[k * stride..(k + 1) * stride];
-                    for (a, b) in into.iter_mut().zip(from) {
-                        a.merge_by_arrival(b);
-                    }
-                    let mine = &mut self.merged[k];
-                    if m.seq < mine.seq {
-                        mine.seq = m.seq;
-                        mine.from = m.from;
-                    }
-                }
+        self.taken.clear();
+        self.taken.resize(back.groups.len(), false);
+        for (i, mine) in self.merged.iter_mut().enumerate() {
+            let j = self.slot_of[mine.gid as usize];
+            if j == NONE {
+                continue;
+            }
+            let j = j as usize;
+            self.taken[j] = true;
+            let into = &mut self.accs[i * stride..(i + 1) * stride];
+            for (a, b) in into
+                .iter_mut()
+                .zip(&back.accs[j * stride..(j + 1) * stride])
+            {
+                a.merge_by_arrival(b);
+            }
+            let m = &back.groups[j];
+            if m.seq < mine.seq {
+                mine.seq = m.seq;
+                mine.from = m.from;
+            }
+        }
+        for (j, m) in back.groups.iter().enumerate() {
+            self.slot_of[m.gid as usize] = NONE;
+            if !self.taken[j] {
+                self.merged.push(*m);
+                self.accs
+                    .extend_from_slice(&back.accs[j * stride..(j + 1) * stride]);
             }
         }
         // Entries before this window's start are not asked for again.
