@@ -797,6 +797,7 @@ impl Aggregate {
         let mut window: Option<(Millis, Millis)> = None;
         // Called at every watermark, mostly to close nothing: allocate when a row comes.
         let mut head = Vec::new();
+        let mut lead = Vec::new();
         let mut buf = Vec::new();
         let mut members = Vec::new();
         let nkeys = self.keys.names().len();
@@ -825,17 +826,26 @@ impl Aggregate {
                     head.push(b'"');
                     members.push(member(name, at, val_start, head.len()));
                 }
+                lead.clear();
+                lead.extend_from_slice(&head);
+                lead.extend_from_slice(names.get(2).map_or(&[][..], |n| n));
             }
             let keys = names[2..2 + nkeys].iter().zip(json_array_items(values));
             let aggs = names[2 + nkeys..].iter().zip(accs);
             if let Some(line) = out.json_out() {
-                line.extend_from_slice(&head);
+                // The head and the third column's name are one copy.
+                line.extend_from_slice(&lead);
+                let mut named = true;
                 for (name, item) in keys {
-                    line.extend_from_slice(name);
+                    if !std::mem::take(&mut named) {
+                        line.extend_from_slice(name);
+                    }
                     line.extend_from_slice(item);
                 }
                 for (name, acc) in aggs {
-                    line.extend_from_slice(name);
+                    if !std::mem::take(&mut named) {
+                        line.extend_from_slice(name);
+                    }
                     acc.write_result_json(line);
                 }
                 line.extend_from_slice(b"}\n");

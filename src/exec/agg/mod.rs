@@ -200,6 +200,7 @@ impl Accumulator {
     /// The text serde_json writes for [`result`](Self::result), appended to
     /// `out`: counts and integer sums as digits (rows of hopping windows,
     /// millions of them), the rest through the value.
+    #[inline]
     pub fn write_result_json(&self, out: &mut Vec<u8>) {
         let mut digits = itoa::Buffer::new();
         match self {
