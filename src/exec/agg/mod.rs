@@ -202,11 +202,18 @@ impl Accumulator {
     /// millions of them), the rest through the value.
     #[inline]
     pub fn write_result_json(&self, out: &mut Vec<u8>) {
-        let mut digits = itoa::Buffer::new();
         match self {
-            Accumulator::Count(a) => out.extend_from_slice(digits.format(a.get()).as_bytes()),
+            Accumulator::Count(a) => {
+                out.extend_from_slice(itoa::Buffer::new().format(a.get()).as_bytes())
+            }
+            other => other.write_result_json_slow(out),
+        }
+    }
+
+    fn write_result_json_slow(&self, out: &mut Vec<u8>) {
+        match self {
             Accumulator::Sum(a) => match a.int_result() {
-                Some(i) => out.extend_from_slice(digits.format(i).as_bytes()),
+                Some(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
                 None => {
                     let _ = serde_json::to_writer(out, &a.result());
                 }
