@@ -332,6 +332,7 @@ impl Aggregate {
                 let small = specs.iter().all(|s| {
                     !matches!(s.func, ast::AggFunc::Distinct | ast::AggFunc::Percentile(_))
                 });
+                let sl = sl.with_running(&specs);
                 Some(if small { sl.with_stacks() } else { sl })
             }
             _ => None,

@@ -95,6 +95,28 @@ impl KeyExtractor {
     }
 }
 
+impl KeyExtractor {
+    /// [`values`](Self::values) as serde_json writes them (a JSON array),
+    /// without the vector.
+    pub fn write_values_json(&self, ev: &Event<'_>, buf: &mut Vec<u8>) {
+        buf.push(b'[');
+        for (i, part) in self.parts.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            // Writing JSON into a Vec cannot fail.
+            let _ = match part {
+                Part::Top(name) => match ev.get(name) {
+                    Some(v) => serde_json::to_writer(&mut *buf, &*v),
+                    None => serde_json::to_writer(&mut *buf, &Value::Null),
+                },
+                Part::Expr(c) => serde_json::to_writer(&mut *buf, &c.eval(ev)),
+            };
+        }
+        buf.push(b']');
+    }
+}
+
 fn push_value(buf: &mut Vec<u8>, v: &Value) {
     // The commonest key a stage makes, an integer (`parse nginx`'s
     // `status`): its text as `key_text` gives it, without a String.

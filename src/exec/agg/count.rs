@@ -25,6 +25,11 @@ impl Count {
         self.n += other.n;
     }
 
+    /// Take back a [`merge`](Self::merge)d count (`other` was merged in).
+    pub fn unmerge(&mut self, other: &Count) {
+        self.n -= other.n;
+    }
+
     pub fn get(&self) -> u64 {
         self.n
     }

@@ -244,6 +244,21 @@ impl Accumulator {
         }
     }
 
+    /// Whether [`unmerge`](Self::unmerge) takes back a merge exactly
+    /// (`count` and `count(e)`: integers).
+    pub fn invertible(func: &AggFunc) -> bool {
+        matches!(func, AggFunc::Count)
+    }
+
+    /// Take back `other`, which was [`merge`](Self::merge)d in: exact for
+    /// the [`invertible`](Self::invertible) functions, nothing for others.
+    #[inline]
+    pub fn unmerge(&mut self, other: &Accumulator) {
+        if let (Accumulator::Count(a), Accumulator::Count(b)) = (self, other) {
+            a.unmerge(b)
+        }
+    }
+
     /// Fold in the accumulator of other events of the same group that may
     /// have arrived before, after or between this one's (the slices of a
     /// hopping window, issue 19). Order-free aggregates merge as
