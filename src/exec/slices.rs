@@ -89,6 +89,8 @@ pub struct Sliced {
     /// slices' arrival numbers are out of order until it is dropped, and
     /// windows are merged meanwhile.
     disorder: Option<Millis>,
+    /// The ordinal of the next slice made.
+    next_ord: u64,
 }
 
 /// Windows of counts, kept running instead of merged: a window's counts
@@ -105,31 +107,60 @@ pub struct Sliced {
 struct Running {
     /// `stride` accumulators a group number: the merge of the slices before `end`.
     accs: Vec<Accumulator>,
-    /// Per group number, the slices holding it (start, slot), in order.
-    occ: Vec<VecDeque<(Millis, u32)>>,
+    /// Per group number, its slot in the latest slice holding it.
+    last: Vec<(u64, u32)>,
+    /// Per slice held, by ordinal from `base` (slices come in order here).
+    meta: VecDeque<Meta>,
+    base: u64,
     end: i128,
 }
+
+/// A slice's links, by slot: the next slot of the same group (slice
+/// ordinal and slot, [`NO_NEXT`] if none), and the fresh slots, ascending.
+#[derive(Default)]
+struct Meta {
+    next: Vec<(u64, u32)>,
+    fresh: Vec<u32>,
+}
+
+const NO_NEXT: (u64, u32) = (u64::MAX, u32::MAX);
 
 impl Running {
     fn heap_bytes(&self) -> u64 {
         (self.accs.capacity() * std::mem::size_of::<Accumulator>()
-            + self.occ.capacity() * std::mem::size_of::<VecDeque<(Millis, u32)>>()
-            + self.occ.iter().map(|q| q.capacity() * 16).sum::<usize>()) as u64
+            + self.last.capacity() * 16
+            + self.meta.capacity() * std::mem::size_of::<Meta>()
+            + self
+                .meta
+                .iter()
+                .map(|m| m.next.capacity() * 16 + m.fresh.capacity() * 4)
+                .sum::<usize>()) as u64
     }
 
-    /// Group `gid` is in a new slot of the latest slice: whether no
-    /// earlier slice holds it (the slot is fresh).
-    fn occupy(&mut self, gid: u32, start: Millis, slot: u32, zero: &[Accumulator]) -> bool {
+    /// Group `gid` is in slot `slot` of the latest slice, ordinal `ord`, new;
+    /// `absent`: no earlier slice holds it (the slot is fresh).
+    fn occupy(&mut self, gid: u32, ord: u64, slot: u32, absent: bool, zero: &[Accumulator]) {
         let g = gid as usize;
-        if self.occ.len() <= g {
-            self.occ.resize_with(g + 1, VecDeque::new);
+        if self.last.len() <= g {
+            self.last.resize(g + 1, NO_NEXT);
         }
         while self.accs.len() < (g + 1) * zero.len() {
             self.accs.extend_from_slice(zero);
         }
-        let q = &mut self.occ[g];
-        q.push_back((start, slot));
-        q.len() == 1
+        let at = (ord - self.base) as usize;
+        while self.meta.len() <= at {
+            self.meta.push_back(Meta::default());
+        }
+        let m = &mut self.meta[at];
+        debug_assert_eq!(m.next.len(), slot as usize);
+        m.next.push(NO_NEXT);
+        if absent {
+            m.fresh.push(slot);
+        } else {
+            let (o, s) = self.last[g];
+            self.meta[(o - self.base) as usize].next[s as usize] = (ord, slot);
+        }
+        self.last[g] = (ord, slot);
     }
 }
 
@@ -302,12 +333,12 @@ struct Slice {
     values: Vec<u8>,
     /// `stride` accumulators a slot.
     accs: Vec<Accumulator>,
-    /// With [`Running`]: the slots of groups no earlier slice holds, ascending.
-    fresh: Vec<u32>,
+    /// Its ordinal, for [`Running`] (slices are numbered as made).
+    ord: u64,
 }
 
 impl Slice {
-    fn with_capacity(n: usize, stride: usize) -> Slice {
+    fn with_capacity(n: usize, stride: usize, ord: u64) -> Slice {
         Slice {
             index: FxHashMap::with_capacity_and_hasher(n, Default::default()),
             gids: Vec::with_capacity(n),
@@ -315,7 +346,7 @@ impl Slice {
             spans: Vec::with_capacity(n),
             values: Vec::new(),
             accs: Vec::with_capacity(n * stride),
-            fresh: Vec::new(),
+            ord,
         }
     }
 
@@ -416,6 +447,7 @@ impl Sliced {
             zero: None,
             running: None,
             disorder: None,
+            next_ord: 0,
         }
     }
 
@@ -477,14 +509,15 @@ impl Sliced {
         let slice = match self.slices.last_entry() {
             Some(e) if *e.key() == slice_start => e.into_mut(),
             // A new slice: sized as the latest (saves growing it step by step).
-            _ => self
-                .slices
-                .entry(slice_start)
-                .or_insert_with(|| Slice::with_capacity(size, stride)),
+            _ => self.slices.entry(slice_start).or_insert_with(|| {
+                self.next_ord += 1;
+                Slice::with_capacity(size, stride, self.next_ord - 1)
+            }),
         };
         let slot = match slice.index.get(&gid) {
             Some(&s) => s,
             None => {
+                let absent = self.dict.refs[gid as usize] == 0;
                 self.dict.refs[gid as usize] += 1;
                 let slot = slice.push_event(gid, seq, keys, ev, specs);
                 if let Some(zero) = &self.zero {
@@ -498,9 +531,7 @@ impl Sliced {
                             }
                         }
                     } else if let Some(r) = &mut self.running {
-                        if r.occupy(gid, slice_start, slot, zero) {
-                            slice.fresh.push(slot);
-                        }
+                        r.occupy(gid, slice.ord, slot, absent, zero);
                     }
                 }
                 slot
@@ -566,13 +597,16 @@ impl Sliced {
                 break;
             }
             let (at, slice) = e.remove_entry();
+            if self.running.as_ref().is_some_and(|r| r.base != slice.ord) {
+                debug_assert!(false, "slices dropped out of order");
+                self.running = None;
+            }
             if let Some(r) = &mut self.running {
                 let stride = self.stride;
+                let m = r.meta.pop_front().unwrap_or_default();
+                r.base += 1;
                 for (i, &g) in slice.gids.iter().enumerate() {
                     let g = g as usize;
-                    let q = &mut r.occ[g];
-                    let first = q.pop_front();
-                    debug_assert_eq!(first, Some((at, i as u32)));
                     if (at as i128) < r.end {
                         let accs = &mut r.accs[g * stride..(g + 1) * stride];
                         for (a, b) in accs.iter_mut().zip(&slice.accs[i * stride..]) {
@@ -580,11 +614,10 @@ impl Sliced {
                         }
                     }
                     // The next slice holding the group is now its first.
-                    if let Some(&(s, slot)) = q.front() {
-                        if let Some(next) = self.slices.get_mut(&s) {
-                            let k = next.fresh.partition_point(|&x| x < slot);
-                            next.fresh.insert(k, slot);
-                        }
+                    if let Some(&(o, slot)) = m.next.get(i).filter(|&&n| n != NO_NEXT) {
+                        let fresh = &mut r.meta[(o - r.base) as usize].fresh;
+                        let k = fresh.partition_point(|&x| x < slot);
+                        fresh.insert(k, slot);
                     }
                 }
             }
@@ -678,7 +711,9 @@ impl Sliced {
         let n = self.dict.keys.len();
         let mut r = Running {
             accs: Vec::with_capacity(n * zero.len()),
-            occ: Vec::new(),
+            last: vec![NO_NEXT; n],
+            meta: VecDeque::with_capacity(self.slices.len()),
+            base: 0,
             end: start,
         };
         if let Some(&f) = self.slices.keys().next() {
@@ -688,17 +723,25 @@ impl Sliced {
         for _ in 0..n {
             r.accs.extend_from_slice(zero);
         }
-        r.occ.resize_with(n, VecDeque::new);
-        for (&s, sl) in self.slices.iter_mut() {
-            sl.fresh.clear();
+        for (ord, sl) in self.slices.values_mut().enumerate() {
+            let ord = ord as u64;
+            sl.ord = ord;
+            let mut m = Meta {
+                next: vec![NO_NEXT; sl.gids.len()],
+                fresh: Vec::new(),
+            };
             for (i, &g) in sl.gids.iter().enumerate() {
-                let q = &mut r.occ[g as usize];
-                if q.is_empty() {
-                    sl.fresh.push(i as u32);
+                let (o, s) = r.last[g as usize];
+                if o == u64::MAX {
+                    m.fresh.push(i as u32);
+                } else {
+                    r.meta[o as usize].next[s as usize] = (ord, i as u32);
                 }
-                q.push_back((s, i as u32));
+                r.last[g as usize] = (ord, i as u32);
             }
+            r.meta.push_back(m);
         }
+        self.next_ord = self.slices.len() as u64;
         self.running = Some(r);
         true
     }
@@ -725,7 +768,7 @@ impl Sliced {
         }
         let w = (clamp(start), clamp(end));
         for (_, sl) in self.slices.range(w.0..w.1) {
-            for &slot in &sl.fresh {
+            for &slot in &r.meta[(sl.ord - r.base) as usize].fresh {
                 let g = sl.gids[slot as usize] as usize;
                 let flow = rows(
                     w,
