@@ -837,7 +837,16 @@ impl Aggregate {
                 // The head and the third column's name are one copy.
                 line.extend_from_slice(&lead);
                 let mut named = true;
-                for (name, item) in keys {
+                if nkeys == 1 {
+                    // One key value: the array's only item, no commas to look for.
+                    let item = values
+                        .strip_prefix(b"[")
+                        .and_then(|t| t.strip_suffix(b"]"))
+                        .unwrap_or_default();
+                    line.extend_from_slice(item);
+                    named = false;
+                }
+                for (name, item) in keys.take(if nkeys == 1 { 0 } else { nkeys }) {
                     if !std::mem::take(&mut named) {
                         line.extend_from_slice(name);
                     }
