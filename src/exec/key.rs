@@ -105,6 +105,14 @@ impl KeyExtractor {
                 buf.push(b',');
             }
             // Writing JSON into a Vec cannot fail.
+            if let Part::Top(name) = part {
+                // A string the line holds with nothing to escape: serde_json
+                // would write the same bytes.
+                if let Some(raw) = ev.get_raw_json(name).filter(|r| plain_json_string(r)) {
+                    buf.extend_from_slice(raw);
+                    continue;
+                }
+            }
             let _ = match part {
                 Part::Top(name) => match ev.get(name) {
                     Some(v) => serde_json::to_writer(&mut *buf, &*v),
@@ -115,6 +123,16 @@ impl KeyExtractor {
         }
         buf.push(b']');
     }
+}
+
+/// `"…"` of ASCII with no escape, quote or control character inside.
+fn plain_json_string(raw: &[u8]) -> bool {
+    raw.len() >= 2
+        && raw[0] == b'"'
+        && raw[raw.len() - 1] == b'"'
+        && raw[1..raw.len() - 1]
+            .iter()
+            .all(|&b| (0x20..0x80).contains(&b) && b != b'\\' && b != b'"')
 }
 
 fn push_value(buf: &mut Vec<u8>, v: &Value) {

@@ -119,6 +119,7 @@ struct Running {
 /// ordinal and slot, [`NO_NEXT`] if none), and the fresh slots, ascending.
 #[derive(Default)]
 struct Meta {
+    start: Millis,
     next: Vec<(u64, u32)>,
     fresh: Vec<u32>,
 }
@@ -139,7 +140,14 @@ impl Running {
 
     /// Group `gid` is in slot `slot` of the latest slice, ordinal `ord`, new;
     /// `absent`: no earlier slice holds it (the slot is fresh).
-    fn occupy(&mut self, gid: u32, ord: u64, slot: u32, absent: bool, zero: &[Accumulator]) {
+    fn occupy(
+        &mut self,
+        gid: u32,
+        (start, ord): (Millis, u64),
+        slot: u32,
+        absent: bool,
+        zero: &[Accumulator],
+    ) {
         let g = gid as usize;
         if self.last.len() <= g {
             self.last.resize(g + 1, NO_NEXT);
@@ -149,7 +157,10 @@ impl Running {
         }
         let at = (ord - self.base) as usize;
         while self.meta.len() <= at {
-            self.meta.push_back(Meta::default());
+            self.meta.push_back(Meta {
+                start,
+                ..Meta::default()
+            });
         }
         let m = &mut self.meta[at];
         debug_assert_eq!(m.next.len(), slot as usize);
@@ -531,7 +542,7 @@ impl Sliced {
                             }
                         }
                     } else if let Some(r) = &mut self.running {
-                        r.occupy(gid, slice.ord, slot, absent, zero);
+                        r.occupy(gid, (slice_start, slice.ord), slot, absent, zero);
                     }
                 }
                 slot
@@ -723,10 +734,11 @@ impl Sliced {
         for _ in 0..n {
             r.accs.extend_from_slice(zero);
         }
-        for (ord, sl) in self.slices.values_mut().enumerate() {
+        for (ord, (&start, sl)) in self.slices.iter_mut().enumerate() {
             let ord = ord as u64;
             sl.ord = ord;
             let mut m = Meta {
+                start,
                 next: vec![NO_NEXT; sl.gids.len()],
                 fresh: Vec::new(),
             };
@@ -760,15 +772,24 @@ impl Sliced {
                     let g = g as usize;
                     let into = &mut r.accs[g * stride..(g + 1) * stride];
                     for (a, b) in into.iter_mut().zip(&sl.accs[i * stride..]) {
-                        a.merge(b);
+                        a.merge_invertible(b);
                     }
                 }
             }
             r.end = end;
         }
         let w = (clamp(start), clamp(end));
-        for (_, sl) in self.slices.range(w.0..w.1) {
-            for &slot in &r.meta[(sl.ord - r.base) as usize].fresh {
+        // The window's slices are the first held (all start at or after
+        // `start`); only those with fresh slots are looked up.
+        debug_assert_eq!(r.meta.len(), self.slices.len());
+        for m in r.meta.iter().take_while(|m| m.start < w.1) {
+            if m.fresh.is_empty() {
+                continue;
+            }
+            let Some(sl) = self.slices.get(&m.start) else {
+                continue;
+            };
+            for &slot in &m.fresh {
                 let g = sl.gids[slot as usize] as usize;
                 let flow = rows(
                     w,

@@ -21,6 +21,7 @@ impl Count {
         self.n += 1;
     }
 
+    #[inline]
     pub fn merge(&mut self, other: &Count) {
         self.n += other.n;
     }

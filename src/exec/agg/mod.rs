@@ -250,6 +250,15 @@ impl Accumulator {
         matches!(func, AggFunc::Count)
     }
 
+    /// [`merge`](Self::merge), with counts added inline.
+    #[inline]
+    pub fn merge_invertible(&mut self, other: &Accumulator) {
+        match (self, other) {
+            (Accumulator::Count(a), Accumulator::Count(b)) => a.merge(b),
+            (a, b) => a.merge(b),
+        }
+    }
+
     /// Take back `other`, which was [`merge`](Self::merge)d in: exact for
     /// the [`invertible`](Self::invertible) functions, nothing for others.
     #[inline]
