@@ -347,6 +347,42 @@ mod tests {
         buf
     }
 
+    /// Key values written from the line's text are what serde_json writes
+    /// for the decoded values.
+    #[test]
+    fn key_values_as_json_agree_with_serde_json() {
+        let k = keys("a, b");
+        for v in [
+            r#""x""#,
+            r#""x\"y""#,
+            r#""\u00e9""#,
+            r#""\/""#,
+            r#""é""#,
+            r#""a\tb""#,
+            "\"\"",
+            "12",
+            "1e2",
+            "1.0",
+            "null",
+            "true",
+            r#"[1,"a"]"#,
+            r#"{"z":"\/"}"#,
+        ] {
+            let line = format!(r#"{{"a":{v},"c":1}}"#);
+            let mut idx = Vec::new();
+            index_object(line.as_bytes(), &mut idx).unwrap();
+            let ev = Event::from_json_line(line.as_bytes(), &idx, Pos::default());
+            let mut got = Vec::new();
+            k.write_values_json(&ev, &mut got);
+            let want = serde_json::to_vec(&k.values(&ev)).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want),
+                "{line}"
+            );
+        }
+    }
+
     #[test]
     fn raw_fast_path_agrees_with_key_text() {
         // (`-0` is left out: the lazy decoder reads it as 0, serde_json as -0.0.)
