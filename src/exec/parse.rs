@@ -17,7 +17,7 @@ use regex::{CaptureLocations, Regex};
 
 use crate::event::{Event, RawFormat};
 use crate::input::logfmt::parse_logfmt;
-use crate::logformat::access;
+use crate::logformat::access::{self, AccessScan};
 use crate::logformat::pattern::Pattern;
 use crate::logformat::{LogFormat, Want};
 use crate::value::{typed_cell, Value};
@@ -211,78 +211,89 @@ fn set_all(ev: &mut Event<'_>, fields: Option<Vec<(String, Value)>>) -> bool {
     true
 }
 
-impl Parse {
-    /// The reader thread scanned this `lines` line as an access log
-    /// (preindex): make the values from its parts, reading no more of the
-    /// line than the wanted parts. `false`: no scan here.
-    fn parse_scanned(&mut self, ev: &mut Event<'_>) -> bool {
-        let (Parser::Format(LogFormat::Access, want), true) = (&self.parser, self.from_line) else {
-            return false;
-        };
-        let (Some(scan), Some((line, RawFormat::Lines))) = (ev.access_scan(), ev.unchanged_raw())
-        else {
-            return false;
-        };
-        self.buf.clear();
-        access::fields(line, scan, want, &mut self.buf);
-        if self.time_hint {
-            ev.set_time(Some(scan.ts()));
-        }
-        for (k, v) in self.buf.drain(..) {
-            ev.append_field(k, Cow::Owned(v));
-        }
-        true
+/// The line and the access-log parts the reader thread found in it
+/// (preindex), while no stage has changed that `lines` line.
+fn scanned<'a>(ev: &Event<'a>, from_line: bool) -> Option<(&'a [u8], &'a AccessScan)> {
+    match (ev.access_scan(), ev.unchanged_raw()) {
+        (Some(scan), Some((line, RawFormat::Lines))) if from_line => Some((line, scan)),
+        _ => None,
+    }
+}
+
+/// The wanted fields of an access-log line from its parts; and when time is
+/// read right after this parse from its `ts`, the event's time, as read.
+fn access_fields(
+    line: &[u8],
+    scan: &AccessScan,
+    want: &Want,
+    time_hint: bool,
+    ev: &mut Event<'_>,
+    buf: &mut Vec<(&'static str, Value)>,
+) {
+    access::fields(line, scan, want, buf);
+    if time_hint {
+        ev.set_time(Some(scan.ts()));
     }
 }
 
 impl Operator for Parse {
     fn on_event(&mut self, mut ev: Event<'_>, out: &mut dyn Emit) -> ExecResult {
-        if self.parse_scanned(&mut ev) {
-            return out.emit(ev);
-        }
-        let Some(text) = source_text(&ev, &self.from) else {
-            out.stats().unparsed += 1;
-            return out.emit(ev);
-        };
-        self.buf.clear();
-        let buf = &mut self.buf;
-        let parsed = match &mut self.parser {
-            Parser::Regex(r) => r.fields(&text, buf),
-            Parser::Format(LogFormat::Access, want) => match access::scan(&text) {
-                Some(scan) => {
-                    access::fields(text.as_bytes(), &scan, want, buf);
-                    if self.time_hint {
-                        ev.set_time(Some(scan.ts()));
-                    }
-                    true
+        let Parse {
+            parser,
+            from,
+            from_line,
+            time_hint,
+            buf,
+        } = self;
+        buf.clear();
+        let parsed = match (parser, scanned(&ev, *from_line)) {
+            // Scanned ahead: only the wanted parts of the line are read
+            // (its UTF-8 was checked when it was decoded).
+            (Parser::Format(LogFormat::Access, want), Some((line, scan))) => {
+                access_fields(line, scan, want, *time_hint, &mut ev, buf);
+                true
+            }
+            (parser, _) => {
+                let Some(text) = source_text(&ev, from) else {
+                    out.stats().unparsed += 1;
+                    return out.emit(ev);
+                };
+                match parser {
+                    Parser::Regex(r) => r.fields(&text, buf),
+                    Parser::Format(LogFormat::Access, want) => match access::scan(&text) {
+                        Some(scan) => {
+                            access_fields(text.as_bytes(), &scan, want, *time_hint, &mut ev, buf);
+                            true
+                        }
+                        None => false,
+                    },
+                    Parser::Format(f, want) => f.parse(&text, year_clock(*f), want, buf),
+                    Parser::Pattern(p, names) => p.captures(&text, |i, cap| {
+                        if let Some(name) = names[i] {
+                            buf.push((name, typed_cell(cap)));
+                        }
+                    }),
+                    Parser::Logfmt => set_all(
+                        &mut ev,
+                        parse_logfmt(&text).ok().map(|m| m.into_iter().collect()),
+                    ),
+                    Parser::Json => set_all(
+                        &mut ev,
+                        match serde_json::from_str::<Value>(&text) {
+                            Ok(Value::Object(m)) => Some(m.into_iter().collect()),
+                            _ => None,
+                        },
+                    ),
                 }
-                None => false,
-            },
-            Parser::Format(f, want) => f.parse(&text, year_clock(*f), want, buf),
-            Parser::Pattern(p, names) => p.captures(&text, |i, cap| {
-                if let Some(name) = names[i] {
-                    buf.push((name, typed_cell(cap)));
-                }
-            }),
-            Parser::Logfmt => set_all(
-                &mut ev,
-                parse_logfmt(&text).ok().map(|m| m.into_iter().collect()),
-            ),
-            Parser::Json => set_all(
-                &mut ev,
-                match serde_json::from_str::<Value>(&text) {
-                    Ok(Value::Object(m)) => Some(m.into_iter().collect()),
-                    _ => None,
-                },
-            ),
+            }
         };
         if !parsed {
             // A pattern may have captured some before a literal was missing.
-            self.buf.clear();
+            buf.clear();
             out.stats().unparsed += 1;
         }
         // Edited, not decoded: the new fields are kept beside the bytes.
-        for (k, v) in self.buf.drain(..) {
+        for (k, v) in buf.drain(..) {
             ev.append_field(k, Cow::Owned(v));
         }
         out.emit(ev)

@@ -133,11 +133,7 @@ fn time_hint_at(
     opts: &PlanOptions,
 ) -> Option<usize> {
     let i = time_at?.checked_sub(1)?;
-    let is_access = matches!(
-        &stages[i].stage.kind,
-        StageKind::Parse { kind: ParseKind::Format(w), .. }
-            if crate::logformat::LogFormat::from_word(w) == Some(crate::logformat::LogFormat::Access)
-    );
+    let is_access = access_parse_from_line(&stages[i].stage).is_some();
     let ts = crate::exec::event_time::AUTO_FIELDS[0];
     let field_is_ts = opts.time_field.as_deref().is_none_or(|f| f == ts);
     (is_access && field_is_ts && opts.auto_time_format).then_some(i)
@@ -145,16 +141,22 @@ fn time_hint_at(
 
 /// `parse nginx` / `parse apache` from `line` (the default).
 fn parses_access_from_line(stage: &Stage) -> bool {
+    access_parse_from_line(stage) == Some(true)
+}
+
+/// For a `parse nginx` / `parse apache` stage, whether it reads `line`
+/// (the default); `None` for any other stage.
+fn access_parse_from_line(stage: &Stage) -> Option<bool> {
     match &stage.kind {
         StageKind::Parse {
             kind: ParseKind::Format(word),
             from,
-        } => {
-            crate::logformat::LogFormat::from_word(word)
-                == Some(crate::logformat::LogFormat::Access)
-                && from.as_ref().is_none_or(|f| f.parts == ["line"])
+        } if crate::logformat::LogFormat::from_word(word)
+            == Some(crate::logformat::LogFormat::Access) =>
+        {
+            Some(from.as_ref().is_none_or(|f| f.parts == ["line"]))
         }
-        _ => false,
+        _ => None,
     }
 }
 
