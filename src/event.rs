@@ -1718,7 +1718,7 @@ pub fn write_canonical_value(raw: &[u8], out: &mut Vec<u8>) -> bool {
 /// exactly as it reads: a string without escapes, a literal, a number in
 /// serde's own form (`1.5`, not `1.50`). Objects and arrays count as not
 /// (they are decoded and written anew).
-fn raw_is_canonical(v: &[u8]) -> bool {
+pub fn raw_is_canonical(v: &[u8]) -> bool {
     match v.first() {
         Some(b'"') => memchr::memchr(b'\\', v).is_none(),
         Some(b't' | b'f' | b'n') => true,

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use crate::event::Event;
+use crate::event::{raw_is_canonical, Event};
 use crate::expr::{self, Compiled};
 use crate::lang::ast::{ExprKind, KeyItem};
 use crate::lang::LangError;
@@ -93,9 +93,7 @@ impl KeyExtractor {
             })
             .collect()
     }
-}
 
-impl KeyExtractor {
     /// [`values`](Self::values) as serde_json writes them (a JSON array),
     /// without the vector.
     pub fn write_values_json(&self, ev: &Event<'_>, buf: &mut Vec<u8>) {
@@ -106,9 +104,9 @@ impl KeyExtractor {
             }
             // Writing JSON into a Vec cannot fail.
             if let Part::Top(name) = part {
-                // A string the line holds with nothing to escape: serde_json
-                // would write the same bytes.
-                if let Some(raw) = ev.get_raw_json(name).filter(|r| plain_json_string(r)) {
+                // A value the line holds as serde_json would write it (a
+                // string without escapes, a literal, a number in its form).
+                if let Some(raw) = ev.get_raw_json(name).filter(|r| raw_is_canonical(r)) {
                     buf.extend_from_slice(raw);
                     continue;
                 }
@@ -123,16 +121,6 @@ impl KeyExtractor {
         }
         buf.push(b']');
     }
-}
-
-/// `"…"` of ASCII with no escape, quote or control character inside.
-fn plain_json_string(raw: &[u8]) -> bool {
-    raw.len() >= 2
-        && raw[0] == b'"'
-        && raw[raw.len() - 1] == b'"'
-        && raw[1..raw.len() - 1]
-            .iter()
-            .all(|&b| (0x20..0x80).contains(&b) && b != b'\\' && b != b'"')
 }
 
 fn push_value(buf: &mut Vec<u8>, v: &Value) {
@@ -305,6 +293,9 @@ pub fn from_json(v: &Value) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Pos;
+    use crate::input::json_index::index_object;
+    use crate::lang::parse;
 
     /// The integer fast path writes the text `key_text` gives.
     #[test]
@@ -318,10 +309,6 @@ mod tests {
             assert_eq!(fast, slow, "{v}");
         }
     }
-
-    use crate::event::Pos;
-    use crate::input::json_index::index_object;
-    use crate::lang::parse;
 
     fn keys(src: &str) -> KeyExtractor {
         let p = parse(&format!("dedup {src}")).expect("parses");
@@ -361,6 +348,10 @@ mod tests {
             r#""a\tb""#,
             "\"\"",
             "12",
+            "-12",
+            "-0",
+            "0.5",
+            "1.50",
             "1e2",
             "1.0",
             "null",
